@@ -1,0 +1,230 @@
+#include "common/util/strings.h"
+
+#include <cctype>
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+namespace util {
+
+std::optional<int64_t> parse_int(std::string_view s) {
+  if (s.empty() || s.size() > 20) return std::nullopt;
+  size_t i = 0;
+  bool negative = false;
+  if (s[0] == '-') {
+    negative = true;
+    i = 1;
+    if (s.size() == 1) return std::nullopt;
+  }
+  if (s[i] == '0') {
+    if (s.size() == 1) return 0;
+    return std::nullopt;  // leading zero, or "-0"
+  }
+  uint64_t v = 0;
+  for (; i < s.size(); ++i) {
+    char c = s[i];
+    if (c < '0' || c > '9') return std::nullopt;
+    uint64_t d = static_cast<uint64_t>(c - '0');
+    if (v > (UINT64_MAX - d) / 10) return std::nullopt;
+    v = v * 10 + d;
+  }
+  if (negative) {
+    if (v > static_cast<uint64_t>(INT64_MAX) + 1) return std::nullopt;
+    return static_cast<int64_t>(0 - v);
+  }
+  if (v > static_cast<uint64_t>(INT64_MAX)) return std::nullopt;
+  return static_cast<int64_t>(v);
+}
+
+namespace {
+template <typename T, typename F>
+std::optional<T> parse_float_with(std::string_view s, F conv) {
+  if (s.empty() || s.size() >= 5000) return std::nullopt;
+  if (isspace(static_cast<unsigned char>(s[0]))) return std::nullopt;
+  std::string buf(s);
+  char* end = nullptr;
+  errno = 0;
+  T v = conv(buf.c_str(), &end);
+  if (end != buf.c_str() + buf.size()) return std::nullopt;
+  if (std::isnan(v)) return std::nullopt;
+  if (errno == ERANGE && !std::isinf(v) && v != 0) return std::nullopt;
+  return v;
+}
+}  // namespace
+
+std::optional<double> parse_double(std::string_view s) {
+  return parse_float_with<double>(s, [](const char* p, char** e) { return strtod(p, e); });
+}
+
+std::optional<long double> parse_long_double(std::string_view s) {
+  return parse_float_with<long double>(s, [](const char* p, char** e) { return strtold(p, e); });
+}
+
+std::string format_double(double value) {
+  if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
+  char buf[64];
+  int n = snprintf(buf, sizeof buf, "%.17g", value);
+  return std::string(buf, static_cast<size_t>(n));
+}
+
+std::string format_long_double(long double value) {
+  if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
+  char buf[5600];
+  int n = snprintf(buf, sizeof buf, "%.17Lf", value);
+  std::string out(buf, static_cast<size_t>(n));
+  if (out.find('.') != std::string::npos) {
+    while (!out.empty() && out.back() == '0') out.pop_back();
+    if (!out.empty() && out.back() == '.') out.pop_back();
+  }
+  if (out == "-0") out = "0";
+  return out;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (tolower(static_cast<unsigned char>(a[i])) != tolower(static_cast<unsigned char>(b[i])))
+      return false;
+  }
+  return true;
+}
+
+std::string to_lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string to_upper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+namespace {
+bool glob_impl(const char* p, size_t plen, const char* s, size_t slen, bool nocase, int depth) {
+  if (depth > 1000) return false;  // pathological patterns: give up instead of recursing forever
+  while (plen && slen) {
+    switch (p[0]) {
+      case '*': {
+        while (plen > 1 && p[1] == '*') {
+          p++;
+          plen--;
+        }
+        if (plen == 1) return true;
+        while (slen) {
+          if (glob_impl(p + 1, plen - 1, s, slen, nocase, depth + 1)) return true;
+          s++;
+          slen--;
+        }
+        return false;
+      }
+      case '?':
+        s++;
+        slen--;
+        break;
+      case '[': {
+        p++;
+        plen--;
+        bool negate = plen && p[0] == '^';
+        if (negate) {
+          p++;
+          plen--;
+        }
+        bool match = false;
+        while (plen) {
+          if (p[0] == '\\' && plen >= 2) {
+            p++;
+            plen--;
+            if (p[0] == s[0]) match = true;
+          } else if (p[0] == ']') {
+            break;
+          } else if (plen >= 3 && p[1] == '-') {
+            int start = static_cast<unsigned char>(p[0]);
+            int end = static_cast<unsigned char>(p[2]);
+            int c = static_cast<unsigned char>(s[0]);
+            if (start > end) std::swap(start, end);
+            if (nocase) {
+              start = tolower(start);
+              end = tolower(end);
+              c = tolower(c);
+            }
+            p += 2;
+            plen -= 2;
+            if (c >= start && c <= end) match = true;
+          } else if (nocase ? tolower(static_cast<unsigned char>(p[0])) ==
+                                  tolower(static_cast<unsigned char>(s[0]))
+                            : p[0] == s[0]) {
+            match = true;
+          }
+          p++;
+          plen--;
+        }
+        if (plen == 0) {  // unterminated class: treat the end as ']'
+          p--;
+          plen++;
+        }
+        if (negate) match = !match;
+        if (!match) return false;
+        s++;
+        slen--;
+        break;
+      }
+      case '\\':
+        if (plen >= 2) {
+          p++;
+          plen--;
+        }
+        [[fallthrough]];
+      default:
+        if (nocase ? tolower(static_cast<unsigned char>(p[0])) != tolower(static_cast<unsigned char>(s[0]))
+                   : p[0] != s[0])
+          return false;
+        s++;
+        slen--;
+        break;
+    }
+    p++;
+    plen--;
+    if (slen == 0) {
+      while (plen && *p == '*') {
+        p++;
+        plen--;
+      }
+      break;
+    }
+  }
+  return plen == 0 && slen == 0;
+}
+}  // namespace
+
+bool glob_match(std::string_view pattern, std::string_view text, bool nocase) {
+  return glob_impl(pattern.data(), pattern.size(), text.data(), text.size(), nocase, 0);
+}
+
+std::optional<int64_t> parse_memory(std::string_view s) {
+  std::string lower = to_lower(s);
+  struct Unit {
+    const char* suffix;
+    int64_t mul;
+  };
+  static const Unit kUnits[] = {{"gb", 1LL << 30}, {"mb", 1LL << 20}, {"kb", 1LL << 10},
+                                {"g", 1000000000LL}, {"m", 1000000LL}, {"k", 1000LL}, {"b", 1}};
+  int64_t mul = 1;
+  std::string_view digits = lower;
+  for (const Unit& u : kUnits) {
+    size_t n = strlen(u.suffix);
+    if (digits.size() > n && digits.substr(digits.size() - n) == u.suffix) {
+      mul = u.mul;
+      digits = digits.substr(0, digits.size() - n);
+      break;
+    }
+  }
+  auto v = parse_int(digits);
+  if (!v || *v < 0 || *v > INT64_MAX / mul) return std::nullopt;
+  return *v * mul;
+}
+
+}  // namespace util

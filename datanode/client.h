@@ -1,0 +1,60 @@
+// One connected client of the datanode: its connection, parser, selected database, authentication,
+// transaction and subscription state, and what CLIENT LIST prints about it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/util/string_map.h"
+#include "common/net/server.h"
+#include "common/resp/parser.h"
+
+namespace datanode {
+
+enum ClientFlag : uint32_t {
+  kClientReplica = 1u << 0,   // S: a replica connected to us
+  kClientMaster = 1u << 1,    // M: our link to our master
+  kClientMonitor = 1u << 2,   // O
+  kClientMulti = 1u << 3,     // x
+  kClientDirtyCas = 1u << 4,  // d: a WATCHed key changed
+  kClientDirtyExec = 1u << 5, // a command was refused while queueing: EXEC fails
+  kClientBlocked = 1u << 6,   // b
+  kClientPubSub = 1u << 7,    // P
+  kClientCloseAfterReply = 1u << 8,
+};
+
+struct QueuedCommand {
+  std::vector<std::string> args;
+};
+
+struct Client {
+  net::Connection* conn = nullptr;  // null for the fake client replaying the AOF or the master stream
+  uint64_t id = 0;
+  resp::RequestParser parser;
+  int db = 0;
+  std::string name;
+  std::string user = "default";
+  bool authenticated = false;
+  uint32_t flags = 0;
+  int resp = 2;
+  int64_t created_ms = 0;
+  int64_t last_interaction_ms = 0;
+  std::string last_command = "NULL";
+  bool flush_pending = false;
+
+  std::vector<QueuedCommand> multi_queue;
+  util::StringSet channels;
+  util::StringSet patterns;
+
+  // Replica link state, for INFO replication and CLIENT LIST (filled by the replication code).
+  int replica_listening_port = 0;
+  std::string replica_announced_ip;
+  int64_t replica_ack_offset = 0;
+  int64_t replica_ack_time_ms = 0;
+
+  bool has(uint32_t f) const { return (flags & f) != 0; }
+  size_t subscription_count() const { return channels.size() + patterns.size(); }
+};
+
+}  // namespace datanode

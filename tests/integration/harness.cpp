@@ -1,0 +1,276 @@
+#include "harness.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <hiredis/hiredis.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace harness {
+
+TempDir::TempDir() {
+  char tmpl[] = "/tmp/rha-test-XXXXXX";
+  char* p = mkdtemp(tmpl);
+  path_ = p ? p : "/tmp";
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  if (path_ != "/tmp") std::filesystem::remove_all(path_, ec);
+}
+
+void TempDir::write(const std::string& name, const std::string& content) const {
+  std::ofstream out(file(name), std::ios::binary);
+  out << content;
+}
+
+std::string TempDir::read(const std::string& name) const {
+  std::ifstream in(file(name), std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+int free_port() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  int port = ntohs(addr.sin_port);
+  close(fd);
+  return port;
+}
+
+Process::Process(const std::string& binary, const std::vector<std::string>& args, const std::string& log_path)
+    : log_(log_path) {
+  pid_ = fork();
+  if (pid_ == 0) {
+    int fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (fd >= 0) {
+      dup2(fd, 1);
+      dup2(fd, 2);
+      close(fd);
+    }
+    std::vector<char*> argv;
+    argv.push_back(const_cast<char*>(binary.c_str()));
+    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(binary.c_str(), argv.data());
+    _exit(127);
+  }
+}
+
+Process::~Process() {
+  if (pid_ > 0 && running()) {
+    ::kill(pid_, SIGKILL);
+    wait(std::chrono::milliseconds(5000));
+  }
+}
+
+Process::Process(Process&& other) noexcept : pid_(other.pid_), log_(std::move(other.log_)) { other.pid_ = -1; }
+
+Process& Process::operator=(Process&& other) noexcept {
+  if (this != &other) {
+    if (pid_ > 0 && running()) {
+      ::kill(pid_, SIGKILL);
+      wait(std::chrono::milliseconds(5000));
+    }
+    pid_ = other.pid_;
+    log_ = std::move(other.log_);
+    other.pid_ = -1;
+  }
+  return *this;
+}
+
+bool Process::running() {
+  if (pid_ <= 0) return false;
+  int status = 0;
+  pid_t r = waitpid(pid_, &status, WNOHANG);
+  if (r == pid_) {
+    pid_ = -1;
+    return false;
+  }
+  return r == 0;
+}
+
+void Process::kill(int signal) {
+  if (pid_ > 0) ::kill(pid_, signal);
+}
+
+int Process::wait(std::chrono::milliseconds timeout) {
+  if (pid_ <= 0) return 0;
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    int status = 0;
+    pid_t r = waitpid(pid_, &status, WNOHANG);
+    if (r == pid_) {
+      pid_ = -1;
+      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return -1;
+}
+
+std::string Process::log() const {
+  std::ifstream in(log_);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+bool wait_for_port(int port, std::chrono::milliseconds timeout) {
+  return eventually(
+      [port] {
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        addr.sin_port = htons(static_cast<uint16_t>(port));
+        bool ok = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+        close(fd);
+        return ok;
+      },
+      timeout);
+}
+
+bool eventually(const std::function<bool()>& cond, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    if (cond()) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+namespace {
+Reply convert(const redisReply* r) {
+  Reply out;
+  if (r == nullptr) {
+    out.type = Reply::Type::kError;
+    out.str = "IO no reply";
+    return out;
+  }
+  switch (r->type) {
+    case REDIS_REPLY_STRING: out.type = Reply::Type::kString; out.str.assign(r->str, r->len); break;
+    case REDIS_REPLY_STATUS: out.type = Reply::Type::kStatus; out.str.assign(r->str, r->len); break;
+    case REDIS_REPLY_ERROR: out.type = Reply::Type::kError; out.str.assign(r->str, r->len); break;
+    case REDIS_REPLY_INTEGER: out.type = Reply::Type::kInteger; out.integer = r->integer; break;
+    case REDIS_REPLY_NIL: out.type = Reply::Type::kNil; break;
+    case REDIS_REPLY_ARRAY:
+      out.type = Reply::Type::kArray;
+      for (size_t i = 0; i < r->elements; ++i) out.elements.push_back(convert(r->element[i]));
+      break;
+    default: out.type = Reply::Type::kOther; break;
+  }
+  return out;
+}
+
+Reply io_error(redisContext* c) {
+  Reply out;
+  out.type = Reply::Type::kError;
+  out.str = std::string("IO ") + (c ? c->errstr : "no connection");
+  return out;
+}
+}  // namespace
+
+Client::Client(int port, const std::string& host) {
+  timeval tv{5, 0};
+  ctx_ = redisConnectWithTimeout(host.c_str(), port, tv);
+  if (ctx_ && !ctx_->err) redisSetTimeout(ctx_, timeval{10, 0});
+}
+
+Client::~Client() {
+  if (ctx_) redisFree(ctx_);
+}
+
+bool Client::connected() const { return ctx_ && !ctx_->err; }
+
+void Client::set_timeout(std::chrono::milliseconds t) {
+  if (!connected()) return;
+  timeval tv{static_cast<time_t>(t.count() / 1000), static_cast<suseconds_t>((t.count() % 1000) * 1000)};
+  redisSetTimeout(ctx_, tv);
+}
+
+Reply Client::command(const std::vector<std::string>& args) {
+  if (!connected()) return io_error(ctx_);
+  std::vector<const char*> argv;
+  std::vector<size_t> lens;
+  for (const std::string& a : args) {
+    argv.push_back(a.data());
+    lens.push_back(a.size());
+  }
+  auto* r = static_cast<redisReply*>(redisCommandArgv(ctx_, static_cast<int>(args.size()), argv.data(), lens.data()));
+  if (r == nullptr) return io_error(ctx_);
+  Reply out = convert(r);
+  freeReplyObject(r);
+  return out;
+}
+
+Reply Client::raw(const std::string& bytes) {
+  if (!connected()) return io_error(ctx_);
+  redisAppendFormattedCommand(ctx_, bytes.data(), bytes.size());
+  return read();
+}
+
+Reply Client::read() {
+  if (!connected()) return io_error(ctx_);
+  void* r = nullptr;
+  if (redisGetReply(ctx_, &r) != REDIS_OK || r == nullptr) return io_error(ctx_);
+  Reply out = convert(static_cast<redisReply*>(r));
+  freeReplyObject(r);
+  return out;
+}
+
+Datanode::Datanode(const std::string& extra_toml, const std::string& bin) : port(free_port()) {
+  binary = bin.empty() ? DATANODE_BIN : bin;
+  config_path = dir.file("datanode.toml");
+  dir.write("datanode.toml", "port = " + std::to_string(port) + "\nbind = [\"127.0.0.1\"]\ndir = \"" +
+                                 dir.path() + "\"\n" + extra_toml + "\n");
+  start();
+}
+
+void Datanode::start() {
+  process = Process(binary, {"--config", config_path}, dir.file("datanode.log"));
+  wait_for_port(port, std::chrono::seconds(20));
+}
+
+void Datanode::restart() {
+  process.kill(SIGKILL);
+  process.wait(std::chrono::seconds(10));
+  start();
+}
+
+std::string run(const std::string& command, int* status) {
+  std::string out;
+  FILE* p = popen(command.c_str(), "r");
+  if (p == nullptr) return out;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  int rc = pclose(p);
+  if (status) *status = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+  return out;
+}
+
+bool have_program(const std::string& name) {
+  int status = 0;
+  run("command -v " + name + " >/dev/null 2>&1", &status);
+  return status == 0;
+}
+
+}  // namespace harness
