@@ -5,6 +5,11 @@
 
 #include "common/log/log.h"
 #include "common/util/clock.h"
+#include "datanode/aof/aof.h"
+#include "datanode/blocking.h"
+#include "datanode/metrics/metrics.h"
+#include "datanode/pubsub.h"
+#include "datanode/replication/replication.h"
 
 namespace datanode {
 namespace {
@@ -55,6 +60,11 @@ Server::Server(Settings& settings, config::Registry& registry)
     });
   }
   register_all_commands(commands_);
+  pubsub_ = std::make_unique<PubSub>(*this);
+  blocking_ = std::make_unique<Blocking>(*this);
+  aof_ = std::make_unique<Aof>(*this);
+  replication_ = std::make_unique<Replication>(*this);
+  metrics_ = std::make_unique<Metrics>(*this);
 }
 
 Server::~Server() = default;

@@ -23,6 +23,12 @@
 
 namespace datanode {
 
+class Aof;
+class Replication;
+class Blocking;
+class PubSub;
+class Metrics;
+
 using CommandTable = command::Table<Context>;
 using CommandSpec = command::Command<Context>;
 
@@ -67,6 +73,13 @@ class Server : public net::ConnectionHandler {
   const std::string& run_id() const { return run_id_; }
   int64_t start_time_ms() const { return start_time_ms_; }
   net::Server& network() { return *net_; }
+
+  // Subsystems, each in its own directory/file; created in the constructor, in this order.
+  PubSub& pubsub() { return *pubsub_; }
+  Blocking& blocking() { return *blocking_; }
+  Aof& aof() { return *aof_; }
+  Replication& replication() { return *replication_; }
+  Metrics& metrics() { return *metrics_; }
 
   // Clients by id, in connection order (CLIENT LIST prints them in this order).
   const std::map<uint64_t, Client*>& clients() const { return clients_; }
@@ -138,6 +151,12 @@ class Server : public net::ConnectionHandler {
   bool is_replica_ = false;
   bool loading_ = false;
   bool shutdown_requested_ = false;
+
+  std::unique_ptr<PubSub> pubsub_;
+  std::unique_ptr<Blocking> blocking_;
+  std::unique_ptr<Aof> aof_;
+  std::unique_ptr<Replication> replication_;
+  std::unique_ptr<Metrics> metrics_;
 
   std::vector<PropagationSink*> sinks_;
   struct Periodic {
