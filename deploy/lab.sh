@@ -1,38 +1,81 @@
 #!/usr/bin/env bash
-# The local lab: builds the binaries and runs the stack on 127.0.0.1 under lab/ in the repository.
-#   deploy/lab.sh start | stop | status
+# The local lab: one master, two replicas (replica-priority 100 and 90) and three sentinels (quorum 2),
+# all on 127.0.0.1 with a password, each with its Prometheus endpoint. It builds what it needs first.
+#
+#   deploy/lab.sh start     build, start everything, print the walk-through
+#   deploy/lab.sh status    what runs, and the sentinels' view of the master
+#   deploy/lab.sh stop      stop everything the lab started (by PID) and leave nothing running
+#
+# Ports and places can be moved with environment variables (tests use them): LAB_DIR, LAB_BASE_PORT
+# (datanodes on BASE, BASE+1, BASE+2), LAB_SENTINEL_PORT (three from there), LAB_METRICS_PORT (six from
+# there), LAB_PASSWORD, BUILD_DIR, LAB_SKIP_BUILD=1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
-LAB=$ROOT/lab
+LAB=${LAB_DIR:-$ROOT/lab}
 BUILD_DIR=${BUILD_DIR:-build}
-MASTER_PORT=${MASTER_PORT:-6379}
+case "$BUILD_DIR" in /*) ;; *) BUILD_DIR=$ROOT/$BUILD_DIR ;; esac
+BASE=${LAB_BASE_PORT:-6379}
+SENTINEL_BASE=${LAB_SENTINEL_PORT:-26379}
+METRICS_BASE=${LAB_METRICS_PORT:-9121}
 PASSWORD=${LAB_PASSWORD:-mypass}
+CLI="redis-cli -a $PASSWORD --no-auth-warning"
 
 build() {
+  [ "${LAB_SKIP_BUILD:-0}" = 1 ] && return 0
   deploy/install-deps.sh
   cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
   cmake --build "$BUILD_DIR" -j"$(nproc)" --target datanode sentinel
 }
 
-start_datanode() {  # name port extra-toml
-  local name=$1 port=$2 extra=$3 dir=$LAB/$1
+start_datanode() {  # name port metrics-port priority [replicaof-port]
+  local name=$1 port=$2 mport=$3 prio=$4 upstream=${5:-} dir=$LAB/$1
   mkdir -p "$dir"
-  cat >"$dir/datanode.toml" <<TOML
-port = $port
-bind = ["127.0.0.1"]
-dir = "$dir"
-requirepass = "$PASSWORD"
-masterauth = "$PASSWORD"
-$extra
-TOML
-  "$ROOT/$BUILD_DIR/datanode/datanode" --config "$dir/datanode.toml" >"$dir/datanode.log" 2>&1 &
+  {
+    echo "# Lab $name (written by deploy/lab.sh)"
+    echo "port = $port"
+    echo "bind = [\"127.0.0.1\"]"
+    echo "dir = \"$dir\""
+    echo "requirepass = \"$PASSWORD\""
+    echo "masterauth = \"$PASSWORD\""
+    echo "replica-priority = $prio"
+    echo "appendonly = true"
+    echo "metrics-port = $mport"
+    [ -n "$upstream" ] && echo "replicaof = \"127.0.0.1 $upstream\""
+  } >"$dir/datanode.toml"
+  "$BUILD_DIR/datanode/datanode" --config "$dir/datanode.toml" >>"$dir/datanode.log" 2>&1 &
   echo $! >"$dir/pid"
 }
 
-wait_port() {
+start_sentinel() {  # name port metrics-port
+  local name=$1 port=$2 mport=$3 dir=$LAB/$1
+  mkdir -p "$dir"
+  if [ ! -f "$dir/sentinel.toml" ]; then
+    cat >"$dir/sentinel.toml" <<TOML
+# Lab $name (written by deploy/lab.sh; the sentinel rewrites it as it learns the topology)
+port = $port
+bind = ["127.0.0.1"]
+dir = "$dir"
+metrics-port = $mport
+
+[[monitor]]
+name = "mymaster"
+host = "127.0.0.1"
+port = $BASE
+quorum = 2
+auth-pass = "$PASSWORD"
+down-after-milliseconds = 5000
+parallel-syncs = 1
+failover-timeout = 60000
+TOML
+  fi
+  "$BUILD_DIR/sentinel/sentinel" --config "$dir/sentinel.toml" >>"$dir/sentinel.log" 2>&1 &
+  echo $! >"$dir/pid"
+}
+
+wait_port() {  # port [password]
   for _ in $(seq 1 100); do
-    if redis-cli -p "$1" -a "$PASSWORD" --no-auth-warning ping >/dev/null 2>&1; then return 0; fi
+    if redis-cli -p "$1" ${2:+-a "$2"} --no-auth-warning ping 2>/dev/null | grep -q PONG; then return 0; fi
     sleep 0.1
   done
   echo "port $1 did not come up" >&2
@@ -42,30 +85,53 @@ wait_port() {
 cmd_start() {
   build
   cmd_stop >/dev/null 2>&1 || true
+  rm -rf "$LAB"
   mkdir -p "$LAB"
-  start_datanode master "$MASTER_PORT" ""
-  wait_port "$MASTER_PORT"
+  start_datanode master $BASE $METRICS_BASE 100
+  wait_port $BASE "$PASSWORD"
+  start_datanode replica1 $((BASE + 1)) $((METRICS_BASE + 1)) 100 $BASE
+  start_datanode replica2 $((BASE + 2)) $((METRICS_BASE + 2)) 90 $BASE
+  wait_port $((BASE + 1)) "$PASSWORD"
+  wait_port $((BASE + 2)) "$PASSWORD"
+  for i in 0 1 2; do
+    start_sentinel sentinel$((i + 1)) $((SENTINEL_BASE + i)) $((METRICS_BASE + 3 + i))
+  done
+  for i in 0 1 2; do wait_port $((SENTINEL_BASE + i)); done
   cat <<TXT
-Lab is up on 127.0.0.1:
-  master   port $MASTER_PORT  (password: $PASSWORD)   logs: $LAB/master/datanode.log
-Try:
-  redis-cli -p $MASTER_PORT -a $PASSWORD SET mykey hello
-  redis-cli -p $MASTER_PORT -a $PASSWORD GET mykey
-Stop it with: deploy/lab.sh stop
+Lab is up on 127.0.0.1 (password: $PASSWORD), files and logs under $LAB:
+  master     port $BASE        metrics http://127.0.0.1:$METRICS_BASE/metrics
+  replica1   port $((BASE + 1))        replica-priority 100, metrics :$((METRICS_BASE + 1))
+  replica2   port $((BASE + 2))        replica-priority 90,  metrics :$((METRICS_BASE + 2))
+  sentinels  ports $SENTINEL_BASE $((SENTINEL_BASE + 1)) $((SENTINEL_BASE + 2)) (quorum 2), metrics :$((METRICS_BASE + 3))-$((METRICS_BASE + 5))
+
+Walk-through (seed §9-§10):
+  $CLI -p $BASE SET mykey 10                       # on the master
+  $CLI -p $((BASE + 1)) GET mykey                          # on a replica: "10"
+  $CLI -p $BASE INFO replication                   # role:master, connected_slaves:2
+  redis-cli -p $SENTINEL_BASE SENTINEL masters
+  redis-cli -p $SENTINEL_BASE SENTINEL replicas mymaster
+  redis-cli -p $SENTINEL_BASE SENTINEL failover mymaster             # replica2 (priority 90) takes over
+  redis-cli -p $SENTINEL_BASE SENTINEL get-master-addr-by-name mymaster
+  $CLI -p $((BASE + 2)) INFO replication                   # role:master on the new master
+  curl -s http://127.0.0.1:$((METRICS_BASE + 3))/metrics | grep sentinel_failovers
+Or kill the master and watch the sentinels fail over on their own:
+  kill -9 \$(cat $LAB/master/pid)
+Status: deploy/lab.sh status    Stop: deploy/lab.sh stop
 TXT
 }
 
 cmd_stop() {
-  [ -d "$LAB" ] || return 0
+  [ -d "$LAB" ] || { echo "Lab is not running."; return 0; }
+  local pids=()
   for pidfile in "$LAB"/*/pid; do
     [ -f "$pidfile" ] || continue
     pid=$(cat "$pidfile")
-    if kill -0 "$pid" 2>/dev/null; then
-      kill "$pid"
-      for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-      kill -9 "$pid" 2>/dev/null || true
-    fi
+    kill -0 "$pid" 2>/dev/null && kill "$pid" 2>/dev/null && pids+=("$pid")
     rm -f "$pidfile"
+  done
+  for pid in "${pids[@]}"; do
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null || true
   done
   echo "Lab stopped."
 }
@@ -76,7 +142,11 @@ cmd_status() {
     [ -f "$pidfile" ] || continue
     name=$(basename "$(dirname "$pidfile")")
     pid=$(cat "$pidfile")
-    if kill -0 "$pid" 2>/dev/null; then echo "$name: running (pid $pid)"; else echo "$name: stopped"; fi
+    if kill -0 "$pid" 2>/dev/null; then echo "$name: running (pid $pid)"; else echo "$name: not running"; fi
+  done
+  echo "master according to the sentinels:"
+  for i in 0 1 2; do
+    echo "  :$((SENTINEL_BASE + i)) -> $(redis-cli -p $((SENTINEL_BASE + i)) SENTINEL get-master-addr-by-name mymaster 2>/dev/null | tr '\n' ' ')"
   done
 }
 
@@ -84,5 +154,5 @@ case "${1:-start}" in
   start) cmd_start ;;
   stop) cmd_stop ;;
   status) cmd_status ;;
-  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+  *) echo "usage: $0 start|status|stop" >&2; exit 2 ;;
 esac
