@@ -5,7 +5,8 @@
 
 namespace sentinel::failover {
 
-VoteOutcome cast_vote(VoteRecord& record, uint64_t& current_epoch, uint64_t req_epoch, std::string_view req_runid) {
+VoteOutcome cast_vote(VoteRecord& record, uint64_t& current_epoch, uint64_t req_epoch,
+                      std::string_view req_runid) {
   VoteOutcome out;
   if (req_epoch > current_epoch) {
     current_epoch = req_epoch;
@@ -48,8 +49,8 @@ std::string most_voted_peer(std::span<const PeerVote> peers, uint64_t epoch) {
   return top(count_peer_votes(peers, epoch)).first;
 }
 
-TallyResult tally_votes(std::span<const PeerVote> peers, const VoteRecord& mine, uint64_t epoch, size_t known_peers,
-                        unsigned quorum) {
+TallyResult tally_votes(std::span<const PeerVote> peers, const VoteRecord& mine, uint64_t epoch,
+                        size_t known_peers, unsigned quorum) {
   Counts counts = count_peer_votes(peers, epoch);
   if (!mine.leader.empty() && mine.leader_epoch == epoch) ++counts[mine.leader];
   TallyResult r;

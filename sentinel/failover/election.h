@@ -30,7 +30,8 @@ struct VoteOutcome {
 // A request for our vote (SENTINEL is-master-down-by-addr with a run id, or our own failover):
 // raise current_epoch to req_epoch if it is newer, then vote for req_runid if we have not voted in that
 // epoch (or a newer one) yet. Returns our vote either way.
-VoteOutcome cast_vote(VoteRecord& record, uint64_t& current_epoch, uint64_t req_epoch, std::string_view req_runid);
+VoteOutcome cast_vote(VoteRecord& record, uint64_t& current_epoch, uint64_t req_epoch,
+                      std::string_view req_runid);
 
 // One peer's latest answer to our is-master-down-by-addr: whom it voted for, in which epoch.
 struct PeerVote {
@@ -48,8 +49,8 @@ struct TallyResult {
 // Counts the votes for `epoch`: those of the peers plus ours (when our vote is in that epoch). `known_peers`
 // is the number of other sentinels known for the master, whether they answered or not. Ties go to the
 // smaller run id so every sentinel computes the same result.
-TallyResult tally_votes(std::span<const PeerVote> peers, const VoteRecord& mine, uint64_t epoch, size_t known_peers,
-                        unsigned quorum);
+TallyResult tally_votes(std::span<const PeerVote> peers, const VoteRecord& mine, uint64_t epoch,
+                        size_t known_peers, unsigned quorum);
 
 // The peers' favourite for `epoch` (the run id most of them voted for), empty when none voted in it:
 // Redis votes for that one instead of itself so that split elections converge.

@@ -20,12 +20,11 @@ const char* state_name(State s) {
 
 std::string format_event_message(const Event& e, const MasterView& m) {
   switch (e.about) {
-    case Event::About::kMaster:
-      return "master " + m.name + " " + m.ip + " " + std::to_string(m.port);
+    case Event::About::kMaster: return "master " + m.name + " " + m.ip + " " + std::to_string(m.port);
     case Event::About::kReplica: {
       const std::string port = std::to_string(e.replica.port);
-      return "slave " + e.replica.ip + ":" + port + " " + e.replica.ip + " " + port + " @ " + m.name + " " + m.ip +
-             " " + std::to_string(m.port);
+      return "slave " + e.replica.ip + ":" + port + " " + e.replica.ip + " " + port + " @ " + m.name + " " +
+             m.ip + " " + std::to_string(m.port);
     }
     case Event::About::kText: return e.text;
   }

@@ -11,6 +11,15 @@ namespace sentinel::failover {
 
 namespace {
 
+SelectionParams selection_params_for(const TickInput& in, int64_t info_period_ms) {
+  return SelectionParams{in.now_ms,
+                         in.master.sdown,
+                         in.master.sdown_since_ms,
+                         in.master.down_after_ms,
+                         in.master.ping_period_ms,
+                         info_period_ms};
+}
+
 bool same_runid(std::string_view a, std::string_view b) {
   return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
 }
@@ -113,8 +122,9 @@ void FailoverMachine::tick(const TickInput& in, Env& env) {
     if (in.now_ms < not_before) {
       if (delay_logged_for_ != start_ms_) {
         delay_logged_for_ = start_ms_;
-        env.actions.log_notice("Next failover delay: I will not start a failover of master " + in.master.name +
-                               " in the next " + std::to_string(not_before - in.now_ms) + " ms");
+        env.actions.log_notice("Next failover delay: I will not start a failover of master " +
+                               in.master.name + " in the next " + std::to_string(not_before - in.now_ms) +
+                               " ms");
       }
       return;
     }
@@ -125,8 +135,7 @@ void FailoverMachine::tick(const TickInput& in, Env& env) {
 
 FailoverMachine::ForceResult FailoverMachine::force(const TickInput& in, Env& env) {
   if (in_progress()) return ForceResult::kInProgress;
-  SelectionParams p{in.now_ms, in.master.sdown, in.master.sdown_since_ms, in.master.down_after_ms,
-                    tuning_.ping_period_ms, tuning_.info_period_ms};
+  const SelectionParams p = selection_params_for(in, tuning_.info_period_ms);
   if (!select_promotion_candidate(in.replicas, p)) return ForceResult::kNoGoodSlave;
   start(in, env, /*forced=*/true);
   run_states(in, env);
@@ -177,8 +186,9 @@ void FailoverMachine::wait_start(const TickInput& in, Env& env) {
   // Our own vote, once per epoch: for the peers' favourite in this epoch if they have one (so a split
   // election converges), else for ourselves.
   std::string favourite = most_voted_peer(in.votes, failover_epoch_);
-  report_vote(cast_vote(vote_, env.current_epoch, failover_epoch_, favourite.empty() ? env.my_runid : favourite),
-              in.now_ms, env);
+  report_vote(
+      cast_vote(vote_, env.current_epoch, failover_epoch_, favourite.empty() ? env.my_runid : favourite),
+      in.now_ms, env);
 
   const TallyResult t =
       tally_votes(in.votes, vote_, failover_epoch_, in.master.known_sentinels, in.master.quorum);
@@ -200,8 +210,7 @@ void FailoverMachine::wait_start(const TickInput& in, Env& env) {
 }
 
 void FailoverMachine::select_slave(const TickInput& in, Env& env) {
-  SelectionParams p{in.now_ms, in.master.sdown, in.master.sdown_since_ms, in.master.down_after_ms,
-                    tuning_.ping_period_ms, tuning_.info_period_ms};
+  const SelectionParams p = selection_params_for(in, tuning_.info_period_ms);
   auto chosen = select_promotion_candidate(in.replicas, p);
   if (!chosen) {
     env.actions.emit(master_event("-failover-abort-no-good-slave"));

@@ -5,12 +5,13 @@
 // States, each with its own deadline (failover_timeout = the master's failover-timeout):
 //   none --ODOWN, retry delay over--> wait_start     +new-epoch +try-failover, ask peers for votes
 //   wait_start --elected (or forced)--> select_slave +elected-leader +failover-state-select-slave
-//              --min(10 s, failover_timeout) after the start, not elected--> none  -failover-abort-not-elected
+//              --min(10 s, failover_timeout) after the start, not elected--> none -failover-abort-not-elected
 //   select_slave --replica found--> send_slaveof_noone  +selected-slave +failover-state-send-slaveof-noone
 //                --none qualifies--> none               -failover-abort-no-good-slave
 //   send_slaveof_noone --transaction sent--> wait_promotion  +failover-state-wait-promotion
 //                      --link down for failover_timeout--> none  -failover-abort-slave-timeout
-//   wait_promotion --its INFO says role:master--> reconf_slaves  +promoted-slave +failover-state-reconf-slaves
+//   wait_promotion --its INFO says role:master--> reconf_slaves  +promoted-slave
+//   +failover-state-reconf-slaves
 //                  --failover_timeout--> none  -failover-abort-slave-timeout
 //   reconf_slaves  REPLICAOF <new master> to the other replicas, at most parallel-syncs at a time
 //                  (+slave-reconf-sent, then from their INFO +slave-reconf-inprog, +slave-reconf-done)
@@ -31,7 +32,8 @@
 // 1. Every tick (100 ms), unless in TILT, build a TickInput and call `tick(in, env)`:
 //      in.now_ms    util::mono_ms()
 //      in.master    MasterView: name/ip/port, sdown (+ since), odown, known_sentinels (other sentinels
-//                   known for this master), quorum, parallel_syncs, failover_timeout_ms, down_after_ms
+//                   known for this master), quorum, parallel_syncs, failover_timeout_ms, down_after_ms,
+//                   ping_period_ms
 //      in.replicas  one ReplicaView per known replica of the master (never the master itself), filled
 //                   from the links and the last INFO of each replica (see selection.h). Keep the promoted
 //                   replica in the list until the failover ends.
@@ -68,7 +70,15 @@
 
 namespace sentinel::failover {
 
-enum class State { kNone, kWaitStart, kSelectSlave, kSendSlaveofNoone, kWaitPromotion, kReconfSlaves, kUpdateConfig };
+enum class State {
+  kNone,
+  kWaitStart,
+  kSelectSlave,
+  kSendSlaveofNoone,
+  kWaitPromotion,
+  kReconfSlaves,
+  kUpdateConfig
+};
 
 // Redis' spelling: "none", "wait_start", "select_slave", "send_slaveof_noone", "wait_promotion",
 // "reconf_slaves", "update_config".
@@ -95,6 +105,7 @@ struct MasterView {
   int parallel_syncs = 1;
   int64_t failover_timeout_ms = 180000;
   int64_t down_after_ms = 30000;
+  int64_t ping_period_ms = 1000;  // PING period of its instances (Redis: min(1000 ms, down-after))
 };
 
 struct TickInput {
@@ -148,13 +159,13 @@ class FailoverActions {
 std::vector<std::vector<std::string>> replicaof_transaction(const std::optional<Addr>& new_master);
 
 struct Tuning {
-  int64_t election_timeout_ms = 10000;     // capped by failover_timeout (Redis SENTINEL_ELECTION_TIMEOUT)
-  int64_t max_desync_ms = 1000;            // random extra on the start time (Redis SENTINEL_MAX_DESYNC)
-  int64_t ping_period_ms = 1000;           // for replica selection (Redis SENTINEL_PING_PERIOD)
-  int64_t info_period_ms = 10000;          // for replica selection (Redis SENTINEL_INFO_PERIOD)
-  int64_t slave_reconf_timeout_ms = 10000;  // sent but never seen moving (Redis SENTINEL_SLAVE_RECONF_TIMEOUT)
-  int64_t vote_request_period_ms = 250;    // ask peers again while not elected (Redis: 1000)
-  int64_t fast_info_period_ms = 100;       // INFO period for the replicas during a failover (Redis: 1000)
+  int64_t election_timeout_ms = 10000;  // capped by failover_timeout (Redis SENTINEL_ELECTION_TIMEOUT)
+  int64_t max_desync_ms = 1000;         // random extra on the start time (Redis SENTINEL_MAX_DESYNC)
+  int64_t info_period_ms = 10000;       // for replica selection (Redis SENTINEL_INFO_PERIOD)
+  int64_t slave_reconf_timeout_ms =
+      10000;                             // sent but never seen moving (Redis SENTINEL_SLAVE_RECONF_TIMEOUT)
+  int64_t vote_request_period_ms = 250;  // ask peers again while not elected (Redis: 1000)
+  int64_t fast_info_period_ms = 100;     // INFO period for the replicas during a failover (Redis: 1000)
 };
 
 // The sentinel-wide facts the machine reads and updates.
@@ -217,7 +228,7 @@ class FailoverMachine {
   void select_slave(const TickInput& in, Env& env);
   void send_slaveof_noone(const TickInput& in, Env& env);
   void wait_promotion(const TickInput& in, Env& env);
-  void reconf_slaves(const TickInput& in, Env& env);   // reconf.cpp
+  void reconf_slaves(const TickInput& in, Env& env);  // reconf.cpp
   void track_reconf_progress(const TickInput& in, Env& env);
   void detect_end(const TickInput& in, Env& env);
   void update_config(const TickInput& in, Env& env);

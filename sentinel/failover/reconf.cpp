@@ -79,11 +79,11 @@ void FailoverMachine::detect_end(const TickInput& in, Env& env) {
     enter(State::kUpdateConfig, in.now_ms);
   }
   if (!timeout) return;
-  // Best effort for the replicas never sent the command: they will most likely follow anyway.
+  // Best effort for the replicas never sent the command: they will most likely follow anyway. (Those
+  // in progress already replicate from the new master.)
   for (const auto& r : in.replicas) {
     if (is_promoted(r) || r.disconnected) continue;
-    const ReconfState s = reconf_state(Addr{r.ip, r.port});
-    if (s == ReconfState::kDone || s == ReconfState::kSent) continue;
+    if (reconf_state(Addr{r.ip, r.port}) != ReconfState::kNone) continue;
     if (!env.actions.send_replicaof(r, *promoted_)) continue;
     reconf_[Addr{r.ip, r.port}] = ReconfEntry{ReconfState::kSent, in.now_ms};
     env.actions.emit(replica_event("+slave-reconf-sent-be", r, /*warning=*/false));
@@ -93,8 +93,8 @@ void FailoverMachine::detect_end(const TickInput& in, Env& env) {
 void FailoverMachine::update_config(const TickInput& in, Env& env) {
   const Addr new_master = *promoted_;
   env.actions.emit(text_event("+switch-master", in.master.name + " " + in.master.ip + " " +
-                                                    std::to_string(in.master.port) + " " + new_master.ip + " " +
-                                                    std::to_string(new_master.port)));
+                                                    std::to_string(in.master.port) + " " + new_master.ip +
+                                                    " " + std::to_string(new_master.port)));
   // The master now lives elsewhere: a failover of the new address may start as soon as it is ODOWN.
   reset();
   state_change_ms_ = in.now_ms;

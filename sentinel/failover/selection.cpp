@@ -41,7 +41,8 @@ bool better_candidate(const ReplicaView& a, const ReplicaView& b) {
   return strcasecmp(a.runid.c_str(), b.runid.c_str()) < 0;
 }
 
-std::optional<size_t> select_promotion_candidate(std::span<const ReplicaView> replicas, const SelectionParams& p) {
+std::optional<size_t> select_promotion_candidate(std::span<const ReplicaView> replicas,
+                                                 const SelectionParams& p) {
   std::optional<size_t> best;
   for (size_t i = 0; i < replicas.size(); ++i) {
     if (check_candidate(replicas[i], p) != Rejection::kOk) continue;

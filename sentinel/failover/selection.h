@@ -9,11 +9,11 @@
 
 namespace sentinel::failover {
 
-// A time in the monitor's monotonic milliseconds (util::mono_ms); a negative value means "never".
-constexpr int64_t kNever = -1;
+// A time in the monitor's monotonic milliseconds (util::mono_ms); 0 (or less) means "never", as in Redis.
+constexpr int64_t kNever = 0;
 
 // How long ago `when` was, or "forever" when it never happened.
-inline int64_t age_ms(int64_t now_ms, int64_t when_ms) { return when_ms < 0 ? INT64_MAX : now_ms - when_ms; }
+inline int64_t age_ms(int64_t now_ms, int64_t when_ms) { return when_ms <= 0 ? INT64_MAX : now_ms - when_ms; }
 
 // What the monitor knows about one replica of the failing master. The first block feeds the selection;
 // the second is what the replica's last INFO said, which the failover state machine watches.
@@ -30,9 +30,9 @@ struct ReplicaView {
   int priority = 100;                // INFO slave_priority / replica-priority; 0 = never promote
   int64_t repl_offset = 0;           // INFO slave_repl_offset
 
-  bool role_master = false;  // INFO role:master (a promoted replica reports this)
-  std::string master_host;   // INFO master_host (where it replicates from)
-  int master_port = 0;       // INFO master_port
+  bool role_master = false;     // INFO role:master (a promoted replica reports this)
+  std::string master_host;      // INFO master_host (where it replicates from)
+  int master_port = 0;          // INFO master_port
   bool master_link_up = false;  // INFO master_link_status:up
 };
 
@@ -42,12 +42,20 @@ struct SelectionParams {
   bool master_sdown = false;
   int64_t master_sdown_since_ms = 0;  // meaningful only while master_sdown
   int64_t down_after_ms = 30000;
-  int64_t ping_period_ms = 1000;  // Redis SENTINEL_PING_PERIOD
+  int64_t ping_period_ms = 1000;   // the master's PING period (Redis: min(1000, down-after))
   int64_t info_period_ms = 10000;  // Redis SENTINEL_INFO_PERIOD
 };
 
 // Why a replica cannot be promoted (kOk when it can); useful in logs and for SENTINEL debugging.
-enum class Rejection { kOk, kDown, kDisconnected, kNoRecentPing, kStaleInfo, kLinkDownTooLong, kPriorityZero };
+enum class Rejection {
+  kOk,
+  kDown,
+  kDisconnected,
+  kNoRecentPing,
+  kStaleInfo,
+  kLinkDownTooLong,
+  kPriorityZero
+};
 const char* rejection_text(Rejection r);
 
 Rejection check_candidate(const ReplicaView& r, const SelectionParams& p);
@@ -57,6 +65,7 @@ Rejection check_candidate(const ReplicaView& r, const SelectionParams& p);
 bool better_candidate(const ReplicaView& a, const ReplicaView& b);
 
 // The index in `replicas` of the replica to promote, or nothing when none qualifies.
-std::optional<size_t> select_promotion_candidate(std::span<const ReplicaView> replicas, const SelectionParams& p);
+std::optional<size_t> select_promotion_candidate(std::span<const ReplicaView> replicas,
+                                                 const SelectionParams& p);
 
 }  // namespace sentinel::failover

@@ -88,15 +88,28 @@ TEST_F(SentinelFailoverMachine, FullFailoverEventsInRedisOrder) {
   EXPECT_EQ(h.machine.state(), State::kNone);
   EXPECT_EQ(h.actions.count("switch 6380"), 1u);
 
-  const std::vector<std::string> expected = {
-      "+new-epoch", "+try-failover", "+vote-for-leader", "+elected-leader", "+failover-state-select-slave",
-      "+selected-slave", "+failover-state-send-slaveof-noone", "+failover-state-wait-promotion",
-      "+promoted-slave", "+failover-state-reconf-slaves", "+slave-reconf-sent", "+slave-reconf-inprog",
-      "+slave-reconf-done", "+slave-reconf-sent", "+slave-reconf-inprog", "+slave-reconf-done", "+failover-end",
-      "+switch-master"};
+  const std::vector<std::string> expected = {"+new-epoch",
+                                             "+try-failover",
+                                             "+vote-for-leader",
+                                             "+elected-leader",
+                                             "+failover-state-select-slave",
+                                             "+selected-slave",
+                                             "+failover-state-send-slaveof-noone",
+                                             "+failover-state-wait-promotion",
+                                             "+promoted-slave",
+                                             "+failover-state-reconf-slaves",
+                                             "+slave-reconf-sent",
+                                             "+slave-reconf-inprog",
+                                             "+slave-reconf-done",
+                                             "+slave-reconf-sent",
+                                             "+slave-reconf-inprog",
+                                             "+slave-reconf-done",
+                                             "+failover-end",
+                                             "+switch-master"};
   EXPECT_EQ(h.actions.events, expected);
   EXPECT_EQ(h.actions.messages.back(), "+switch-master mymaster 127.0.0.1 6379 127.0.0.1 6380");
-  EXPECT_EQ(h.actions.messages[5], "+selected-slave slave 127.0.0.1:6380 127.0.0.1 6380 @ mymaster 127.0.0.1 6379");
+  EXPECT_EQ(h.actions.messages[5],
+            "+selected-slave slave 127.0.0.1:6380 127.0.0.1 6380 @ mymaster 127.0.0.1 6379");
   EXPECT_FALSE(h.machine.wants_fast_info());
   // The master moved: a failover of the new address may start at once when it is ODOWN.
   EXPECT_EQ(h.machine.next_attempt_ms(h.master.failover_timeout_ms), INT64_MIN);
@@ -281,13 +294,14 @@ TEST_F(SentinelFailoverMachine, ForcedFailoverSkipsOdownAndElection) {
   EXPECT_EQ(h.force(), FailoverMachine::ForceResult::kStarted);
   EXPECT_EQ(h.machine.state(), State::kWaitPromotion);
   EXPECT_TRUE(h.machine.forced());
-  EXPECT_EQ(h.machine.master_flags(), (std::vector<std::string_view>{"failover_in_progress", "force_failover"}));
+  EXPECT_EQ(h.machine.master_flags(),
+            (std::vector<std::string_view>{"failover_in_progress", "force_failover"}));
   EXPECT_EQ(h.actions.count("request_votes 1"), 0u);
   EXPECT_FALSE(h.machine.asking_for_votes());
-  EXPECT_EQ(h.actions.events,
-            (std::vector<std::string>{"+new-epoch", "+try-failover", "+vote-for-leader", "+elected-leader",
-                                      "+failover-state-select-slave", "+selected-slave",
-                                      "+failover-state-send-slaveof-noone", "+failover-state-wait-promotion"}));
+  EXPECT_EQ(h.actions.events, (std::vector<std::string>{
+                                  "+new-epoch", "+try-failover", "+vote-for-leader", "+elected-leader",
+                                  "+failover-state-select-slave", "+selected-slave",
+                                  "+failover-state-send-slaveof-noone", "+failover-state-wait-promotion"}));
   EXPECT_EQ(h.force(), FailoverMachine::ForceResult::kInProgress);
 
   h.now += 100;
