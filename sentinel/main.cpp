@@ -1,10 +1,11 @@
 // sentinel: monitors Redis-protocol masters and replicas and fails over. Parses arguments, loads the
-// TOML config, runs the loop.
+// TOML config (options, [[monitor]] entries and learned state), runs the loop.
 #include <cstdio>
 #include <string>
 #include <vector>
 
 #include "common/log/log.h"
+#include "common/util/fs.h"
 #include "sentinel/server.h"
 
 int main(int argc, char** argv) {
@@ -20,8 +21,10 @@ int main(int argc, char** argv) {
     config_path = args[0];
     args.erase(args.begin());
   }
+  std::string text;
   if (!config_path.empty()) {
     std::string err = registry.load_file(config_path);
+    if (err.empty()) util::read_file(config_path, &text);
     if (!err.empty()) {
       fprintf(stderr, "*** FATAL CONFIG FILE ERROR *** %s\n", err.c_str());
       return 1;
@@ -37,5 +40,12 @@ int main(int argc, char** argv) {
   logx::parse_level(settings.loglevel, &level);
   logx::configure({level, settings.logfile});
   sentinel::Server server(settings, registry);
+  if (!config_path.empty()) {
+    err = server.load_state(text, config_path);
+    if (!err.empty()) {
+      fprintf(stderr, "*** FATAL CONFIG FILE ERROR *** %s\n", err.c_str());
+      return 1;
+    }
+  }
   return server.run();
 }

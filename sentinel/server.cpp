@@ -3,34 +3,36 @@
 #include <csignal>
 
 #include "common/log/log.h"
+#include "common/util/clock.h"
+#include "common/util/strings.h"
+#include "sentinel/state/config_file.h"
 
 namespace sentinel {
-namespace {
-
-void cmd_ping(Context& ctx) {
-  if (ctx.args.size() == 2) return ctx.out.bulk(ctx.args[1]);
-  ctx.out.simple("PONG");
-}
-
-void cmd_shutdown(Context& ctx) { ctx.server.request_shutdown(); }
-
-}  // namespace
-
-void register_settings(Settings& s, config::Registry& r) {
-  r.add_int("port", &s.port, 0, 65535).immutable = true;
-  r.add_string_list("bind", &s.bind).immutable = true;
-  r.add_string("dir", &s.dir);
-  r.add_string("logfile", &s.logfile).immutable = true;
-  r.add_enum("loglevel", &s.loglevel, {"debug", "verbose", "notice", "warning"});
-  r.add_string("requirepass", &s.requirepass).sensitive = true;
-  r.allow_table("monitor");
-}
 
 Server::Server(Settings& settings, config::Registry& registry)
     : settings_(settings), registry_(registry), loop_(uv_default_loop()) {
+  start_ms_ = util::mono_ms();
+  run_id_ = random_hex_id();
   net_ = std::make_unique<net::Server>(loop_, this);
-  commands_.add("ping", -1, command::kFast, cmd_ping);
-  commands_.add("shutdown", -1, command::kAdmin, cmd_shutdown);
+  monitor_ = std::make_unique<Monitor>(loop_, state_, settings_, [this] { flush_config(); });
+  metrics_ = std::make_unique<SentinelMetrics>(state_);
+  state_.events.set_publisher([this](std::string_view ch, std::string_view msg) { publish(ch, msg); });
+  register_server_commands(commands_);
+  register_pubsub_commands(commands_);
+  register_sentinel_command(commands_);
+}
+
+Server::~Server() = default;
+
+std::string Server::load_state(const std::string& text, const std::string& path) {
+  return state::load(text, path, state_);
+}
+
+void Server::flush_config() {
+  if (registry_.path().empty()) return;
+  std::string err = state::flush(registry_.path(), registry_, state_);
+  if (!err.empty()) LOG_WARNING("Could not rewrite the config file %s: %s", registry_.path().c_str(), err.c_str());
+  metrics_->count_config_rewrite(err.empty());
 }
 
 bool Server::on_accept(net::Connection& conn) {
@@ -38,6 +40,7 @@ bool Server::on_accept(net::Connection& conn) {
   c->conn = &conn;
   c->id = conn.id();
   c->authenticated = settings_.requirepass.empty();
+  c->created_ms = c->last_cmd_ms = util::mono_ms();
   conn.user_data = c;
   clients_[c->id] = c;
   return true;
@@ -55,7 +58,7 @@ void Server::on_input(net::Connection& conn) {
       c->parser.reset();
       in.clear();
       conn.close_after_flush();
-      return;
+      break;
     }
     if (!c->parser.args().empty()) execute(*c, c->parser.args(), out);
     in.consume(c->parser.consumed());
@@ -64,13 +67,50 @@ void Server::on_input(net::Connection& conn) {
 }
 
 void Server::execute(Client& c, const std::vector<std::string_view>& args, resp::Writer& out) {
+  c.last_cmd_ms = util::mono_ms();
   const auto* cmd = commands_.find(args[0]);
   if (cmd == nullptr) return out.error(command::unknown_command_error(args));
+  c.last_cmd = cmd->name;
   if (!cmd->arity_ok(args.size())) return out.error(command::wrong_arity_error(cmd->name));
   if (!c.authenticated && !cmd->has(command::kNoAuth)) return out.error("NOAUTH Authentication required.");
+  if (c.subscriptions() > 0 && !cmd->has(command::kPubSubOk))
+    return out.error("ERR Can't execute '" + cmd->name +
+                     "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context");
   Context ctx{*this, c, args, out};
+  ++cmd->calls;
   cmd->handler(ctx);
 }
+
+size_t Server::publish(std::string_view channel, std::string_view message) {
+  size_t n = 0;
+  for (auto& [id, c] : clients_) {
+    if (c->conn->closing()) continue;
+    resp::Writer w(&c->conn->output());
+    bool sent = false;
+    if (c->channels.count(std::string(channel))) {
+      w.array_header(3);
+      w.bulk("message");
+      w.bulk(channel);
+      w.bulk(message);
+      sent = true;
+      ++n;
+    }
+    for (const std::string& p : c->patterns) {
+      if (!util::glob_match(p, channel)) continue;
+      w.array_header(4);
+      w.bulk("pmessage");
+      w.bulk(p);
+      w.bulk(channel);
+      w.bulk(message);
+      sent = true;
+      ++n;
+    }
+    if (sent) c->conn->flush();
+  }
+  return n;
+}
+
+void Server::kill_client(Client& c) { c.conn->close_after_flush(); }
 
 void Server::on_close(net::Connection& conn) {
   auto* c = static_cast<Client*>(conn.user_data);
@@ -81,6 +121,10 @@ void Server::on_close(net::Connection& conn) {
 }
 
 void Server::request_shutdown() {
+  LOG_WARNING("User requested shutdown...");
+  flush_config();
+  monitor_->stop();
+  metrics_->stop();
   net_->close_listeners();
   net_->close_all();
   uv_stop(loop_);
@@ -88,12 +132,25 @@ void Server::request_shutdown() {
 
 int Server::run() {
   signal(SIGPIPE, SIG_IGN);
+  if (state_.myid.empty()) {
+    state_.myid = random_hex_id();
+    flush_config();
+  }
   std::string err = net_->listen(settings_.bind, settings_.port);
   if (!err.empty()) {
     LOG_WARNING("%s", err.c_str());
     return 1;
   }
+  err = metrics_->start(loop_, settings_.metrics_bind, settings_.metrics_port);
+  if (!err.empty()) {
+    LOG_WARNING("%s", err.c_str());
+    return 1;
+  }
+  LOG_NOTICE("Sentinel ID is %s", state_.myid.c_str());
   LOG_NOTICE("Sentinel ready on port %d", settings_.port);
+  for (auto& [name, m] : state_.masters) state_.events.emit(logx::Level::kWarning, "+monitor", m.get(),
+                                                            "quorum " + std::to_string(m->quorum));
+  monitor_->start();
   auto on_signal = [](uv_signal_t* h, int) { static_cast<Server*>(h->data)->request_shutdown(); };
   uv_signal_init(loop_, &sigterm_);
   sigterm_.data = this;

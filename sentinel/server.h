@@ -1,11 +1,12 @@
-// The sentinel process: one libuv loop, listeners on port 26379, the command table. Monitoring and
-// failover plug in here (later work).
+// The sentinel process: one libuv loop, listeners on port 26379, clients and their pub/sub
+// subscriptions, the command table, the model and the monitor that keeps it current.
 #pragma once
 
 #include <uv.h>
 
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -14,19 +15,12 @@
 #include "common/net/server.h"
 #include "common/resp/parser.h"
 #include "common/resp/writer.h"
+#include "sentinel/metrics/metrics.h"
+#include "sentinel/model/sentinel_state.h"
+#include "sentinel/monitor/monitor.h"
+#include "sentinel/settings.h"
 
 namespace sentinel {
-
-struct Settings {
-  int port = 26379;
-  std::vector<std::string> bind = {"0.0.0.0"};
-  std::string dir = ".";
-  std::string logfile;
-  std::string loglevel = "notice";
-  std::string requirepass;
-};
-
-void register_settings(Settings& s, config::Registry& r);
 
 struct Client {
   net::Connection* conn = nullptr;
@@ -34,6 +28,11 @@ struct Client {
   resp::RequestParser parser;
   bool authenticated = false;
   std::string name;
+  int64_t created_ms = 0;
+  int64_t last_cmd_ms = 0;
+  std::string last_cmd = "NULL";
+  std::set<std::string> channels, patterns;
+  size_t subscriptions() const { return channels.size() + patterns.size(); }
 };
 
 class Server;
@@ -43,6 +42,7 @@ struct Context {
   Client& client;
   const std::vector<std::string_view>& args;
   resp::Writer& out;
+  std::string arg(size_t i) const { return std::string(args[i]); }
 };
 
 using CommandTable = command::Table<Context>;
@@ -50,9 +50,26 @@ using CommandTable = command::Table<Context>;
 class Server : public net::ConnectionHandler {
  public:
   Server(Settings& settings, config::Registry& registry);
+  ~Server() override;
+  // Loads [[monitor]] entries and learned state from the config file text; "" or the error.
+  std::string load_state(const std::string& text, const std::string& path);
   int run();
   void request_shutdown();
+
   Settings& settings() { return settings_; }
+  config::Registry& registry() { return registry_; }
+  SentinelState& state() { return state_; }
+  Monitor& monitor() { return *monitor_; }
+  const CommandTable& commands() const { return commands_; }
+  const std::map<uint64_t, Client*>& clients() const { return clients_; }
+  int64_t start_ms() const { return start_ms_; }
+  const std::string& run_id() const { return run_id_; }
+
+  // Rewrites the config file with the learned state (after every topology change).
+  void flush_config();
+  // Pub/sub delivery to our clients (events; hello messages are not delivered, Redis neither).
+  size_t publish(std::string_view channel, std::string_view message);
+  void kill_client(Client& c);
 
   bool on_accept(net::Connection& conn) override;
   void on_input(net::Connection& conn) override;
@@ -64,10 +81,20 @@ class Server : public net::ConnectionHandler {
   Settings& settings_;
   config::Registry& registry_;
   uv_loop_t* loop_;
+  SentinelState state_;
+  std::unique_ptr<Monitor> monitor_;
+  std::unique_ptr<SentinelMetrics> metrics_;
   std::unique_ptr<net::Server> net_;
   CommandTable commands_;
   std::map<uint64_t, Client*> clients_;
   uv_signal_t sigterm_{}, sigint_{};
+  int64_t start_ms_ = 0;
+  std::string run_id_;
 };
+
+// Command registration, one function per file under sentinel/commands/.
+void register_server_commands(CommandTable& t);
+void register_pubsub_commands(CommandTable& t);
+void register_sentinel_command(CommandTable& t);
 
 }  // namespace sentinel

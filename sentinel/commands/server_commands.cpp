@@ -1,0 +1,267 @@
+// The non-SENTINEL commands a sentinel answers: PING, INFO, ROLE, AUTH, HELLO, CLIENT, COMMAND,
+// SHUTDOWN, PUBLISH (hello messages from peers), QUIT.
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "common/util/clock.h"
+#include "common/util/strings.h"
+#include "sentinel/server.h"
+
+namespace sentinel {
+namespace {
+
+void cmd_ping(Context& ctx) {
+  if (ctx.args.size() > 2) return ctx.out.error(command::wrong_arity_error("ping"));
+  if (ctx.client.subscriptions() > 0) {
+    ctx.out.array_header(2);
+    ctx.out.bulk("pong");
+    ctx.out.bulk(ctx.args.size() == 2 ? ctx.args[1] : "");
+    return;
+  }
+  if (ctx.args.size() == 2) return ctx.out.bulk(ctx.args[1]);
+  ctx.out.simple("PONG");
+}
+
+void cmd_quit(Context& ctx) {
+  ctx.out.ok();
+  ctx.client.conn->close_after_flush();
+}
+
+void cmd_auth(Context& ctx) {
+  if (ctx.args.size() > 3) return ctx.out.error("ERR syntax error");
+  const std::string& pass = ctx.server.settings().requirepass;
+  std::string_view given = ctx.args.back();
+  if (pass.empty())
+    return ctx.out.error(
+        "ERR AUTH <password> called without any password configured for the default user. Are you sure your "
+        "configuration is correct?");
+  if (ctx.args.size() == 3 && ctx.args[1] != "default")
+    return ctx.out.error("WRONGPASS invalid username-password pair or user is disabled.");
+  if (given != pass) return ctx.out.error("WRONGPASS invalid username-password pair or user is disabled.");
+  ctx.client.authenticated = true;
+  ctx.out.ok();
+}
+
+void cmd_hello(Context& ctx) {
+  size_t i = 1;
+  if (ctx.args.size() > 1) {
+    auto ver = util::parse_int(ctx.args[1]);
+    if (!ver) return ctx.out.error("ERR Protocol version is not an integer or out of range");
+    if (*ver != 2) return ctx.out.error("NOPROTO unsupported protocol version");
+    i = 2;
+  }
+  for (; i < ctx.args.size(); ++i) {
+    if (util::iequals(ctx.args[i], "AUTH") && i + 2 < ctx.args.size()) {
+      const std::string& pass = ctx.server.settings().requirepass;
+      if (pass.empty() || ctx.args[i + 2] != pass)
+        return ctx.out.error("WRONGPASS invalid username-password pair or user is disabled.");
+      ctx.client.authenticated = true;
+      i += 2;
+    } else if (util::iequals(ctx.args[i], "SETNAME") && i + 1 < ctx.args.size()) {
+      ctx.client.name = ctx.arg(++i);
+    } else {
+      return ctx.out.error("ERR Syntax error in HELLO option '" + ctx.arg(i) + "'");
+    }
+  }
+  if (!ctx.client.authenticated) return ctx.out.error("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time");
+  ctx.out.map_header(7);
+  ctx.out.bulk("server");
+  ctx.out.bulk("redis");
+  ctx.out.bulk("version");
+  ctx.out.bulk("7.0.0");
+  ctx.out.bulk("proto");
+  ctx.out.integer(2);
+  ctx.out.bulk("id");
+  ctx.out.integer(static_cast<int64_t>(ctx.client.id));
+  ctx.out.bulk("mode");
+  ctx.out.bulk("sentinel");
+  ctx.out.bulk("role");
+  ctx.out.bulk("sentinel");
+  ctx.out.bulk("modules");
+  ctx.out.array_header(0);
+}
+
+void cmd_role(Context& ctx) {
+  auto& masters = ctx.server.state().masters;
+  ctx.out.array_header(2);
+  ctx.out.bulk("sentinel");
+  ctx.out.array_header(masters.size());
+  for (auto& [name, m] : masters) ctx.out.bulk(name);
+}
+
+std::string info_text(Server& s, std::string_view section) {
+  std::string sec = util::to_lower(section);
+  bool all = sec == "all" || sec == "default" || sec == "everything" || sec.empty();
+  std::string out;
+  if (all || sec == "server") {
+    utsname u{};
+    uname(&u);
+    int64_t up = (util::mono_ms() - s.start_ms()) / 1000;
+    out += "# Server\r\nredis_version:7.0.0\r\nredis_mode:sentinel\r\n";
+    out += std::string("os:") + u.sysname + " " + u.release + " " + u.machine + "\r\n";
+    out += "arch_bits:64\r\nmultiplexing_api:epoll\r\n";
+    out += "process_id:" + std::to_string(getpid()) + "\r\n";
+    out += "run_id:" + s.run_id() + "\r\n";
+    out += "tcp_port:" + std::to_string(s.settings().port) + "\r\n";
+    out += "uptime_in_seconds:" + std::to_string(up) + "\r\n";
+    out += "uptime_in_days:" + std::to_string(up / 86400) + "\r\n";
+    out += "hz:10\r\n";
+    out += "config_file:" + s.registry().path() + "\r\n";
+  }
+  if (all || sec == "clients") {
+    if (!out.empty()) out += "\r\n";
+    out += "# Clients\r\nconnected_clients:" + std::to_string(s.clients().size()) + "\r\n";
+  }
+  if (all || sec == "sentinel") {
+    if (!out.empty()) out += "\r\n";
+    SentinelState& st = s.state();
+    int64_t tilt_since = st.tilt ? (util::unix_ms() - st.tilt_start_unix_ms) / 1000 : -1;
+    out += "# Sentinel\r\n";
+    out += "sentinel_masters:" + std::to_string(st.masters.size()) + "\r\n";
+    out += "sentinel_tilt:" + std::to_string(st.tilt ? 1 : 0) + "\r\n";
+    out += "sentinel_tilt_since_seconds:" + std::to_string(tilt_since) + "\r\n";
+    out += "sentinel_running_scripts:" + std::to_string(st.running_scripts) + "\r\n";
+    out += "sentinel_scripts_queue_length:" + std::to_string(st.queued_scripts) + "\r\n";
+    out += "sentinel_simulate_failure_flags:" + std::to_string(st.simulate_failure_flags) + "\r\n";
+    int i = 0;
+    for (auto& [name, m] : st.masters) {
+      const char* status = m->is(kODown) ? "odown" : m->is(kSDown) ? "sdown" : "ok";
+      const Address& a = s.monitor().current_master_address(*m);
+      out += "master" + std::to_string(i++) + ":name=" + name + ",status=" + status + ",address=" + a.str() +
+             ",slaves=" + std::to_string(m->replicas.size()) +
+             ",sentinels=" + std::to_string(m->sentinels.size() + 1) + "\r\n";
+    }
+  }
+  return out;
+}
+
+void cmd_info(Context& ctx) {
+  std::string text;
+  if (ctx.args.size() == 1) {
+    text = info_text(ctx.server, "");
+  } else {
+    for (size_t i = 1; i < ctx.args.size(); ++i) {
+      std::string part = info_text(ctx.server, ctx.args[i]);
+      if (part.empty()) continue;
+      if (!text.empty()) text += "\r\n";
+      text += part;
+    }
+  }
+  ctx.out.bulk(text);
+}
+
+std::string client_line(const Client& c, int64_t now) {
+  return "id=" + std::to_string(c.id) + " addr=" + c.conn->peer() + " laddr=" + c.conn->local() +
+         " fd=" + std::to_string(c.conn->fd()) + " name=" + c.name + " age=" + std::to_string((now - c.created_ms) / 1000) +
+         " idle=" + std::to_string((now - c.last_cmd_ms) / 1000) + " flags=" + (c.subscriptions() ? "P" : "N") +
+         " db=0 sub=" + std::to_string(c.channels.size()) + " psub=" + std::to_string(c.patterns.size()) +
+         " multi=-1 cmd=" + c.last_cmd + " user=default\n";
+}
+
+void cmd_client(Context& ctx) {
+  std::string sub = util::to_lower(ctx.args[1]);
+  if (sub == "setname" && ctx.args.size() == 3) {
+    for (char ch : ctx.args[2])
+      if (ch < '!' || ch > '~') return ctx.out.error("ERR Client names cannot contain spaces, newlines or special characters.");
+    ctx.client.name = ctx.arg(2);
+    return ctx.out.ok();
+  }
+  if (sub == "getname" && ctx.args.size() == 2) {
+    if (ctx.client.name.empty()) return ctx.out.null();
+    return ctx.out.bulk(ctx.client.name);
+  }
+  if (sub == "id" && ctx.args.size() == 2) return ctx.out.integer(static_cast<int64_t>(ctx.client.id));
+  if (sub == "list") {
+    std::string text;
+    int64_t now = util::mono_ms();
+    for (auto& [id, c] : ctx.server.clients()) text += client_line(*c, now);
+    return ctx.out.bulk(text);
+  }
+  if (sub == "info" && ctx.args.size() == 2) return ctx.out.bulk(client_line(ctx.client, util::mono_ms()));
+  if (sub == "kill") {
+    if (ctx.args.size() == 3) {
+      for (auto& [id, c] : ctx.server.clients()) {
+        if (c->conn->peer() == ctx.args[2]) {
+          ctx.server.kill_client(*c);
+          return ctx.out.ok();
+        }
+      }
+      return ctx.out.error("ERR No such client");
+    }
+    if (ctx.args.size() % 2 != 0) return ctx.out.error("ERR syntax error");
+    std::vector<Client*> victims;
+    for (auto& [id, c] : ctx.server.clients()) victims.push_back(c);
+    bool skipme = true;
+    for (size_t i = 2; i + 1 < ctx.args.size(); i += 2) {
+      std::string f = util::to_lower(ctx.args[i]);
+      std::string v(ctx.args[i + 1]);
+      std::vector<Client*> keep;
+      for (Client* c : victims) {
+        bool match = true;
+        if (f == "id") match = std::to_string(c->id) == v;
+        else if (f == "addr") match = c->conn->peer() == v;
+        else if (f == "laddr") match = c->conn->local() == v;
+        else if (f == "type") match = util::iequals(v, c->subscriptions() ? "pubsub" : "normal");
+        else if (f == "skipme") skipme = util::iequals(v, "yes");
+        else if (f == "user") match = v == "default";
+        else return ctx.out.error("ERR syntax error");
+        if (match) keep.push_back(c);
+      }
+      victims = keep;
+    }
+    int64_t n = 0;
+    for (Client* c : victims) {
+      if (skipme && c == &ctx.client) continue;
+      ctx.server.kill_client(*c);
+      ++n;
+    }
+    return ctx.out.integer(n);
+  }
+  ctx.out.error(command::unknown_subcommand_error(ctx.args[1], "client"));
+}
+
+void cmd_command(Context& ctx) {
+  if (ctx.args.size() == 1) {
+    ctx.out.array_header(ctx.server.commands().size());
+    for (const auto& [name, c] : ctx.server.commands().all()) {
+      ctx.out.array_header(6);
+      ctx.out.bulk(name);
+      ctx.out.integer(c.arity);
+      ctx.out.array_header(0);
+      ctx.out.integer(0);
+      ctx.out.integer(0);
+      ctx.out.integer(0);
+    }
+    return;
+  }
+  std::string sub = util::to_lower(ctx.args[1]);
+  if (sub == "count") return ctx.out.integer(static_cast<int64_t>(ctx.server.commands().size()));
+  if (sub == "docs" || sub == "info") return ctx.out.array_header(0);
+  ctx.out.error(command::unknown_subcommand_error(ctx.args[1], "command"));
+}
+
+void cmd_shutdown(Context& ctx) { ctx.server.request_shutdown(); }
+
+void cmd_publish(Context& ctx) {
+  if (ctx.args[1] != kHelloChannel) return ctx.out.error("ERR Only HELLO messages are accepted by Sentinel instances.");
+  ctx.server.monitor().process_hello(ctx.args[2]);
+  ctx.out.integer(1);
+}
+
+}  // namespace
+
+void register_server_commands(CommandTable& t) {
+  using namespace command;
+  t.add("ping", -1, kFast | kPubSubOk, cmd_ping);
+  t.add("quit", -1, kNoAuth | kPubSubOk, cmd_quit);
+  t.add("auth", -2, kNoAuth | kFast, cmd_auth);
+  t.add("hello", -1, kNoAuth | kFast, cmd_hello);
+  t.add("role", 1, kFast, cmd_role);
+  t.add("info", -1, 0, cmd_info);
+  t.add("client", -2, 0, cmd_client);
+  t.add("command", -1, 0, cmd_command);
+  t.add("shutdown", -1, kAdmin, cmd_shutdown);
+  t.add("publish", 3, kFast, cmd_publish);
+}
+
+}  // namespace sentinel
