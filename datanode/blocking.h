@@ -1,18 +1,115 @@
-// Clients blocked on list keys (BLPOP, BRPOP, BLMOVE) and their wake-ups and timeouts.
+// Clients blocked on list keys (BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP): who waits for which key in
+// FIFO order, serving them once a write made one of their keys a non-empty list, and their timeouts.
+//
+// Writes only mark keys as ready (through the server's key listener); the waiters are served from the
+// before-flush hook, after the command that pushed has finished, as Redis' handleClientsBlockedOnKeys
+// does. That keeps a pop on behalf of a woken client from ever running inside another command.
 #pragma once
+
+#include <uv.h>
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <set>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/resp/writer.h"
+
+namespace store {
+class Database;
+}
 
 namespace datanode {
 
 class Server;
+struct Client;
+
+enum class ListEnd { kLeft, kRight };
+
+// What a blocked command does once one of its keys holds elements.
+struct ListPopOp {
+  enum class Kind { kPop, kMPop, kMove };
+  Kind kind = Kind::kPop;
+  ListEnd from = ListEnd::kLeft;
+  ListEnd to = ListEnd::kLeft;  // kMove: where the element goes in `dest`
+  std::string dest;             // kMove
+  int64_t count = 1;            // kMPop
+  bool as_rpoplpush = false;    // kMove: propagated as RPOPLPUSH rather than LMOVE
+};
+
+enum class ServeResult { kNotReady, kServed, kError };
+
+// Performs `op` on `key` if it holds a non-empty list: writes the reply, touches the modified keys,
+// deletes emptied lists, and fills `propagate` with the deterministic command to replicate
+// (LPOP key / RPOP key [count] / LMOVE ... / RPOPLPUSH ...). kError: a WRONGTYPE reply was written
+// (the key or the destination holds another type). kNotReady: nothing was written.
+ServeResult serve_list_op(Server& server, int db, std::string_view key, const ListPopOp& op, int64_t now_ms,
+                          resp::Writer& out, std::vector<std::string>& propagate);
+
+// Parses a blocking timeout given in seconds, as Redis' getTimeoutFromObjectOrReply. Returns false
+// after writing the error. `timeout_ms` is 0 for "wait forever", else a relative duration.
+bool parse_block_timeout(std::string_view arg, resp::Writer& out, int64_t& timeout_ms);
 
 class Blocking {
  public:
-  explicit Blocking(Server& server) : server_(server) {}
+  explicit Blocking(Server& server);
+  ~Blocking();
   Blocking(const Blocking&) = delete;
   Blocking& operator=(const Blocking&) = delete;
 
+  // Blocks `c` (sets kClientBlocked) until one of `keys` can serve `op` or `timeout_ms` passes
+  // (0: forever). The keys are copied: the arguments point into the client's input buffer.
+  void block(Client& c, const std::vector<std::string_view>& keys, ListPopOp op, int64_t timeout_ms);
+
+  // CLIENT UNBLOCK: answers a blocked client as on timeout (error=false) or with
+  // "-UNBLOCKED client unblocked via CLIENT UNBLOCK" (error=true). False if it was not blocked here.
+  bool unblock(uint64_t client_id, bool error);
+
+  bool is_blocked(uint64_t client_id) const { return waiters_.count(client_id) != 0; }
+  size_t blocked_clients() const { return waiters_.size(); }
+  size_t blocked_keys() const { return queues_.size(); }
+
+  // A client that must not block (inside EXEC, the AOF loader, the master link) gets the timeout
+  // answer right away instead.
+  static bool may_block(const Client& c);
+
  private:
-  [[maybe_unused]] Server& server_;
+  struct Waiter {
+    Client* client = nullptr;
+    int db = 0;
+    std::vector<std::string> keys;
+    ListPopOp op;
+    int64_t deadline_ms = 0;  // monotonic; 0 = none
+  };
+  using KeyRef = std::pair<int, std::string>;
+
+  void on_key_touched(int db, std::string_view key);
+  void serve_ready();
+  void serve_key(int db, const std::string& key);
+  void on_tick();
+  // Forgets a waiter and clears its blocked flag; the caller writes its reply first.
+  void remove(uint64_t client_id);
+  // Lets an unblocked client run the requests it pipelined behind the blocking one.
+  void resume(uint64_t client_id);
+  void update_timer();
+  void close_timer();
+
+  Server& server_;
+  std::map<uint64_t, Waiter> waiters_;            // by client id
+  std::map<KeyRef, std::deque<uint64_t>> queues_;  // FIFO of client ids per (db, key)
+  std::set<std::pair<int64_t, uint64_t>> deadlines_;  // (monotonic deadline, client id)
+  std::vector<KeyRef> ready_;
+  std::set<KeyRef> ready_set_;
+  std::vector<uint64_t> to_resume_;  // unblocked outside the serving path, resumed before the flush
+  bool serving_ = false;
+  // Timeouts, and a fallback for keys made ready by writes no reply flush follows (the master stream).
+  // Heap-allocated: libuv may still hold it after this object is gone.
+  uv_timer_t* timer_ = nullptr;
+  bool timer_running_ = false;
 };
 
 }  // namespace datanode

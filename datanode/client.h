@@ -22,6 +22,7 @@ enum ClientFlag : uint32_t {
   kClientBlocked = 1u << 6,   // b
   kClientPubSub = 1u << 7,    // P
   kClientCloseAfterReply = 1u << 8,
+  kClientDenyBlocking = 1u << 24,  // set while EXEC runs its queue: BLPOP & co. answer at once
 };
 
 struct QueuedCommand {
