@@ -191,6 +191,8 @@ void ZSet::remove(Node* node, Update& update) {
 }
 
 bool ZSet::insert(std::string_view member, double score) {
+  // -0 is stored as 0: it orders equal anyway, and Redis' compact encoding prints it as "0".
+  if (score == 0) score = 0;
   auto it = index_.find(member);
   if (it != index_.end()) {
     Node* n = it->second;
