@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "common/log/log.h"
+#include "datanode/aof/format.h"
 #include "datanode/server.h"
 #include "datanode/settings.h"
 
@@ -26,6 +27,9 @@ int main(int argc, char** argv) {
   datanode::register_settings(settings, registry);
 
   std::vector<std::string> args(argv + 1, argv + argc);
+  // `datanode --check-aof FILE [--fix]`: the redis-check-aof of this server (datanode/aof/format.h).
+  if (args.size() >= 2 && args[0] == "--check-aof")
+    return aof::check_aof_main(args[1], args.size() > 2 && args[2] == "--fix");
   std::string config_path;
   if (!args.empty() && (args[0] == "-h" || args[0] == "--help")) {
     usage();
