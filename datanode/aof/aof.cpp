@@ -289,7 +289,7 @@ void Aof::write_info(std::string& out) const {
   num("current_save_keys_total", 0);
   num("rdb_changes_since_last_save", static_cast<int64_t>(changes_));
   num("rdb_bgsave_in_progress", 0);
-  num("rdb_last_save_time", (util::unix_ms() - (now - server_.start_time_ms())) / 1000);
+  num("rdb_last_save_time", server_.lastsave_unix());
   field("rdb_last_bgsave_status", "ok");
   num("rdb_last_bgsave_time_sec", -1);
   num("rdb_current_bgsave_time_sec", -1);
