@@ -7,7 +7,6 @@
 #include <vector>
 
 #include "common/util/clock.h"
-#include "sentinel/failover/election.h"
 #include "sentinel/monitor/monitor.h"
 
 namespace sentinel {
@@ -75,7 +74,7 @@ void Monitor::ask_master_state(Instance& m, int64_t now, bool forced) {
     if (!forced && now - s.last_master_down_reply_time < kAskPeriod) continue;
     if (s.cc->pending_commands() >= kMaxPendingCommands) continue;
     Instance* sp2 = &s;
-    std::string runid = m.failover_state > FailoverState::kNone ? st_.myid : "*";
+    std::string runid = machine(m).asking_for_votes() ? st_.myid : "*";
     s.cc->command({"SENTINEL", "is-master-down-by-addr", m.addr.ip, std::to_string(m.addr.port),
                    std::to_string(st_.current_epoch), runid},
                   [sp2](redisReply* r) {
@@ -97,26 +96,6 @@ void Monitor::ask_master_state(Instance& m, int64_t now, bool forced) {
   }
 }
 
-std::string Monitor::vote_leader(Instance& m, uint64_t epoch, const std::string& runid, uint64_t* leader_epoch) {
-  failover::VoteRecord rec{m.vote_leader, m.vote_leader_epoch};
-  failover::VoteOutcome out = failover::cast_vote(rec, st_.current_epoch, epoch, runid);
-  if (out.new_epoch) {
-    flush_config();
-    st_.events.emit(logx::Level::kWarning, "+new-epoch", nullptr, std::to_string(st_.current_epoch), false);
-  }
-  if (out.voted) {
-    m.vote_leader = rec.leader;
-    m.vote_leader_epoch = rec.leader_epoch;
-    flush_config();
-    st_.events.emit(logx::Level::kWarning, "+vote-for-leader", &m,
-                    m.vote_leader + " " + std::to_string(m.vote_leader_epoch), false);
-    // Having voted for someone else, wait before trying ourselves so the elected one gets its chance.
-    if (m.vote_leader != st_.myid) m.failover_start_time = util::mono_ms() + rand() % kMaxDesync;
-  }
-  *leader_epoch = out.leader_epoch;
-  return out.leader;
-}
-
 MasterDownReply Monitor::is_master_down_by_addr(std::string_view ip, int port, uint64_t epoch, std::string_view runid) {
   MasterDownReply reply;
   Instance* m = st_.find_master_by_addr(ip, port);
@@ -124,23 +103,11 @@ MasterDownReply Monitor::is_master_down_by_addr(std::string_view ip, int port, u
   reply.down = !st_.tilt && m->is(kSDown);
   if (runid != "*") {
     uint64_t le = 0;
-    std::string leader = vote_leader(*m, epoch, std::string(runid), &le);
+    std::string leader = vote_for(*m, epoch, runid, &le);
     reply.leader = leader.empty() ? "*" : leader;
     reply.leader_epoch = leader.empty() ? 0 : le;
   }
   return reply;
-}
-
-std::string Monitor::get_leader(Instance& m, uint64_t epoch) {
-  std::vector<failover::PeerVote> peers;
-  for (auto& [k, s] : m.sentinels) peers.push_back({s->leader, s->leader_epoch});
-  std::string favourite = failover::most_voted_peer(peers, epoch);
-  uint64_t le = 0;
-  vote_leader(m, epoch, favourite.empty() ? st_.myid : favourite, &le);
-  failover::VoteRecord mine{m.vote_leader, m.vote_leader_epoch};
-  failover::TallyResult t =
-      failover::tally_votes(peers, mine, epoch, m.sentinels.size(), static_cast<unsigned>(m.quorum));
-  return t.winner ? *t.winner : "";
 }
 
 }  // namespace sentinel

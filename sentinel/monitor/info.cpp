@@ -142,52 +142,26 @@ bool Monitor::no_down_for(const Instance& ri, int64_t ms, int64_t now) const {
 void Monitor::acting_on_info(Instance& ri, uint32_t role, int64_t now) {
   if (!ri.is(kReplica)) return;
   Instance& m = *ri.master;
+  if (m.is(kFailoverInProgress)) {
+    // The failover state machine watches this INFO: let it act on it now rather than next tick.
+    run_failover(m, now);
+    return;
+  }
   if (role == kMaster) {
-    if (ri.is(kPromoted) && m.is(kFailoverInProgress) && m.failover_state == FailoverState::kWaitPromotion) {
-      // The replica we promoted says it is a master now: our failover epoch becomes the master's
-      // configuration epoch, and the other replicas follow.
-      m.config_epoch = m.failover_epoch;
-      set_failover_state(m, FailoverState::kReconfSlaves, now);
-      flush_config();
-      st_.events.emit(logx::Level::kWarning, "+promoted-slave", &ri);
-      if (st_.simulate_failure_flags & kCrashAfterPromotion) {
-        LOG_WARNING("Simulated failure: crash after promotion");
-        _exit(99);
-      }
-      st_.events.emit(logx::Level::kWarning, "+failover-state-reconf-slaves", &m);
-      // Check the other replicas' INFO right away.
-      for (auto& [k, r] : m.replicas) r->info_refresh = 0, r->info_sent = 0;
-    } else {
-      // A replica that turned master behind our back: make it follow the master again, but only once
-      // the master is healthy and the change has had time to reach us through hello messages.
-      const int64_t wait_time = kPublishPeriod * 4;
-      if (!ri.is(kPromoted) && master_looks_sane(m, now) && no_down_for(ri, wait_time, now) &&
-          now - ri.role_reported_time > wait_time) {
-        if (send_replicaof(ri, &m.addr)) st_.events.emit(logx::Level::kNotice, "+convert-to-slave", &ri);
-      }
+    // A replica that turned master behind our back: make it follow the master again, but only once
+    // the master is healthy and the change has had time to reach us through hello messages.
+    const int64_t wait_time = kPublishPeriod * 4;
+    if (!ri.is(kPromoted) && master_looks_sane(m, now) && no_down_for(ri, wait_time, now) &&
+        now - ri.role_reported_time > wait_time) {
+      if (send_replicaof(ri, &m.addr)) st_.events.emit(logx::Level::kNotice, "+convert-to-slave", &ri);
     }
   }
   if (role == kReplica && (ri.slave_master_port != m.addr.port || ri.slave_master_host != m.addr.ip)) {
     // Replicating from the wrong address: fix it when no failover explains it.
     const int64_t wait_time = m.failover_timeout;
-    if (!m.is(kFailoverInProgress) && master_looks_sane(m, now) && no_down_for(ri, wait_time, now) &&
+    if (master_looks_sane(m, now) && no_down_for(ri, wait_time, now) &&
         now - ri.slave_conf_change_time > wait_time) {
       if (send_replicaof(ri, &m.addr)) st_.events.emit(logx::Level::kNotice, "+fix-slave-config", &ri);
-    }
-  }
-  // Progress of the replicas we reconfigure during a failover.
-  if (role == kReplica && m.is(kFailoverInProgress) && m.promoted != nullptr &&
-      (ri.is(kReconfSent) || ri.is(kReconfInprog)) && ri.slave_master_port == m.promoted->addr.port &&
-      ri.slave_master_host == m.promoted->addr.ip) {
-    if (ri.is(kReconfSent)) {
-      ri.flags &= ~kReconfSent;
-      ri.flags |= kReconfInprog;
-      st_.events.emit(logx::Level::kNotice, "+slave-reconf-inprog", &ri);
-    }
-    if (ri.is(kReconfInprog) && ri.slave_master_link_up) {
-      ri.flags &= ~kReconfInprog;
-      ri.flags |= kReconfDone;
-      st_.events.emit(logx::Level::kNotice, "+slave-reconf-done", &ri);
     }
   }
 }

@@ -68,7 +68,6 @@ void Monitor::handle_master(Instance& m, int64_t now) {
   for (auto& [k, s] : m.sentinels) others.push_back(s.get());
   for (Instance* ri : others)
     if (!ri->dead) handle_instance(*ri, now);
-  if (!m.dead && m.failover_state == FailoverState::kUpdateConfig) failover_switch_to_promoted(m);
 }
 
 void Monitor::handle_instance(Instance& ri, int64_t now) {
@@ -78,8 +77,7 @@ void Monitor::handle_instance(Instance& ri, int64_t now) {
   check_sdown(ri, now);
   if (ri.is(kMaster)) {
     check_odown(ri, now);
-    if (start_failover_if_needed(ri, now)) ask_master_state(ri, now, true);
-    failover_state_machine(ri, now);
+    run_failover(ri, now);
     if (!ri.dead) ask_master_state(ri, now, false);
   }
 }
@@ -126,9 +124,8 @@ void Monitor::ensure_links(Instance& ri, int64_t now) {
 int64_t Monitor::info_period(const Instance& ri) const {
   if (ri.is(kReplica)) {
     const Instance& m = *ri.master;
-    if (m.is(kFailoverInProgress) &&
-        (ri.is(kPromoted) || ri.is(kReconfSent) || ri.is(kReconfInprog)))
-      return kPromotionInfoPeriod;
+    // During a failover the state machine reacts to every INFO of the replicas: poll them fast.
+    if (m.is(kFailoverInProgress)) return kPromotionInfoPeriod;
     if (m.is(kODown) || m.is(kFailoverInProgress) || ri.master_link_down_time > 0) return kFastInfoPeriod;
   }
   return kInfoPeriod;

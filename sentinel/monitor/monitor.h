@@ -8,9 +8,13 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
+#include <memory>
+#include <vector>
 #include <string>
 #include <string_view>
 
+#include "sentinel/failover/failover.h"
 #include "sentinel/model/sentinel_state.h"
 #include "sentinel/settings.h"
 
@@ -72,8 +76,6 @@ class Monitor {
   void process_hello(std::string_view payload);
   // The address clients should use now (the promoted replica once it is being reconfigured around).
   const Address& current_master_address(const Instance& m) const;
-  // Replica chosen the way the failover would choose, or null (SENTINEL FAILOVER checks it first).
-  Instance* select_replica(Instance& m);
   // Instances created from the config file start monitoring (links are created lazily by the tick).
 
  private:
@@ -92,6 +94,7 @@ class Monitor {
   void check_tilt(int64_t now);
   void check_sdown(Instance& ri, int64_t now);
   void check_odown(Instance& m, int64_t now);
+  // SENTINEL is-master-down-by-addr to the peers; with forced, now rather than on its period.
   void ask_master_state(Instance& m, int64_t now, bool forced);
   bool send_replicaof(Instance& ri, const Address* target);
   int64_t info_period(const Instance& ri) const;
@@ -100,21 +103,18 @@ class Monitor {
   Instance* find_replica(Instance& m, const std::string& ip, int port);
   Instance& add_replica(Instance& m, const std::string& ip, int port);
 
-  // Failover (failover_driver.cpp).
-  bool start_failover_if_needed(Instance& m, int64_t now);
-  void start_failover(Instance& m, int64_t now);
-  void abort_failover(Instance& m, int64_t now);
-  void failover_state_machine(Instance& m, int64_t now);
-  void failover_wait_start(Instance& m, int64_t now);
-  void failover_select_slave(Instance& m, int64_t now);
-  void failover_send_slaveof_noone(Instance& m, int64_t now);
-  void failover_wait_promotion(Instance& m, int64_t now);
-  void failover_reconf_next_slave(Instance& m, int64_t now);
-  void failover_detect_end(Instance& m, int64_t now);
-  void failover_switch_to_promoted(Instance& m);
-  std::string get_leader(Instance& m, uint64_t epoch);
-  std::string vote_leader(Instance& m, uint64_t epoch, const std::string& runid, uint64_t* leader_epoch);
-  void set_failover_state(Instance& m, FailoverState s, int64_t now);
+  // Failover (failover_glue.cpp): the state machine of sentinel/failover/, fed from the model.
+  class Actions;
+  failover::FailoverMachine& machine(Instance& m);
+  void run_failover(Instance& m, int64_t now);
+  failover::MasterView master_view(const Instance& m) const;
+  std::vector<failover::ReplicaView> replica_views(const Instance& m) const;
+  std::vector<failover::PeerVote> peer_votes(const Instance& m) const;
+  // Copies the machine's state into the model fields that replies, hello messages and metrics read.
+  void mirror_failover(Instance& m);
+  void emit_failover_event(Instance& m, const failover::Event& e);
+  // Our vote for a peer asking to lead the failover of m; returns the leader we voted for ("" none).
+  std::string vote_for(Instance& m, uint64_t epoch, std::string_view runid, uint64_t* leader_epoch);
 
   uv_loop_t* loop_;
   SentinelState& st_;
@@ -122,6 +122,7 @@ class Monitor {
   std::function<void()> flush_;
   uv_timer_t timer_{};
   bool timer_started_ = false;
+  std::map<std::string, std::unique_ptr<failover::FailoverMachine>> machines_;  // by master name
 };
 
 }  // namespace sentinel

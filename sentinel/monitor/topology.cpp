@@ -26,11 +26,13 @@ Instance& Monitor::add_master(std::unique_ptr<Instance> m) {
 void Monitor::remove_master(const std::string& name) {
   auto it = st_.masters.find(name);
   if (it == st_.masters.end()) return;
+  machines_.erase(name);
   st_.bury(std::move(it->second));
   st_.masters.erase(it);
 }
 
 void Monitor::reset_master(Instance& m, bool keep_sentinels) {
+  machine(m).reset();
   for (auto& [k, r] : m.replicas) st_.bury(std::move(r));
   m.replicas.clear();
   if (!keep_sentinels) {
