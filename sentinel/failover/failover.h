@@ -10,8 +10,7 @@
 //                --none qualifies--> none               -failover-abort-no-good-slave
 //   send_slaveof_noone --transaction sent--> wait_promotion  +failover-state-wait-promotion
 //                      --link down for failover_timeout--> none  -failover-abort-slave-timeout
-//   wait_promotion --its INFO says role:master--> reconf_slaves  +promoted-slave
-//   +failover-state-reconf-slaves
+//   wait_promotion --INFO role:master--> reconf_slaves  +promoted-slave +failover-state-reconf-slaves
 //                  --failover_timeout--> none  -failover-abort-slave-timeout
 //   reconf_slaves  REPLICAOF <new master> to the other replicas, at most parallel-syncs at a time
 //                  (+slave-reconf-sent, then from their INFO +slave-reconf-inprog, +slave-reconf-done)
@@ -54,6 +53,8 @@
 //    load, `restore_vote_record(...)`. SENTINEL MASTER(S): `state_name()` as failover-state while
 //    in_progress(); `master_flags()` and `replica_flags(ip, port)` give the extra flag words.
 // 9. Implement FailoverActions (below); `format_event_message` turns an Event into Redis' pub/sub text.
+//    Actions are called from inside tick()/force()/vote(), with the machine already in its new state.
+// sentinel/failover/INTEGRATION.md has the tested patch that does all of this for sentinel/monitor/.
 #pragma once
 
 #include <cstdint>
