@@ -1,0 +1,47 @@
+// A real redis-server to compare against: the same commands go to it and to a datanode, and every
+// reply that differs byte for byte is reported. Tests skip when redis-server is not installed.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "harness.h"
+#include "raw_resp.h"
+
+namespace reference {
+
+struct RealRedis {
+  RealRedis() : port(harness::free_port()) {
+    std::string bin = harness::run("command -v redis-server");
+    while (!bin.empty() && (bin.back() == '\n' || bin.back() == ' ')) bin.pop_back();
+    if (bin.empty()) return;
+    process = harness::Process(bin, {"--port", std::to_string(port), "--bind", "127.0.0.1", "--save", "",
+                                     "--appendonly", "no", "--dir", dir.path()},
+                               dir.file("redis.log"));
+    available = harness::wait_for_port(port, std::chrono::seconds(10));
+  }
+  harness::TempDir dir;
+  int port;
+  harness::Process process;
+  bool available = false;
+};
+
+// Runs `commands` on both servers in order; returns one line per differing reply.
+inline std::vector<std::string> differences(int redis_port, int our_port,
+                                            const std::vector<std::vector<std::string>>& commands) {
+  rawresp::Conn theirs(redis_port), ours(our_port);
+  std::vector<std::string> out;
+  for (const auto& cmd : commands) {
+    std::string a = theirs.command(cmd), b = ours.command(cmd);
+    if (a != b) {
+      std::string line;
+      for (const auto& arg : cmd) line += arg + " ";
+      out.push_back(line + "=> redis: " + a + " ours: " + b);
+    }
+  }
+  return out;
+}
+
+}  // namespace reference
