@@ -50,8 +50,8 @@ void aggregate(double& target, double v, Aggregate how) {
       target += v;
       if (std::isnan(target)) target = 0;
       break;
-    case Aggregate::kMin: target = std::min(target, v); break;
-    case Aggregate::kMax: target = std::max(target, v); break;
+    case Aggregate::kMin: target = v < target ? v : target; break;  // a NaN v leaves target alone
+    case Aggregate::kMax: target = v > target ? v : target; break;
   }
 }
 
@@ -148,6 +148,8 @@ void combine(const Parsed& p, SetOp op, ZSet& result) {
   std::vector<Source> src = p.sources;
   switch (op) {
     case SetOp::kUnion: {
+      // Smallest inputs first, as Redis does: with infinities the order of a SUM changes its result.
+      std::stable_sort(src.begin(), src.end(), [](const Source& a, const Source& b) { return a.size() < b.size(); });
       util::StringMap<double> acc;
       for (const Source& s : src)
         s.for_each([&](const std::string& m, double score) {
@@ -168,7 +170,8 @@ void combine(const Parsed& p, SetOp op, ZSet& result) {
         for (size_t j = 1; j < src.size(); ++j) {
           auto other = src[j].score(m);
           if (!other) return;
-          aggregate(acc, weighted(*other, src[j].weight), p.how);
+          // Unlike the first input's, these products are not cleared of NaN (Redis' quirk, kept).
+          aggregate(acc, *other * src[j].weight, p.how);
         }
         result.insert(m, acc);
       });
