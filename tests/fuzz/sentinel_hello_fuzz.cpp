@@ -1,0 +1,73 @@
+// libFuzzer target for the sentinel's hello messages (Monitor::process_hello): every line of the input
+// is one payload published on __sentinel__:hello, processed in order by a Monitor that watches one
+// master ("mymaster" at 127.0.0.1:6379) and is never started (no links, no timer: only the parsing and
+// the model updates run). Each time the monitor asks for a state-file flush the file is rendered, and
+// the last rendering must load again: a peer's hello must not be able to write a state file the
+// sentinel refuses at its next start.
+// INFO replies (Monitor::refresh_from_info) are private to the monitor and not reachable from here.
+#include <uv.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+#include "common/config/registry.h"
+#include "common/log/log.h"
+#include "sentinel/model/sentinel_state.h"
+#include "sentinel/monitor/monitor.h"
+#include "sentinel/settings.h"
+#include "sentinel/state/config_file.h"
+
+namespace {
+
+const char* kMyId = "0123456789abcdef0123456789abcdef01234567";
+
+void quiet_logs() {
+  static bool done = false;
+  if (done) return;
+  done = true;
+  logx::Options o;
+  o.level = logx::Level::kWarning;
+  o.file = "/dev/null";
+  logx::configure(o);
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  quiet_logs();
+  std::string_view input(reinterpret_cast<const char*>(data), size);
+
+  sentinel::SentinelState st;
+  st.myid = kMyId;
+  sentinel::Settings settings;
+  config::Registry registry;
+  sentinel::register_settings(settings, registry);
+  std::string rendered;
+  bool flushed = false;
+  sentinel::Monitor monitor(uv_default_loop(), st, settings, [&] {
+    rendered = sentinel::state::render("", registry, st);
+    flushed = true;
+  });
+  monitor.add_master(sentinel::state::make_master("mymaster", "127.0.0.1", 6379, 2));
+
+  while (!input.empty()) {
+    size_t nl = input.find('\n');
+    monitor.process_hello(input.substr(0, nl));
+    if (nl == std::string_view::npos) break;
+    input.remove_prefix(nl + 1);
+  }
+
+  if (flushed) {
+    sentinel::SentinelState loaded;
+    std::string err = sentinel::state::load(rendered, "state.toml", loaded);
+    if (!err.empty()) {
+      std::fprintf(stderr, "rendered state does not load: %s\n--- rendered\n%s\n", err.c_str(), rendered.c_str());
+      std::abort();
+    }
+  }
+  return 0;
+}
