@@ -79,7 +79,7 @@ void Replication::sync_command(Context& ctx, bool psync) {
     std::string_view replid = ctx.arg(1);
     auto offset = util::parse_int(ctx.arg(2));
     if (offset && try_partial_resync(c, replid, *offset)) return;
-    if (replid != "?") stats_.sync_partial_err++;
+    if (replid != "?") server_.stats().sync_partial_err++;
   }
   full_resync(c);
   (void)ctx;
@@ -118,7 +118,7 @@ bool Replication::try_partial_resync(Client& c, std::string_view replid, int64_t
   out += history;
   p.online = true;
   server_.flush_later(c);
-  stats_.sync_partial_ok++;
+  server_.stats().sync_partial_ok++;
   LOG_NOTICE("Partial resynchronization request from %s accepted. Sending %lld bytes of backlog starting from "
              "offset %lld.", name.c_str(), static_cast<long long>(history.size()), static_cast<long long>(offset));
   return true;
@@ -151,7 +151,7 @@ void Replication::full_resync(Client& c) {
   p.online = true;
   c.replica_ack_time_ms = util::mono_ms();
   server_.flush_later(c);
-  stats_.sync_full++;
+  server_.stats().sync_full++;
   LOG_NOTICE("Synchronization with replica %s succeeded", name.c_str());
 }
 

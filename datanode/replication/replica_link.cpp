@@ -59,6 +59,7 @@ ReplicaLink::ReplicaLink(Replication& repl, std::string host, int port)
 }
 
 ReplicaLink::~ReplicaLink() {
+  if (master_client_) repl_.server().unregister_client(*master_client_);
   if (socket_ != nullptr) {
     socket_->owner = nullptr;
     uv_close(reinterpret_cast<uv_handle_t*>(&socket_->tcp),
@@ -211,6 +212,20 @@ void ReplicaLink::send_command(std::initializer_list<std::string_view> args) {
   send(std::move(out));
 }
 
+void ReplicaLink::new_master_client(int db) {
+  // Ids far above connection ids: the master client lists last in CLIENT LIST, with flags=M.
+  static uint64_t next_id = 1ULL << 48;
+  Server& server = repl_.server();
+  if (master_client_) server.unregister_client(*master_client_);
+  master_client_ = std::make_unique<Client>();
+  master_client_->id = next_id++;
+  master_client_->flags = kClientMaster;
+  master_client_->authenticated = true;
+  master_client_->db = db;
+  master_client_->created_ms = master_client_->last_interaction_ms = util::mono_ms();
+  server.register_client(*master_client_);
+}
+
 void ReplicaLink::send_ack() {
   if (state_ != State::kConnected) return;
   last_ack_ms_ = util::mono_ms();
@@ -344,13 +359,7 @@ bool ReplicaLink::handshake_line(std::string_view line) {
     std::string new_id = text.size() > 9 ? text.substr(9, 40) : "";
     LOG_NOTICE("Successful partial resynchronization with master.");
     if (new_id.size() == 40) repl_.on_partial_sync(new_id);
-    if (!master_client_) {
-      master_client_ = std::make_unique<Client>();
-      master_client_->flags = kClientMaster;
-      master_client_->authenticated = true;
-      master_client_->name = "master";
-      master_client_->db = repl_.resume_db();
-    }
+    if (!master_client_) new_master_client(repl_.resume_db());
     state_ = State::kConnected;
     backoff_ms_ = 0;
     last_io_ms_ = util::mono_ms();
@@ -486,15 +495,13 @@ void ReplicaLink::load_payload(std::string payload) {
   fresh.clear();  // frees the old data set
   server.set_loading(false);
 
-  master_client_ = std::make_unique<Client>();
-  master_client_->flags = kClientMaster;
-  master_client_->authenticated = true;
-  master_client_->name = "master";
+  int stream_db = 0;
   for (const auto& [k, v] : info.aux) {
     if (k != "repl-stream-db") continue;
     auto db = util::parse_int(v);
-    if (db && *db >= 0 && static_cast<size_t>(*db) < n) master_client_->db = static_cast<int>(*db);
+    if (db && *db >= 0 && static_cast<size_t>(*db) < n) stream_db = static_cast<int>(*db);
   }
+  new_master_client(stream_db);
   parser_.reset();
   multi_pending_.clear();
   applied_offset_ = consistent_offset_ = master_initial_offset_;
@@ -526,6 +533,7 @@ bool ReplicaLink::apply_stream() {
     if (getack) {
       send_ack();
     } else if (!args.empty()) {
+      master_client_->last_interaction_ms = last_io_ms_;
       scratch_.clear();
       resp::Writer w(&scratch_);
       server.execute(*master_client_, args, w);

@@ -56,6 +56,7 @@ class ReplicaLink {
   enum class Step { kPing, kAuth, kPort, kIp, kCapa, kPsync };
 
   void connect(int64_t now_ms);
+  void new_master_client(int db);
   void drop(const char* why);
   void send(std::string bytes);
   void send_command(std::initializer_list<std::string_view> args);

@@ -158,10 +158,8 @@ void Replication::on_full_sync(const std::string& master_replid, int64_t offset)
   disconnect_replicas();
   backlog_ = std::make_unique<ReplicationBacklog>(static_cast<size_t>(server_.settings().repl_backlog_size), offset);
   snapshot_offset_ = -1;
-  if (server_.aof().enabled()) {
-    std::string err = server_.aof().start_rewrite();
-    if (!err.empty()) LOG_WARNING("Could not rewrite the AOF after the full sync: %s", err.c_str());
-  }
+  // A rewrite already running would snapshot the old data set: the AOF restarts its rewrite.
+  server_.aof().restart_after_full_sync();
 }
 
 void Replication::on_partial_sync(const std::string& new_replid) {
@@ -246,9 +244,10 @@ void Replication::write_info(std::string& out) const {
   num("repl_backlog_first_byte_offset", backlog_ ? backlog_->first_byte_offset() : 0);
   num("repl_backlog_histlen", backlog_ ? backlog_->histlen() : 0);
   // Redis prints these in INFO stats; kept here too so a replication check needs one section.
-  num("sync_full", static_cast<int64_t>(stats_.sync_full));
-  num("sync_partial_ok", static_cast<int64_t>(stats_.sync_partial_ok));
-  num("sync_partial_err", static_cast<int64_t>(stats_.sync_partial_err));
+  const Stats& st = server_.stats();
+  num("sync_full", static_cast<int64_t>(st.sync_full));
+  num("sync_partial_ok", static_cast<int64_t>(st.sync_partial_ok));
+  num("sync_partial_err", static_cast<int64_t>(st.sync_partial_err));
 }
 
 void Replication::role_command(Context& ctx) {

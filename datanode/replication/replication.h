@@ -34,12 +34,6 @@ struct ReplicaPeer {
   bool capa_psync2 = false;
 };
 
-struct ReplicationStats {
-  uint64_t sync_full = 0;
-  uint64_t sync_partial_ok = 0;
-  uint64_t sync_partial_err = 0;
-};
-
 class Replication : public PropagationSink {
  public:
   explicit Replication(Server& server);
@@ -64,7 +58,6 @@ class Replication : public PropagationSink {
   bool is_replica() const { return !master_host_.empty(); }
   const std::string& replid() const { return replid_; }
   int64_t master_repl_offset() const { return master_repl_offset_; }
-  const ReplicationStats& stats() const { return stats_; }
   void write_info(std::string& out) const;
 
   // --- Used by the replica link ---
@@ -119,7 +112,6 @@ class Replication : public PropagationSink {
   int64_t backlog_idle_since_ms_ = 0;
   int last_db_ = -1;  // database of the last command in the stream; -1 forces a SELECT
   std::map<uint64_t, ReplicaPeer> peers_;  // by client id, in connection order
-  ReplicationStats stats_;
   int64_t last_ping_ms_ = 0;
 
   struct Waiter {

@@ -129,6 +129,10 @@ TEST(ReplicationSync, MasterAndTwoReplicasConvergeOnEveryType) {
   EXPECT_TRUE(eventually([&] { return repl(m, "master_repl_offset") == repl(c1, "slave_repl_offset"); }, 5s));
   EXPECT_EQ(repl(m, "master_replid"), repl(c1, "master_replid"));
   EXPECT_EQ(repl(m, "sync_full"), "2");
+  EXPECT_EQ(info_field(m, "stats", "sync_full"), "2");
+  // The replica lists its master link (flags=M), the master its replicas (flags=S).
+  EXPECT_NE(c1.command({"CLIENT", "LIST"}).str.find("flags=M"), std::string::npos);
+  EXPECT_NE(m.command({"CLIENT", "LIST"}).str.find("flags=S"), std::string::npos);
 }
 
 TEST(ReplicationSync, ReplicaIsReadOnlyAndWaitWorks) {
