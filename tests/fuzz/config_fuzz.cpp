@@ -12,39 +12,14 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/config/registry.h"
 #include "datanode/settings.h"
+#include "tests/fuzz/utf8.h"
 
 namespace {
-
-// Strict UTF-8 (no overlong forms, no surrogates, nothing above U+10FFFF).
-bool valid_utf8(const uint8_t* p, size_t n) {
-  size_t i = 0;
-  while (i < n) {
-    uint8_t c = p[i];
-    size_t len = 0;
-    uint8_t lo = 0x80, hi = 0xBF;  // allowed range of the second byte
-    if (c < 0x80) len = 1;
-    else if (c >= 0xC2 && c <= 0xDF) len = 2;
-    else if (c >= 0xE0 && c <= 0xEF) {
-      len = 3;
-      if (c == 0xE0) lo = 0xA0;
-      if (c == 0xED) hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      len = 4;
-      if (c == 0xF0) lo = 0x90;
-      if (c == 0xF4) hi = 0x8F;
-    }
-    if (len == 0 || i + len > n) return false;
-    if (len > 1 && (p[i + 1] < lo || p[i + 1] > hi)) return false;
-    for (size_t k = 2; k < len; ++k)
-      if ((p[i + k] & 0xC0) != 0x80) return false;
-    i += len;
-  }
-  return true;
-}
 
 bool feed_invalid_utf8() {
   static const bool on = std::getenv("FUZZ_TOML_INVALID_UTF8") != nullptr;
@@ -54,7 +29,7 @@ bool feed_invalid_utf8() {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  if (!feed_invalid_utf8() && !valid_utf8(data, size)) return 0;
+  if (!feed_invalid_utf8() && !fuzz::valid_utf8(std::string_view(reinterpret_cast<const char*>(data), size))) return 0;
   std::string text(reinterpret_cast<const char*>(data), size);
   datanode::Settings settings;
   config::Registry registry;

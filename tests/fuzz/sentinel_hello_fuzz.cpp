@@ -5,6 +5,12 @@
 // the last rendering must load again: a peer's hello must not be able to write a state file the
 // sentinel refuses at its next start.
 // INFO replies (Monitor::refresh_from_info) are private to the monitor and not reachable from here.
+//
+// Known bug found by this target (not fixed here): hello fields are taken as they come, so a payload
+// with bytes that are not UTF-8 in the ip, the run id or the master address (e.g.
+// "1.2.3.4,26380,\xff,1,mymaster,127.0.0.1,6379,0", which anyone able to PUBLISH on the master can send)
+// ends up in the TOML state file, which toml11 then refuses at the next start. The target is therefore
+// not part of the default short run; FUZZ_SKIP_KNOWN_BUGS=1 skips such payloads to look for others.
 #include <uv.h>
 
 #include <cstddef>
@@ -20,6 +26,7 @@
 #include "sentinel/monitor/monitor.h"
 #include "sentinel/settings.h"
 #include "sentinel/state/config_file.h"
+#include "tests/fuzz/utf8.h"
 
 namespace {
 
@@ -33,6 +40,11 @@ void quiet_logs() {
   o.level = logx::Level::kWarning;
   o.file = "/dev/null";
   logx::configure(o);
+}
+
+bool skip_known_bugs() {
+  static const bool on = std::getenv("FUZZ_SKIP_KNOWN_BUGS") != nullptr;
+  return on;
 }
 
 }  // namespace
@@ -56,7 +68,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   while (!input.empty()) {
     size_t nl = input.find('\n');
-    monitor.process_hello(input.substr(0, nl));
+    std::string_view payload = input.substr(0, nl);
+    if (!skip_known_bugs() || fuzz::valid_utf8(payload)) monitor.process_hello(payload);
     if (nl == std::string_view::npos) break;
     input.remove_prefix(nl + 1);
   }
