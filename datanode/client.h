@@ -23,6 +23,9 @@ enum ClientFlag : uint32_t {
   kClientPubSub = 1u << 7,    // P
   kClientCloseAfterReply = 1u << 8,
   kClientDenyBlocking = 1u << 24,  // set while EXEC runs its queue: BLPOP & co. answer at once
+  kClientCloseAsap = 1u << 9,   // output limit or CLIENT KILL of itself: closed at the end of the round
+  kClientNoEvict = 1u << 10,    // e
+  kClientNoTouch = 1u << 11,    // T
 };
 
 struct QueuedCommand {
@@ -45,6 +48,10 @@ struct Client {
   bool flush_pending = false;
 
   std::vector<QueuedCommand> multi_queue;
+  size_t multi_mem = 0;  // bytes of queued arguments (CLIENT LIST multi-mem)
+  std::vector<std::pair<int, std::string>> watched_keys;
+  // When the output buffer first went over the soft limit (0: it is under it).
+  int64_t obuf_soft_limit_since_ms = 0;
   util::StringSet channels;
   util::StringSet patterns;
 

@@ -1,5 +1,6 @@
 #include "datanode/server.h"
 
+#include <algorithm>
 #include <csignal>
 #include <random>
 
@@ -7,9 +8,12 @@
 #include "common/util/clock.h"
 #include "datanode/aof/aof.h"
 #include "datanode/blocking.h"
+#include "datanode/client_info.h"
+#include "datanode/info.h"
 #include "datanode/metrics/metrics.h"
 #include "datanode/pubsub.h"
 #include "datanode/replication/replication.h"
+#include "datanode/watch.h"
 
 namespace datanode {
 namespace {
@@ -35,6 +39,50 @@ constexpr const char* kProtectedModeError =
     "3) If you started the server manually just for testing, restart it with the '--protected-mode no' "
     "option. 4) Set up an authentication password for the default user. NOTE: You only need to do one of "
     "the above things in order for the server to start accepting connections from the outside.";
+
+// "32mb 8mb 60" -> limits; false when the text is not three valid fields.
+bool parse_output_limit(const std::string& text, OutputLimit* out) {
+  std::vector<std::string> parts;
+  size_t i = 0;
+  while (i < text.size()) {
+    size_t j = text.find(' ', i);
+    if (j == std::string::npos) j = text.size();
+    if (j > i) parts.push_back(text.substr(i, j - i));
+    i = j + 1;
+  }
+  if (parts.size() != 3) return false;
+  auto hard = util::parse_memory(parts[0]);
+  auto soft = util::parse_memory(parts[1]);
+  auto secs = util::parse_int(parts[2]);
+  if (!hard || !soft || !secs || *hard < 0 || *soft < 0 || *secs < 0) return false;
+  *out = {*hard, *soft, *secs};
+  return true;
+}
+
+// MONITOR's quoting of an argument, like Redis' sdscatrepr.
+void append_repr(std::string& out, std::string_view s) {
+  out.push_back('"');
+  for (unsigned char ch : s) {
+    switch (ch) {
+      case '\\': out += "\\\\"; break;
+      case '"': out += "\\\""; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      case '\a': out += "\\a"; break;
+      case '\b': out += "\\b"; break;
+      default:
+        if (isprint(ch)) {
+          out.push_back(static_cast<char>(ch));
+        } else {
+          char buf[8];
+          snprintf(buf, sizeof buf, "\\x%02x", ch);
+          out += buf;
+        }
+    }
+  }
+  out.push_back('"');
+}
 
 }  // namespace
 
@@ -65,6 +113,148 @@ Server::Server(Settings& settings, config::Registry& registry)
   aof_ = std::make_unique<Aof>(*this);
   replication_ = std::make_unique<Replication>(*this);
   metrics_ = std::make_unique<Metrics>(*this);
+  watches_ = std::make_unique<Watches>(*this);
+  lastsave_unix_ = util::unix_ms() / 1000;
+  memory_startup_ = memory_peak_ = malloc_used_bytes();
+  apply_output_limits();
+
+  // Options that need more than their field updated when CONFIG SET changes them.
+  if (config::Option* o = registry_.find("loglevel")) {
+    o->on_change = [this] {
+      logx::Level level = logx::Level::kNotice;
+      logx::parse_level(settings_.loglevel, &level);
+      logx::configure({level, settings_.logfile});
+      return std::string();
+    };
+  }
+  if (config::Option* o = registry_.find("hz")) {
+    o->on_change = [this] {
+      if (uv_is_active(reinterpret_cast<uv_handle_t*>(&cron_timer_))) start_cron_timer();
+      return std::string();
+    };
+  }
+  for (const char* name : {"client-output-buffer-limit", "client-output-buffer-limit-normal",
+                           "client-output-buffer-limit-replica", "client-output-buffer-limit-pubsub"}) {
+    config::Option* o = registry_.find(name);
+    if (o == nullptr) continue;
+    o->on_change = [this] {
+      OutputLimit probe;
+      for (const std::string* text : {&settings_.client_output_buffer_limit_normal,
+                                      &settings_.client_output_buffer_limit_replica,
+                                      &settings_.client_output_buffer_limit_pubsub}) {
+        if (!parse_output_limit(*text, &probe)) return std::string("Wrong number of arguments in buffer limit configuration.");
+      }
+      apply_output_limits();
+      return std::string();
+    };
+  }
+}
+
+void Server::apply_output_limits() {
+  parse_output_limit(settings_.client_output_buffer_limit_normal, &limit_normal_);
+  parse_output_limit(settings_.client_output_buffer_limit_replica, &limit_replica_);
+  parse_output_limit(settings_.client_output_buffer_limit_pubsub, &limit_pubsub_);
+}
+
+bool Server::check_output_limits(Client& c) {
+  if (c.conn == nullptr || c.has(kClientCloseAsap)) return !c.has(kClientCloseAsap);
+  const OutputLimit& lim = c.has(kClientReplica) ? limit_replica_
+                           : c.has(kClientPubSub) ? limit_pubsub_
+                                                  : limit_normal_;
+  if (lim.hard_bytes == 0 && lim.soft_bytes == 0) return true;
+  auto used = static_cast<int64_t>(c.conn->pending_output());
+  bool exceeded = lim.hard_bytes > 0 && used >= lim.hard_bytes;
+  if (!exceeded && lim.soft_bytes > 0 && used >= lim.soft_bytes) {
+    int64_t now = util::mono_ms();
+    if (c.obuf_soft_limit_since_ms == 0) c.obuf_soft_limit_since_ms = now;
+    else if (now - c.obuf_soft_limit_since_ms >= lim.soft_seconds * 1000) exceeded = true;
+  } else if (!exceeded) {
+    c.obuf_soft_limit_since_ms = 0;
+  }
+  if (!exceeded) return true;
+  stats_.client_output_limit_disconnections++;
+  LOG_WARNING("Client %s scheduled to be closed ASAP for overcoming of output buffer limits.",
+              client_info_line(*this, c).c_str());
+  close_client_async(c);
+  return false;
+}
+
+void Server::close_client_async(Client& c) {
+  if (c.has(kClientCloseAsap)) return;
+  c.flags |= kClientCloseAsap;
+  close_async_.push_back(c.id);
+}
+
+void Server::count_error(std::string_view reply) {
+  stats_.total_error_replies++;
+  // The code is the first word of the error line ("-ERR ...", "-WRONGTYPE ...").
+  if (!reply.empty() && reply[0] == '-') reply.remove_prefix(1);
+  size_t end = reply.find_first_of(" \r");
+  std::string_view code = reply.substr(0, end == std::string_view::npos ? reply.size() : end);
+  if (code.size() > 64) code = code.substr(0, 64);
+  auto it = stats_.errors_by_code.find(code);
+  if (it != stats_.errors_by_code.end()) it->second++;
+  else if (stats_.errors_by_code.size() < 128) stats_.errors_by_code.emplace(code, 1);
+}
+
+void Server::reset_stats() {
+  util::StringMap<uint64_t> none;
+  stats_ = Stats{};
+  for (auto& [name, cmd] : commands_.all()) cmd.calls = cmd.usec = cmd.rejected_calls = cmd.failed_calls = 0;
+  subcommand_stats_.clear();
+  for (auto& s : ops_samples_) s = 0;
+}
+
+int64_t Server::ops_per_sec() const {
+  int64_t sum = 0;
+  for (int64_t s : ops_samples_) sum += s;
+  return sum / 16;
+}
+
+void Server::track_ops(int64_t now_ms) {
+  if (ops_last_ms_ == 0) {
+    ops_last_ms_ = now_ms;
+    ops_last_count_ = stats_.total_commands;
+    return;
+  }
+  int64_t dt = now_ms - ops_last_ms_;
+  if (dt < 100) return;
+  uint64_t n = stats_.total_commands - ops_last_count_;
+  ops_samples_[ops_sample_idx_++ % 16] = static_cast<int64_t>(n) * 1000 / dt;
+  ops_last_ms_ = now_ms;
+  ops_last_count_ = stats_.total_commands;
+}
+
+void Server::add_monitor(Client& c) {
+  if (c.has(kClientMonitor)) return;
+  c.flags |= kClientMonitor;
+  monitors_.push_back(&c);
+}
+
+void Server::remove_monitor(Client& c) {
+  if (!c.has(kClientMonitor)) return;
+  c.flags &= ~kClientMonitor;
+  std::erase(monitors_, &c);
+}
+
+void Server::feed_monitors(const Client& c, const Args& args) {
+  int64_t us = util::unix_us();
+  char head[64];
+  snprintf(head, sizeof head, "+%lld.%06lld [%d ", static_cast<long long>(us / 1000000),
+           static_cast<long long>(us % 1000000), c.db);
+  std::string line = head;
+  line += c.conn ? c.conn->peer() : (c.has(kClientMaster) ? std::string("master") : std::string("aof"));
+  line += "]";
+  for (std::string_view a : args) {
+    line.push_back(' ');
+    append_repr(line, a);
+  }
+  line += "\r\n";
+  for (Client* m : monitors_) {
+    if (m->conn == nullptr || m->has(kClientCloseAsap)) continue;
+    m->conn->output() += line;
+    if (check_output_limits(*m)) flush_later(*m);
+  }
 }
 
 Server::~Server() = default;
@@ -89,7 +279,29 @@ void Server::remove_sink(PropagationSink* sink) {
 }
 
 void Server::propagate(int db, const std::vector<std::string_view>& argv) {
+  if (loading_) return;  // replaying the AOF: nothing new to persist or replicate
+  if (exec_depth_ > 0) {
+    exec_db_ = db;
+    if (!exec_multi_sent_) {
+      exec_multi_sent_ = true;
+      const std::vector<std::string_view> multi = {"MULTI"};
+      for (PropagationSink* s : sinks_) s->feed(db, multi);
+    }
+  }
   for (PropagationSink* s : sinks_) s->feed(db, argv);
+}
+
+void Server::end_exec_propagation() {
+  if (exec_depth_ > 0) exec_depth_--;
+  if (exec_depth_ == 0 && exec_multi_sent_) {
+    exec_multi_sent_ = false;
+    const std::vector<std::string_view> exec = {"EXEC"};
+    for (PropagationSink* s : sinks_) s->feed(exec_db_, exec);
+  }
+}
+
+void Server::touch_all(int db) {
+  for (auto& fn : flush_listeners_) fn(db);
 }
 
 void Server::touch(int db, std::string_view key) {
@@ -109,6 +321,7 @@ bool Server::on_accept(net::Connection& conn) {
   resp::Writer w(&conn.output());
   if (clients_.size() >= static_cast<size_t>(settings_.maxclients)) {
     stats_.rejected_connections++;
+    LOG_VERBOSE("Error registering fd event for the new client: max number of clients reached");
     w.error("ERR max number of clients reached");
     return false;
   }
@@ -143,6 +356,7 @@ void Server::on_close(net::Connection& conn) {
   auto* c = static_cast<Client*>(conn.user_data);
   if (c == nullptr) return;
   for (auto& fn : close_listeners_) fn(*c);
+  if (c->has(kClientMonitor)) std::erase(monitors_, c);
   clients_.erase(c->id);
   std::erase(pending_flush_, c);
   conn.user_data = nullptr;
@@ -153,12 +367,13 @@ void Server::process_input(Client& c) {
   net::InputBuffer& in = c.conn->input();
   stats_.net_input_bytes += in.size();  // approximate: counted per read round
   resp::Writer out(&c.conn->output());
-  while (in.size() > 0 && !c.conn->closing() && !c.has(kClientBlocked)) {
+  while (in.size() > 0 && !c.conn->closing() && !c.has(kClientBlocked | kClientCloseAsap)) {
     auto status = c.parser.parse(in.data());
     if (status == resp::RequestParser::Status::kNeedMore) {
       if (static_cast<int64_t>(in.size()) > settings_.client_query_buffer_limit) {
-        LOG_WARNING("Closing client that reached max query buffer length: id=%llu addr=%s",
-                    static_cast<unsigned long long>(c.id), c.conn->peer().c_str());
+        LOG_WARNING("Closing client that reached max query buffer length: %s",
+                    client_info_line(*this, c).c_str());
+        stats_.client_query_limit_disconnections++;
         c.conn->close();
         return;
       }
@@ -182,55 +397,43 @@ void Server::process_input(Client& c) {
 void Server::execute(Client& c, const Args& args, resp::Writer& out) {
   const CommandSpec* cmd = commands_.find(args[0]);
   bool in_multi = c.has(kClientMulti);
-  if (cmd == nullptr) {
-    out.error(command::unknown_command_error(args));
-    stats_.total_error_replies++;
-    if (in_multi) c.flags |= kClientDirtyExec;
-    return;
+  // Refusals before the command runs: counted as rejected calls, and they make a transaction fail.
+  auto reject = [&](std::string_view error, bool dirties_multi) {
+    if (cmd) cmd->rejected_calls++;
+    out.error(error);
+    count_error(error);
+    if (in_multi && dirties_multi) c.flags |= kClientDirtyExec;
+  };
+  if (cmd == nullptr) return reject(command::unknown_command_error(args), true);
+  if (!cmd->arity_ok(args.size())) return reject(command::wrong_arity_error(cmd->name), true);
+  if (!c.authenticated && !settings_.requirepass.empty() && !cmd->has(command::kNoAuth)) return reject("NOAUTH Authentication required.", true);
+  if (c.resp == 2 && c.has(kClientPubSub) && c.subscription_count() > 0 && !cmd->has(command::kPubSubOk)) {
+    return reject("ERR Can't execute '" + cmd->name +
+                      "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
+                  false);
   }
-  if (!cmd->arity_ok(args.size())) {
-    cmd->rejected_calls++;
-    out.error(command::wrong_arity_error(cmd->name));
-    stats_.total_error_replies++;
-    if (in_multi) c.flags |= kClientDirtyExec;
-    return;
-  }
-  if (!c.authenticated && !cmd->has(command::kNoAuth)) {
-    cmd->rejected_calls++;
-    out.error("NOAUTH Authentication required.");
-    stats_.total_error_replies++;
-    return;
-  }
-  if (c.resp == 2 && c.subscription_count() > 0 && !cmd->has(command::kPubSubOk)) {
-    cmd->rejected_calls++;
-    out.error("ERR Can't execute '" + cmd->name +
-              "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context");
-    stats_.total_error_replies++;
-    return;
-  }
-  if (in_multi && cmd->name != "exec" && cmd->name != "discard" && cmd->name != "multi" &&
-      cmd->name != "watch" && cmd->name != "quit" && cmd->name != "reset") {
-    if (cmd->has(command::kNoMulti)) {
-      out.error("ERR Command not allowed inside a transaction");
-      c.flags |= kClientDirtyExec;
+  if (in_multi && cmd->handler != nullptr) {
+    const std::string& n = cmd->name;
+    if (n != "exec" && n != "discard" && n != "multi" && n != "watch" && n != "quit" && n != "reset") {
+      if (cmd->has(command::kNoMulti)) return reject("ERR Command not allowed inside a transaction", true);
+      QueuedCommand q;
+      q.args.assign(args.begin(), args.end());
+      for (const std::string& a : q.args) c.multi_mem += a.size();
+      c.multi_queue.push_back(std::move(q));
+      out.simple("QUEUED");
       return;
     }
-    QueuedCommand q;
-    q.args.assign(args.begin(), args.end());
-    c.multi_queue.push_back(std::move(q));
-    out.simple("QUEUED");
-    return;
   }
   if (cmd->has(command::kWrite) && !c.has(kClientMaster)) {
     for (auto& guard : write_guards_) {
       std::string err = guard(c, *cmd);
-      if (!err.empty()) {
-        cmd->rejected_calls++;
-        out.error(err);
-        stats_.total_error_replies++;
-        if (in_multi) c.flags |= kClientDirtyExec;
-        return;
-      }
+      if (!err.empty()) return reject(err, true);
+    }
+  }
+  if (!c.has(kClientMaster)) {
+    for (auto& guard : command_guards_) {
+      std::string err = guard(c, *cmd);
+      if (!err.empty()) return reject(err, true);
     }
   }
 
@@ -238,14 +441,27 @@ void Server::execute(Client& c, const Args& args, resp::Writer& out) {
   size_t out_before = out.buffer()->size();
   int64_t start = util::mono_us();
   cmd->handler(ctx);
-  cmd->usec += static_cast<uint64_t>(util::mono_us() - start);
+  auto elapsed = static_cast<uint64_t>(util::mono_us() - start);
+  cmd->usec += elapsed;
   cmd->calls++;
   stats_.total_commands++;
   stats_.net_output_bytes += out.buffer()->size() - out_before;
   c.last_command = cmd->name;
-  if (out.buffer()->size() > out_before && (*out.buffer())[out_before] == '-') {
+  if (cmd->has(command::kSubcommands) && args.size() > 1) {
+    c.last_command += '|';
+    c.last_command += util::to_lower(args[1].substr(0, 32));
+  }
+  bool failed = out.buffer()->size() > out_before && (*out.buffer())[out_before] == '-';
+  if (failed) {
     cmd->failed_calls++;
-    stats_.total_error_replies++;
+    count_error(std::string_view(*out.buffer()).substr(out_before));
+  }
+  if (cmd->has(command::kSubcommands) &&
+      (subcommand_stats_.size() < 256 || subcommand_stats_.contains(c.last_command))) {
+    CallStats& st = subcommand_stats_[c.last_command];
+    st.calls++;
+    st.usec += elapsed;
+    if (failed) st.failed_calls++;
   }
 
   if (ctx.custom_propagation) {
@@ -256,6 +472,7 @@ void Server::execute(Client& c, const Args& args, resp::Writer& out) {
   } else if (ctx.dirty > 0 && (cmd->has(command::kWrite) || cmd->has(command::kMayReplicate))) {
     propagate(c.db, args);
   }
+  if (!monitors_.empty() && !loading_ && !cmd->has(command::kAdmin | command::kSkipMonitor)) feed_monitors(c, args);
 }
 
 void Server::flush_later(Client& c) {
@@ -265,14 +482,32 @@ void Server::flush_later(Client& c) {
 }
 
 void Server::flush_pending() {
+  // Clients to close at the end of the round: killed while running their own command, or over an
+  // output buffer limit.
+  while (!close_async_.empty()) {
+    std::vector<uint64_t> ids;
+    ids.swap(close_async_);
+    for (uint64_t id : ids)
+      if (Client* c = find_client(id)) kill_client(*c);
+  }
   if (pending_flush_.empty()) return;
   // The AOF is written (and with appendfsync always, synced) before any reply leaves.
   for (auto& fn : before_flush_) fn();
   std::vector<Client*> batch;
   batch.swap(pending_flush_);
-  for (Client* c : batch) {
+  for (size_t i = 0; i < batch.size(); ++i) {
+    Client* c = batch[i];
+    if (c == nullptr) continue;
     c->flush_pending = false;
-    if (c->conn) c->conn->flush();
+    if (c->conn == nullptr) continue;
+    if (!check_output_limits(*c)) {
+      // Closing frees the client: forget it in the rest of the batch too.
+      uint64_t id = c->id;
+      close_async_.erase(std::remove(close_async_.begin(), close_async_.end(), id), close_async_.end());
+      kill_client(*c);
+      continue;
+    }
+    c->conn->flush();
   }
 }
 
@@ -306,6 +541,11 @@ void Server::close_idle_clients(int64_t now_ms) {
 }
 
 void Server::cron(int64_t mono_now) {
+  track_ops(mono_now);
+  if (mono_now - memory_sampled_ms_ >= 1000) {
+    memory_sampled_ms_ = mono_now;
+    note_memory_peak(malloc_used_bytes());
+  }
   active_expire(util::unix_ms());
   close_idle_clients(mono_now);
   for (Periodic& p : periodic_) {
@@ -323,12 +563,16 @@ void Server::cron(int64_t mono_now) {
   }
 }
 
-void Server::request_shutdown(bool) {
-  shutdown_requested_ = true;
+void Server::start_cron_timer() {
   uv_timer_start(&cron_timer_, [](uv_timer_t* t) {
     auto* self = static_cast<Server*>(t->data);
     self->cron(util::mono_ms());
-  }, 0, static_cast<uint64_t>(1000 / settings_.hz));
+  }, 0, static_cast<uint64_t>(1000 / std::max(1, settings_.hz)));
+}
+
+void Server::request_shutdown(bool) {
+  shutdown_requested_ = true;
+  start_cron_timer();
 }
 
 void Server::on_signal(uv_signal_t* h, int signum) {
@@ -339,7 +583,14 @@ void Server::on_signal(uv_signal_t* h, int signum) {
 
 int Server::run() {
   signal(SIGPIPE, SIG_IGN);
+  for (auto& hook : startup_hooks_)
+    if (!hook()) return 1;
   std::string err = net_->listen(settings_.bind, settings_.port, settings_.tcp_backlog);
+  if (!err.empty()) {
+    LOG_WARNING("%s", err.c_str());
+    return 1;
+  }
+  err = metrics_->start();
   if (!err.empty()) {
     LOG_WARNING("%s", err.c_str());
     return 1;
@@ -348,10 +599,7 @@ int Server::run() {
 
   uv_timer_init(loop_, &cron_timer_);
   cron_timer_.data = this;
-  uv_timer_start(&cron_timer_, [](uv_timer_t* t) {
-    auto* self = static_cast<Server*>(t->data);
-    self->cron(util::mono_ms());
-  }, 0, static_cast<uint64_t>(1000 / settings_.hz));
+  start_cron_timer();
 
   uv_check_init(loop_, &flush_check_);
   flush_check_.data = this;

@@ -5,6 +5,7 @@
 
 #include <uv.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -28,6 +29,7 @@ class Replication;
 class Blocking;
 class PubSub;
 class Metrics;
+class Watches;
 
 using CommandTable = command::Table<Context>;
 using CommandSpec = command::Command<Context>;
@@ -52,6 +54,26 @@ struct Stats {
   uint64_t total_error_replies = 0;
   uint64_t unexpected_error_replies = 0;
   uint64_t pubsub_messages = 0;
+  // Replicas served by a full snapshot, by a partial resync, and PSYNCs that had to fall back to full.
+  uint64_t sync_full = 0;
+  uint64_t sync_partial_ok = 0;
+  uint64_t sync_partial_err = 0;
+  uint64_t client_output_limit_disconnections = 0;
+  uint64_t client_query_limit_disconnections = 0;
+  // errorstats: count per error code ("ERR", "WRONGTYPE" ...).
+  util::StringMap<uint64_t> errors_by_code;
+};
+
+// INFO commandstats of a subcommand ("config|set"): container commands count per subcommand.
+struct CallStats {
+  uint64_t calls = 0, usec = 0, failed_calls = 0;
+};
+
+// client-output-buffer-limit of one client class, parsed ("32mb 8mb 60").
+struct OutputLimit {
+  int64_t hard_bytes = 0;
+  int64_t soft_bytes = 0;
+  int64_t soft_seconds = 0;
 };
 
 class Server : public net::ConnectionHandler {
@@ -80,11 +102,15 @@ class Server : public net::ConnectionHandler {
   Aof& aof() { return *aof_; }
   Replication& replication() { return *replication_; }
   Metrics& metrics() { return *metrics_; }
+  Watches& watches() { return *watches_; }
 
   // Clients by id, in connection order (CLIENT LIST prints them in this order).
   const std::map<uint64_t, Client*>& clients() const { return clients_; }
   Client* find_client(uint64_t id);
   void kill_client(Client& c);
+  // Clients without a connection that CLIENT LIST and INFO still show (a replica's master link).
+  void register_client(Client& c) { clients_[c.id] = &c; }
+  void unregister_client(const Client& c) { clients_.erase(c.id); }
 
   // Runs one command for a client: lookup, checks, handler, propagation. Used by the network path, the
   // AOF loader and the replica stream alike.
@@ -110,18 +136,50 @@ class Server : public net::ConnectionHandler {
   void add_write_guard(std::function<std::string(const Client&, const CommandSpec&)> guard) {
     write_guards_.push_back(std::move(guard));
   }
+  // Like a write guard, for every command (replica-serve-stale-data no: -MASTERDOWN).
+  void add_command_guard(std::function<std::string(const Client&, const CommandSpec&)> guard) {
+    command_guards_.push_back(std::move(guard));
+  }
   // Called for each key a command modified (WATCH, blocked clients). Handlers call touch().
   void add_key_listener(std::function<void(int db, std::string_view key)> fn) { key_listeners_.push_back(std::move(fn)); }
   void touch(int db, std::string_view key);
+  // FLUSHDB/FLUSHALL/SWAPDB: every key of a database (-1: of every database) is about to change; WATCH
+  // invalidates the watchers of keys that exist there. Call it BEFORE removing the data.
+  void touch_all(int db);
+  void add_flush_listener(std::function<void(int db)> fn) { flush_listeners_.push_back(std::move(fn)); }
   // Called after each command execution round, before replies are flushed (AOF fsync=always).
   void add_before_flush(std::function<void()> fn) { before_flush_.push_back(std::move(fn)); }
   // Called when a client goes away (pub/sub, blocking, replication state cleanup).
   void add_client_close_listener(std::function<void(Client&)> fn) { close_listeners_.push_back(std::move(fn)); }
   // Called once when the server stops (flush the AOF, close links).
   void add_shutdown_hook(std::function<void()> fn) { shutdown_hooks_.push_back(std::move(fn)); }
+  // Runs once in run() before listening (AOF load); returning false stops the start (exit code 1).
+  void add_startup_hook(std::function<bool()> fn) { startup_hooks_.push_back(std::move(fn)); }
 
   bool is_replica() const { return is_replica_; }
   void set_replica(bool replica);
+  // Wraps the writes of one EXEC as MULTI ... EXEC in the propagated stream (only if something was written).
+  void begin_exec_propagation() { exec_depth_++; }
+  void end_exec_propagation();
+  // MONITOR: clients receiving every executed command.
+  void add_monitor(Client& c);
+  // Closes a client at the end of this loop iteration: safe while its own command runs.
+  void close_client_async(Client& c);
+  // Checks client-output-buffer-limit for a client whose output just grew; closes it when exceeded.
+  bool check_output_limits(Client& c);
+  void apply_output_limits();  // re-reads the client-output-buffer-limit options
+  void count_error(std::string_view reply);  // errorstats, total_error_replies
+  void reset_stats();
+  int64_t lastsave_unix() const { return lastsave_unix_; }
+  void set_lastsave_unix(int64_t t) { lastsave_unix_ = t; }
+  int64_t ops_per_sec() const;
+  uint64_t command_count() const { return stats_.total_commands; }
+  // Memory as INFO reports it: the peak seen by the cron (and INFO), and what was in use at start.
+  void note_memory_peak(int64_t used) { memory_peak_ = std::max(memory_peak_, used); }
+  int64_t memory_peak() const { return memory_peak_; }
+  int64_t memory_startup() const { return memory_startup_; }
+  void remove_monitor(Client& c);
+  const util::StringMap<CallStats>& subcommand_stats() const { return subcommand_stats_; }
   bool loading() const { return loading_; }
   void set_loading(bool on) { loading_ = on; }
 
@@ -133,6 +191,9 @@ class Server : public net::ConnectionHandler {
 
  private:
   void cron(int64_t now_ms);
+  void feed_monitors(const Client& c, const Args& args);
+  void track_ops(int64_t now_ms);
+  void start_cron_timer();
   void flush_pending();
   void active_expire(int64_t now_ms);
   void close_idle_clients(int64_t now_ms);
@@ -157,6 +218,7 @@ class Server : public net::ConnectionHandler {
   std::unique_ptr<Aof> aof_;
   std::unique_ptr<Replication> replication_;
   std::unique_ptr<Metrics> metrics_;
+  std::unique_ptr<Watches> watches_;
 
   std::vector<PropagationSink*> sinks_;
   struct Periodic {
@@ -167,10 +229,29 @@ class Server : public net::ConnectionHandler {
   std::vector<Periodic> periodic_;
   std::vector<std::tuple<std::string, std::function<void(std::string&)>, bool>> info_sections_;
   std::vector<std::function<std::string(const Client&, const CommandSpec&)>> write_guards_;
+  std::vector<std::function<std::string(const Client&, const CommandSpec&)>> command_guards_;
   std::vector<std::function<void(int, std::string_view)>> key_listeners_;
   std::vector<std::function<void()>> before_flush_;
   std::vector<std::function<void(Client&)>> close_listeners_;
   std::vector<std::function<void()>> shutdown_hooks_;
+  std::vector<std::function<bool()>> startup_hooks_;
+  std::vector<std::function<void(int)>> flush_listeners_;
+  std::vector<Client*> monitors_;
+  std::vector<uint64_t> close_async_;
+  int exec_depth_ = 0;
+  bool exec_multi_sent_ = false;
+  int exec_db_ = 0;
+  OutputLimit limit_normal_, limit_pubsub_, limit_replica_;
+  int64_t lastsave_unix_ = 0;
+  util::StringMap<CallStats> subcommand_stats_;
+  int64_t memory_peak_ = 0;
+  int64_t memory_startup_ = 0;
+  int64_t memory_sampled_ms_ = 0;
+  // instantaneous_ops_per_sec: samples of the command counter, like Redis' 16-slot ring.
+  int64_t ops_samples_[16] = {};
+  size_t ops_sample_idx_ = 0;
+  int64_t ops_last_ms_ = 0;
+  uint64_t ops_last_count_ = 0;
   std::vector<Client*> pending_flush_;
   uv_timer_t cron_timer_{};
   uv_check_t flush_check_{};

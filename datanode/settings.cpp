@@ -1,6 +1,59 @@
 #include "datanode/settings.h"
 
+#include <sstream>
+
+#include "common/util/strings.h"
+
 namespace datanode {
+
+namespace {
+
+// Redis' combined directive "client-output-buffer-limit <class> <hard> <soft> <seconds> [...]", mapped on
+// the three per-class options (classes: normal, replica/slave, pubsub). CONFIG GET shows bytes.
+void add_output_limit_option(Settings& s, config::Registry& r) {
+  auto normalized = [](const std::string& text) {
+    std::istringstream in(text);
+    std::string hard, soft, secs;
+    in >> hard >> soft >> secs;
+    auto h = util::parse_memory(hard), so = util::parse_memory(soft);
+    if (!h || !so) return text;
+    return std::to_string(*h) + " " + std::to_string(*so) + " " + secs;
+  };
+  config::Option o;
+  o.name = "client-output-buffer-limit";
+  o.expected = "\"<class> <hard> <soft> <seconds>\" groups, class normal, replica or pubsub";
+  auto get = [&s, normalized] {
+    return "normal " + normalized(s.client_output_buffer_limit_normal) + " slave " +
+           normalized(s.client_output_buffer_limit_replica) + " pubsub " +
+           normalized(s.client_output_buffer_limit_pubsub);
+  };
+  o.get = get;
+  o.set = [&s](std::string_view v) {
+    std::istringstream in{std::string(v)};
+    std::vector<std::string> words;
+    for (std::string w; in >> w;) words.push_back(w);
+    if (words.empty() || words.size() % 4 != 0) return false;
+    std::vector<std::pair<std::string*, std::string>> changes;
+    for (size_t i = 0; i < words.size(); i += 4) {
+      std::string cls = util::to_lower(words[i]);
+      std::string* field = cls == "normal"                       ? &s.client_output_buffer_limit_normal
+                           : (cls == "replica" || cls == "slave") ? &s.client_output_buffer_limit_replica
+                           : cls == "pubsub"                      ? &s.client_output_buffer_limit_pubsub
+                                                                  : nullptr;
+      auto hard = util::parse_memory(words[i + 1]), soft = util::parse_memory(words[i + 2]);
+      auto secs = util::parse_int(words[i + 3]);
+      if (field == nullptr || !hard || !soft || !secs || *secs < 0) return false;
+      changes.emplace_back(field, words[i + 1] + " " + words[i + 2] + " " + words[i + 3]);
+    }
+    for (auto& [field, text] : changes) *field = text;
+    return true;
+  };
+  o.toml_literal = [get] { return config::toml_quote(get()); };
+  o.why_invalid = [](std::string_view) { return std::string("Wrong number of arguments in buffer limit configuration."); };
+  r.add(std::move(o));
+}
+
+}  // namespace
 
 void register_settings(Settings& s, config::Registry& r) {
   r.add_int("port", &s.port, 0, 65535).immutable = true;
@@ -22,6 +75,7 @@ void register_settings(Settings& s, config::Registry& r) {
   r.add_string("client-output-buffer-limit-normal", &s.client_output_buffer_limit_normal);
   r.add_string("client-output-buffer-limit-replica", &s.client_output_buffer_limit_replica);
   r.add_string("client-output-buffer-limit-pubsub", &s.client_output_buffer_limit_pubsub);
+  add_output_limit_option(s, r);
   r.add_memory("maxmemory", &s.maxmemory);
   r.add_enum("maxmemory-policy", &s.maxmemory_policy,
              {"noeviction", "allkeys-lru", "volatile-lru", "allkeys-lfu", "volatile-lfu", "allkeys-random",

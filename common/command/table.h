@@ -27,6 +27,7 @@ enum Flag : uint32_t {
   kBlocking = 1u << 10,
   kSkipMonitor = 1u << 11,
   kMayReplicate = 1u << 12,  // may propagate (e.g. PUBLISH) without being a write
+  kSubcommands = 1u << 13,   // a container (CLIENT, CONFIG ...): CLIENT LIST shows cmd=client|list
 };
 
 template <typename Context>

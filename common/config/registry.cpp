@@ -32,6 +32,15 @@ std::string toml_quote(std::string_view s) {
   return out + "\"";
 }
 
+namespace {
+
+std::string int_error(std::string_view v, int64_t min, int64_t max) {
+  if (!util::parse_int(v)) return "argument couldn't be parsed into an integer";
+  return "argument must be between " + std::to_string(min) + " and " + std::to_string(max) + " inclusive";
+}
+
+}  // namespace
+
 Registry::Registry() = default;
 Registry::~Registry() = default;
 
@@ -53,6 +62,7 @@ Option& Registry::add_bool(std::string name, bool* field) {
     return true;
   };
   o.toml_literal = [field] { return std::string(*field ? "true" : "false"); };
+  o.why_invalid = [](std::string_view) { return std::string("argument must be 'yes' or 'no'"); };
   return add(std::move(o));
 }
 
@@ -68,6 +78,7 @@ Option& Registry::add_int(std::string name, int64_t* field, int64_t min, int64_t
     return true;
   };
   o.toml_literal = [field] { return std::to_string(*field); };
+  o.why_invalid = [min, max](std::string_view v) { return int_error(v, min, max); };
   return add(std::move(o));
 }
 
@@ -83,6 +94,7 @@ Option& Registry::add_int(std::string name, int* field, int64_t min, int64_t max
     return true;
   };
   o.toml_literal = [field] { return std::to_string(*field); };
+  o.why_invalid = [min, max](std::string_view v) { return int_error(v, min, max); };
   return add(std::move(o));
 }
 
@@ -98,6 +110,11 @@ Option& Registry::add_memory(std::string name, int64_t* field, int64_t min, int6
     return true;
   };
   o.toml_literal = [field] { return std::to_string(*field); };
+  o.why_invalid = [min, max](std::string_view v) {
+    auto n = util::parse_memory(v);
+    if (!n) return std::string("argument must be a memory value");
+    return "argument must be between " + std::to_string(min) + " and " + std::to_string(max) + " inclusive";
+  };
   return add(std::move(o));
 }
 
@@ -120,6 +137,9 @@ Option& Registry::add_enum(std::string name, std::string* field, std::vector<std
   o.expected = "one of";
   for (size_t i = 0; i < allowed.size(); ++i) o.expected += (i ? ", \"" : " \"") + allowed[i] + "\"";
   o.get = [field] { return *field; };
+  std::string list;
+  for (const std::string& a : allowed) list += (list.empty() ? "" : ", ") + a;
+  o.why_invalid = [list](std::string_view) { return "argument(s) must be one of the following: " + list; };
   o.set = [field, allowed](std::string_view v) {
     for (const std::string& a : allowed) {
       if (util::iequals(a, v)) {
@@ -279,10 +299,16 @@ std::string Registry::set(const std::vector<std::pair<std::string, std::string>>
       return "ERR CONFIG SET failed (possibly related to argument '" + name + "') - can't set immutable config";
     }
     std::string old = o->get();
+    for (const auto& [prev, unused] : undo) {
+      if (prev == o) {
+        rollback();
+        return "ERR CONFIG SET failed (possibly related to argument '" + name + "') - duplicate parameter";
+      }
+    }
     if (!o->set(value)) {
       rollback();
-      return "ERR CONFIG SET failed (possibly related to argument '" + name + "') - argument must be " +
-             o->expected;
+      std::string why = o->why_invalid ? o->why_invalid(value) : "argument must be " + o->expected;
+      return "ERR CONFIG SET failed (possibly related to argument '" + name + "') - " + why;
     }
     undo.emplace_back(o, old);
   }

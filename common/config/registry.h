@@ -22,6 +22,8 @@ struct Option {
   std::function<std::string()> get;                 // Redis text, as CONFIG GET shows it
   std::function<bool(std::string_view)> set;        // from Redis text; false if invalid
   std::function<std::string()> toml_literal;        // how CONFIG REWRITE writes the current value
+  // Redis' reason for refusing a value in CONFIG SET ("argument couldn't be parsed into an integer").
+  std::function<std::string(std::string_view)> why_invalid;
   // Runs after a runtime change (CONFIG SET); returns "" or why the change cannot be applied.
   std::function<std::string()> on_change;
   bool immutable = false;  // only at start (file or command line), not CONFIG SET

@@ -81,7 +81,11 @@ void Connection::resume_reading() {
 }
 
 void Connection::flush() {
-  if (closing_ || writing_ || output_.empty()) return;
+  if (closing_ || writing_) return;
+  if (output_.empty()) {
+    if (close_after_flush_) begin_close();
+    return;
+  }
   auto* stream = reinterpret_cast<uv_stream_t*>(&handle_);
   // Most replies fit the socket buffer: write them directly and skip the request allocation.
   uv_buf_t b = uv_buf_init(output_.data(), static_cast<unsigned>(output_.size()));
@@ -144,12 +148,34 @@ void Connection::on_write(uv_write_t* r, int status) {
 
 void Connection::close_after_flush() {
   if (closing_) return;
+  // Never closes here: the caller may still be using the connection (QUIT's handler). The next
+  // flush() sends what is queued and then closes.
   close_after_flush_ = true;
   pause_reading();
   paused_ = true;
-  if (!writing_) {
-    if (output_.empty()) begin_close();
-    else flush();
+  server_->defer_close_check(this);
+}
+
+void Server::defer_close_check(Connection* c) {
+  if (deferred_check_ == nullptr) {
+    deferred_check_ = new uv_check_t;
+    uv_check_init(loop_, deferred_check_);
+    deferred_check_->data = this;
+    uv_check_start(deferred_check_, [](uv_check_t* h) { static_cast<Server*>(h->data)->run_deferred_closes(); });
+    uv_unref(reinterpret_cast<uv_handle_t*>(deferred_check_));
+  }
+  deferred_.push_back(c);
+}
+
+void Server::run_deferred_closes() {
+  if (deferred_.empty()) return;
+  std::vector<Connection*> batch;
+  batch.swap(deferred_);
+  for (Connection* c : batch) {
+    // Only connections with nothing left to send: the application flushes the others itself, after
+    // whatever must happen before its replies leave (the AOF write).
+    if (live_.count(c) && c->close_after_flush_ && !c->closing_ && !c->writing_ && c->output_.empty())
+      c->begin_close();
   }
 }
 
@@ -173,7 +199,13 @@ void Connection::on_closed(uv_handle_t* h) {
   delete c;
 }
 
-Server::~Server() { close_listeners(); }
+Server::~Server() {
+  close_listeners();
+  if (deferred_check_ != nullptr) {
+    uv_check_stop(deferred_check_);
+    uv_close(reinterpret_cast<uv_handle_t*>(deferred_check_), [](uv_handle_t* h) { delete reinterpret_cast<uv_check_t*>(h); });
+  }
+}
 
 void Server::on_connection(uv_stream_t* listener, int status) {
   auto* self = static_cast<Server*>(listener->data);
@@ -208,6 +240,7 @@ void Server::on_connection(uv_stream_t* listener, int status) {
   self->live_.insert(c);
   if (!self->handler_->on_accept(*c)) {
     c->close_after_flush();
+    c->flush();
     return;
   }
   c->start_reading();

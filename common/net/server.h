@@ -35,7 +35,7 @@ class Connection {
 
   // Sends what the output buffer holds; called by the application after a dispatch round.
   void flush();
-  // Closes once everything queued is written (QUIT, protocol errors).
+  // Closes once everything queued is written (QUIT, protocol errors), at the next flush().
   void close_after_flush();
   // Closes now, dropping queued output (CLIENT KILL, output limits).
   void close();
@@ -101,6 +101,12 @@ class Server {
  private:
   friend class Connection;
   static void on_connection(uv_stream_t* listener, int status);
+  // close_after_flush() never closes synchronously; a connection with nothing to send is closed from
+  // a check handle at the end of the loop iteration.
+  void defer_close_check(Connection* c);
+  void run_deferred_closes();
+  uv_check_t* deferred_check_ = nullptr;
+  std::vector<Connection*> deferred_;
   uv_loop_t* loop_;
   ConnectionHandler* handler_;
   std::vector<uv_tcp_t*> listeners_;

@@ -1,5 +1,16 @@
-// Server commands: PING, ECHO, QUIT, SHUTDOWN, INFO, CONFIG, TIME, DEBUG, COMMAND ...
+// Server commands: PING, ECHO, QUIT, SHUTDOWN, INFO, TIME, LASTSAVE, SAVE/BGSAVE, DEBUG, MONITOR.
+// CONFIG, COMMAND and the connection commands are in config.cpp, introspection.cpp, connection.cpp.
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+
+#include "common/command/help.h"
+#include "common/log/log.h"
+#include "common/util/clock.h"
 #include "datanode/commands/families.h"
+#include "datanode/commands/server_family.h"
+#include "datanode/info.h"
 
 namespace datanode {
 namespace {
@@ -22,6 +33,7 @@ void cmd_echo(Context& ctx) { ctx.out.bulk(ctx.arg(1)); }
 
 void cmd_quit(Context& ctx) {
   ctx.out.ok();
+  ctx.client.flags |= kClientCloseAfterReply;
   if (ctx.client.conn) ctx.client.conn->close_after_flush();
 }
 
@@ -31,10 +43,81 @@ void cmd_shutdown(Context& ctx) {
     std::string_view a = ctx.arg(i);
     if (util::iequals(a, "nosave")) save = false;
     else if (util::iequals(a, "save")) save = true;
-    else if (util::iequals(a, "now") || util::iequals(a, "force") || util::iequals(a, "abort")) continue;
+    else if (util::iequals(a, "now") || util::iequals(a, "force")) continue;
+    else if (util::iequals(a, "abort")) return ctx.out.error("ERR No shutdown in progress.");
     else return ctx.syntax_error();
   }
+  LOG_WARNING("User requested shutdown...");
+  // No reply on success: the connection closes with the server, as in Redis.
   ctx.server.request_shutdown(save);
+}
+
+void cmd_info(Context& ctx) {
+  std::vector<std::string_view> sections(ctx.args.begin() + 1, ctx.args.end());
+  ctx.out.bulk(render_info(ctx.server, sections));
+}
+
+void cmd_time(Context& ctx) {
+  int64_t us = util::unix_us();
+  ctx.out.array_header(2);
+  ctx.out.bulk(std::to_string(us / 1000000));
+  ctx.out.bulk(std::to_string(us % 1000000));
+}
+
+void cmd_lastsave(Context& ctx) { ctx.out.integer(ctx.server.lastsave_unix()); }
+
+// There are no RDB snapshots here: the data is persisted by the append-only file.
+void cmd_save(Context& ctx) {
+  ctx.out.error("ERR This server does not write RDB snapshots; persistence is the append-only file (BGREWRITEAOF)");
+}
+
+void cmd_monitor(Context& ctx) {
+  if (ctx.client.has(kClientReplica)) return;
+  ctx.server.add_monitor(ctx.client);
+  ctx.out.ok();
+}
+
+void debug_populate(Context& ctx) {
+  auto count = util::parse_int(ctx.arg(2));
+  if (!count || *count < 0) return ctx.out.error("ERR value is out of range, must be positive");
+  std::string prefix = ctx.argc() > 3 ? std::string(ctx.arg(3)) : "key";
+  int64_t size = 0;
+  if (ctx.argc() > 4) {
+    auto s = util::parse_int(ctx.arg(4));
+    if (!s || *s < 0) return ctx.out.error("ERR value is out of range, must be positive");
+    size = *s;
+  }
+  store::Database& db = ctx.db();
+  for (int64_t i = 0; i < *count; ++i) {
+    std::string key = prefix + ":" + std::to_string(i);
+    if (db.exists(key, ctx.now_ms)) continue;
+    std::string value = "value:" + std::to_string(i);
+    if (size > 0) value.resize(static_cast<size_t>(size), '\0');
+    db.put(key, store::Value(std::move(value)));
+  }
+  ctx.out.ok();
+}
+
+void cmd_debug(Context& ctx) {
+  std::string_view sub = ctx.arg(1);
+  if (util::iequals(sub, "help") && ctx.argc() == 2) {
+    return reply_help(ctx.out, "debug",
+                      {"POPULATE <count> [<prefix>] [<size>]",
+                       "    Create <count> string keys named key:<num>. If <prefix> is specified then",
+                       "    it is used instead of the 'key' prefix. These are not propagated to",
+                       "    replicas. Cluster slots are not respected so keys not belonging to the",
+                       "    current node can be created in cluster mode.",
+                       "SLEEP <seconds>", "    Stop the server for <seconds>. Decimals allowed."});
+  }
+  if (util::iequals(sub, "sleep") && ctx.argc() == 3) {
+    auto secs = util::parse_double(ctx.arg(2));
+    if (!secs || *secs < 0) return ctx.out.error("ERR value is not a valid float");
+    std::this_thread::sleep_for(std::chrono::microseconds(static_cast<int64_t>(*secs * 1e6)));
+    return ctx.out.ok();
+  }
+  if (util::iequals(sub, "populate") && ctx.argc() >= 3 && ctx.argc() <= 5) return debug_populate(ctx);
+  ctx.out.error("ERR unknown subcommand or wrong number of arguments for '" + std::string(sub.substr(0, 128)) +
+                "'. Try DEBUG HELP.");
 }
 
 }  // namespace
@@ -44,6 +127,16 @@ void register_server_commands(CommandTable& t) {
   t.add("echo", 2, kFast, cmd_echo);
   t.add("quit", -1, kNoAuth | kPubSubOk | kFast | kStale | kLoading, cmd_quit);
   t.add("shutdown", -1, kAdmin | kNoMulti | kLoading | kStale, cmd_shutdown);
+  t.add("info", -1, kLoading | kStale, cmd_info);
+  t.add("time", 1, kFast | kLoading | kStale, cmd_time);
+  t.add("lastsave", 1, kFast | kLoading | kStale, cmd_lastsave);
+  t.add("save", 1, kAdmin | kNoMulti, cmd_save);
+  t.add("bgsave", -1, kAdmin, cmd_save);
+  t.add("monitor", 1, kAdmin | kNoMulti | kLoading | kStale, cmd_monitor);
+  t.add("debug", -2, kAdmin | kLoading | kStale | kSubcommands, cmd_debug);
+  register_connection_commands(t);
+  register_config_commands(t);
+  register_introspection_commands(t);
 }
 
 }  // namespace datanode

@@ -1,0 +1,128 @@
+// Connection commands: AUTH, HELLO, RESET (SELECT lives with the keys).
+#include "common/command/help.h"
+#include "datanode/commands/families.h"
+#include "datanode/commands/server_family.h"
+#include "datanode/pubsub.h"
+#include "datanode/watch.h"
+
+namespace datanode {
+namespace {
+
+using namespace command;
+
+constexpr const char* kWrongPass = "WRONGPASS invalid username-password pair or user is disabled.";
+
+// The only user is "default", protected by requirepass (no password: any password is accepted, as
+// Redis' nopass default user).
+bool credentials_ok(Context& ctx, std::string_view user, std::string_view pass) {
+  if (user != "default") return false;
+  const std::string& required = ctx.server.settings().requirepass;
+  return required.empty() || pass == required;
+}
+
+void cmd_auth(Context& ctx) {
+  if (ctx.argc() > 3) return ctx.syntax_error();
+  if (ctx.argc() == 2 && ctx.server.settings().requirepass.empty()) {
+    return ctx.out.error(
+        "ERR AUTH <password> called without any password configured for the default user. Are you sure your "
+        "configuration is correct?");
+  }
+  std::string_view user = ctx.argc() == 3 ? ctx.arg(1) : "default";
+  std::string_view pass = ctx.argc() == 3 ? ctx.arg(2) : ctx.arg(1);
+  if (!credentials_ok(ctx, user, pass)) return ctx.out.error(kWrongPass);
+  ctx.client.authenticated = true;
+  ctx.client.user = "default";
+  ctx.out.ok();
+}
+
+bool valid_client_name(std::string_view name) {
+  for (char ch : name)
+    if (ch < '!' || ch > '~') return false;
+  return true;
+}
+
+void cmd_hello(Context& ctx) {
+  int64_t version = 0;
+  size_t next = 1;
+  if (ctx.argc() >= 2) {
+    auto v = util::parse_int(ctx.arg(1));
+    if (!v) return ctx.out.error("ERR Protocol version is not an integer or out of range");
+    // RESP3 is not spoken by this server: clients fall back to RESP2 on this error.
+    if (*v != 2) return ctx.out.error("NOPROTO unsupported protocol version");
+    version = *v;
+    next = 2;
+  }
+  std::optional<std::string_view> user, pass, name;
+  for (size_t j = next; j < ctx.argc(); ++j) {
+    size_t more = ctx.argc() - 1 - j;
+    std::string_view opt = ctx.arg(j);
+    if (util::iequals(opt, "auth") && more >= 2) {
+      user = ctx.arg(j + 1);
+      pass = ctx.arg(j + 2);
+      j += 2;
+    } else if (util::iequals(opt, "setname") && more >= 1) {
+      name = ctx.arg(++j);
+    } else {
+      return ctx.out.error("ERR Syntax error in HELLO option '" + std::string(opt) + "'");
+    }
+  }
+  if (user) {
+    if (!credentials_ok(ctx, *user, *pass)) return ctx.out.error(kWrongPass);
+    ctx.client.authenticated = true;
+  }
+  if (!ctx.client.authenticated && !ctx.server.settings().requirepass.empty()) {
+    return ctx.out.error(
+        "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH "
+        "<user> <pass> option can be used to authenticate the client and select the RESP protocol version at "
+        "the same time");
+  }
+  if (name) {
+    if (!valid_client_name(*name))
+      return ctx.out.error("ERR Client names cannot contain spaces, newlines or special characters.");
+    ctx.client.name = std::string(*name);
+  }
+  if (version) ctx.client.resp = static_cast<int>(version);
+  ctx.out.map_header(7);
+  ctx.out.bulk("server");
+  ctx.out.bulk("redis");
+  ctx.out.bulk("version");
+  ctx.out.bulk("7.0.15");
+  ctx.out.bulk("proto");
+  ctx.out.integer(ctx.client.resp);
+  ctx.out.bulk("id");
+  ctx.out.integer(static_cast<int64_t>(ctx.client.id));
+  ctx.out.bulk("mode");
+  ctx.out.bulk("standalone");
+  ctx.out.bulk("role");
+  ctx.out.bulk(ctx.server.is_replica() ? "replica" : "master");
+  ctx.out.bulk("modules");
+  ctx.out.array_header(0);
+}
+
+void cmd_reset(Context& ctx) {
+  Client& c = ctx.client;
+  c.multi_queue.clear();
+  c.multi_mem = 0;
+  c.flags &= ~(kClientMulti | kClientDirtyExec | kClientDirtyCas | kClientNoEvict | kClientNoTouch);
+  ctx.server.watches().unwatch_all(c);
+  ctx.server.remove_monitor(c);
+  std::vector<std::string> names(c.channels.begin(), c.channels.end());
+  for (const std::string& n : names) ctx.server.pubsub().unsubscribe(c, n);
+  names.assign(c.patterns.begin(), c.patterns.end());
+  for (const std::string& n : names) ctx.server.pubsub().punsubscribe(c, n);
+  c.db = 0;
+  c.resp = 2;
+  c.name.clear();
+  c.authenticated = ctx.server.settings().requirepass.empty();
+  ctx.out.simple("RESET");
+}
+
+}  // namespace
+
+void register_connection_commands(CommandTable& t) {
+  t.add("auth", -2, kNoAuth | kFast | kLoading | kStale | kSkipMonitor, cmd_auth);
+  t.add("hello", -1, kNoAuth | kFast | kLoading | kStale | kSkipMonitor, cmd_hello);
+  t.add("reset", 1, kNoAuth | kFast | kLoading | kStale | kPubSubOk, cmd_reset);
+}
+
+}  // namespace datanode
