@@ -301,10 +301,27 @@ std::string trim(const std::string& s) {
   return b == std::string::npos ? "" : s.substr(b, e - b + 1);
 }
 
-// The value text of lines [i, last] after "key =".
+// A line without its trailing comment (a '#' outside quotes).
+std::string strip_comment(const std::string& line) {
+  char quote = 0;
+  for (size_t i = 0; i < line.size(); ++i) {
+    char c = line[i];
+    if (quote) {
+      if (c == '\\' && quote == '"') ++i;
+      else if (c == quote) quote = 0;
+    } else if (c == '"' || c == '\'') {
+      quote = c;
+    } else if (c == '#') {
+      return trim(line.substr(0, i));
+    }
+  }
+  return trim(line);
+}
+
+// The value text of lines [i, last] after "key =", comments left out.
 std::string value_text(const std::vector<std::string>& lines, size_t i, size_t last) {
-  std::string v = lines[i].substr(lines[i].find('=') + 1);
-  for (size_t k = i + 1; k <= last; ++k) v += "\n" + lines[k];
+  std::string v = strip_comment(lines[i].substr(lines[i].find('=') + 1));
+  for (size_t k = i + 1; k <= last; ++k) v += "\n" + strip_comment(lines[k]);
   return trim(v);
 }
 
