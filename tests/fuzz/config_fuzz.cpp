@@ -29,7 +29,8 @@ bool feed_invalid_utf8() {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  if (!feed_invalid_utf8() && !fuzz::valid_utf8(std::string_view(reinterpret_cast<const char*>(data), size))) return 0;
+  if (!feed_invalid_utf8() && !fuzz::valid_utf8(std::string_view(reinterpret_cast<const char*>(data), size)))
+    return 0;
   std::string text(reinterpret_cast<const char*>(data), size);
   datanode::Settings settings;
   config::Registry registry;
@@ -44,8 +45,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     datanode::register_settings(again_settings, again);
     std::string again_err = again.load_text(rendered, "rendered.toml");
     if (!again_err.empty()) {
-      fprintf(stderr, "rendered config does not load: %s\n--- input\n%s\n--- rendered\n%s\n", again_err.c_str(),
-              text.c_str(), rendered.c_str());
+      fprintf(stderr, "rendered config does not load: %s\n--- input\n%s\n--- rendered\n%s\n",
+              again_err.c_str(), text.c_str(), rendered.c_str());
       abort();
     }
   }

@@ -9,7 +9,8 @@
 #   sentinel_hello_fuzz.cpp describes; FUZZ_SKIP_KNOWN_BUGS=1 makes it look past that bug)
 #   ctest runs `tests/fuzz/run.sh 5` as the test fuzz_short (label fuzz).
 #
-# Longer campaigns: tests/fuzz/run.sh 3600            (an hour per target)
+# Longer campaigns: tests/fuzz/run.sh 3600             (an hour per default target)
+#                   tests/fuzz/run.sh 3600 all         (with sentinel_hello)
 #                   tests/fuzz/run.sh 3600 resp_parser (one target)
 # Where things go (nothing is ever written into the repository):
 #   $FUZZ_BUILD_DIR (default ./build-fuzz-targets, relative to where you run it; ctest runs it in the
@@ -74,7 +75,7 @@ for t in "${TARGETS[@]}"; do
   if [ $rc -ne 0 ]; then
     failed=1
     echo "FAIL $t (exit $rc) after ${runs:-?} runs; log: $log"
-    grep -E "ERROR: |invariant failed|SUMMARY:|runtime error" "$log" | head -20
+    grep -aE "ERROR: |invariant failed|does not load:|SUMMARY:|runtime error" "$log" | head -20
     grep -o "Test unit written to .*" "$log" | sed 's/^Test unit written to /reproducer: /'
     echo "reproduce with: $BUILD/${t}_fuzz <reproducer>"
   else

@@ -78,7 +78,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     sentinel::SentinelState loaded;
     std::string err = sentinel::state::load(rendered, "state.toml", loaded);
     if (!err.empty()) {
-      std::fprintf(stderr, "rendered state does not load: %s\n--- rendered\n%s\n", err.c_str(), rendered.c_str());
+      std::fprintf(stderr, "rendered state does not load: %s\n--- rendered\n%s\n", err.c_str(),
+                   rendered.c_str());
       std::abort();
     }
   }
