@@ -283,6 +283,23 @@ void cmd_zlexcount(Context& ctx) {
   ctx.out.integer(z ? static_cast<int64_t>(z->count_in(*range)) : 0);
 }
 
+// Pops up to `count` elements from one end of a non-empty sorted set, replying with them (flat pairs,
+// or [member, score] arrays for ZMPOP), and deletes the key once empty. Returns how many went.
+size_t pop_elements(Context& ctx, std::string_view key, ZSet& z, bool max, int64_t count, bool nested) {
+  size_t n = std::min(static_cast<size_t>(count), z.size());
+  ctx.out.array_header(nested ? n : 2 * n);
+  for (size_t i = 0; i < n; ++i) {
+    const ZSet::Node* node = max ? z.last() : z.first();
+    if (nested) ctx.out.array_header(2);
+    reply_pair(ctx, node);
+    std::string member = node->member();
+    z.erase(member);
+  }
+  drop_if_empty(ctx, key, z);
+  touch(ctx, key);
+  return n;
+}
+
 // ZPOPMIN / ZPOPMAX key [count]: deterministic, so propagated as given.
 void pop_command(Context& ctx, bool max) {
   if (ctx.argc() > 3) return ctx.syntax_error();
@@ -296,20 +313,46 @@ void pop_command(Context& ctx, bool max) {
   ZSet* z;
   if (!get_zset(ctx, key, z)) return;
   if (!z || count == 0) return ctx.out.array_header(0);
-  size_t n = std::min(static_cast<size_t>(count), z->size());
-  ctx.out.array_header(2 * n);
-  for (size_t i = 0; i < n; ++i) {
-    const ZSet::Node* node = max ? z->last() : z->first();
-    reply_pair(ctx, node);
-    std::string member = node->member();
-    z->erase(member);
-  }
-  drop_if_empty(ctx, key, *z);
-  touch(ctx, key);
-  ctx.changed(static_cast<int64_t>(n));
+  ctx.changed(static_cast<int64_t>(pop_elements(ctx, key, *z, max, count, false)));
 }
 void cmd_zpopmin(Context& ctx) { pop_command(ctx, false); }
 void cmd_zpopmax(Context& ctx) { pop_command(ctx, true); }
+
+// ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]: pops from the first non-empty sorted set, replies
+// [key, [[member, score], ...]] or a null array, and reaches replicas as ZPOPMIN/ZPOPMAX key count.
+void cmd_zmpop(Context& ctx) {
+  auto numkeys = util::parse_int(ctx.arg(1));
+  if (!numkeys || *numkeys < 1) return ctx.out.error("ERR numkeys should be greater than 0");
+  if (static_cast<uint64_t>(*numkeys) >= ctx.argc() - 2) return ctx.syntax_error();
+  size_t where = 2 + static_cast<size_t>(*numkeys);
+  bool max;
+  if (util::iequals(ctx.arg(where), "min")) max = false;
+  else if (util::iequals(ctx.arg(where), "max")) max = true;
+  else return ctx.syntax_error();
+  int64_t count = -1;
+  for (size_t j = where + 1; j < ctx.argc(); ++j) {
+    if (count == -1 && util::iequals(ctx.arg(j), "count") && j + 1 < ctx.argc()) {
+      auto c = util::parse_int(ctx.arg(++j));
+      if (!c || *c < 1) return ctx.out.error("ERR count should be greater than 0");
+      count = *c;
+    } else {
+      return ctx.syntax_error();
+    }
+  }
+  if (count == -1) count = 1;
+  for (size_t i = 2; i < where; ++i) {
+    std::string key(ctx.arg(i));
+    ZSet* z;
+    if (!get_zset(ctx, key, z)) return;
+    if (!z) continue;
+    ctx.out.array_header(2);
+    ctx.out.bulk(key);
+    size_t n = pop_elements(ctx, key, *z, max, count, true);
+    ctx.propagate_as({max ? "ZPOPMAX" : "ZPOPMIN", key, std::to_string(n)});
+    return;
+  }
+  ctx.out.null_array();
+}
 
 // ZRANDMEMBER key [count [WITHSCORES]]
 void cmd_zrandmember(Context& ctx) {
@@ -416,6 +459,7 @@ void register_zset_commands(CommandTable& t) {
   t.add("zlexcount", 4, kReadOnly | kFast, cmd_zlexcount, 1, 1, 1);
   t.add("zpopmin", -2, kWrite | kFast, cmd_zpopmin, 1, 1, 1);
   t.add("zpopmax", -2, kWrite | kFast, cmd_zpopmax, 1, 1, 1);
+  t.add("zmpop", -4, kWrite, cmd_zmpop, 0, 0, 0);
   t.add("zrandmember", -2, kReadOnly, cmd_zrandmember, 1, 1, 1);
   t.add("zscan", -3, kReadOnly, cmd_zscan, 1, 1, 1);
   register_zset_range_commands(t);

@@ -281,6 +281,31 @@ TEST(ZSets, Pops) {
   EXPECT_TRUE(c.command({"ZPOPMAX", "nokey", "3"}).elements.empty());
 }
 
+TEST(ZSets, Zmpop) {
+  Datanode node;
+  Client c(node.port);
+  c.command({"ZADD", "b", "1", "x", "2", "y", "3", "z"});
+  Reply r = c.command({"ZMPOP", "2", "a", "b", "MIN"});
+  ASSERT_EQ(r.elements.size(), 2u);
+  EXPECT_EQ(r.elements[0].str, "b");
+  ASSERT_EQ(r.elements[1].elements.size(), 1u);
+  EXPECT_EQ(list(r.elements[1].elements[0]), (Strings{"x", "1"}));
+  r = c.command({"ZMPOP", "2", "a", "b", "MAX", "COUNT", "5"});
+  ASSERT_EQ(r.elements.size(), 2u);
+  ASSERT_EQ(r.elements[1].elements.size(), 2u);
+  EXPECT_EQ(list(r.elements[1].elements[0]), (Strings{"z", "3"}));
+  EXPECT_EQ(list(r.elements[1].elements[1]), (Strings{"y", "2"}));
+  EXPECT_EQ(c.command({"EXISTS", "b"}).integer, 0);
+  EXPECT_TRUE(c.command({"ZMPOP", "1", "a", "MIN"}).is_nil());
+  EXPECT_EQ(c.command({"ZMPOP", "0", "a", "MIN"}).str, "ERR numkeys should be greater than 0");
+  EXPECT_EQ(c.command({"ZMPOP", "3", "a", "MIN"}).str, "ERR syntax error");
+  EXPECT_EQ(c.command({"ZMPOP", "1", "a", "FOO"}).str, "ERR syntax error");
+  EXPECT_EQ(c.command({"ZMPOP", "1", "a", "MIN", "COUNT", "0"}).str, "ERR count should be greater than 0");
+  EXPECT_EQ(c.command({"ZMPOP", "1", "a", "MIN", "COUNT", "1", "COUNT", "2"}).str, "ERR syntax error");
+  c.command({"SET", "str", "x"});
+  EXPECT_EQ(c.command({"ZMPOP", "1", "str", "MIN"}).str, kWrongType);
+}
+
 TEST(ZSets, UnionInterDiff) {
   Datanode node;
   Client c(node.port);
@@ -316,6 +341,11 @@ TEST(ZSets, UnionInterDiff) {
   EXPECT_EQ(c.command({"ZSCORE", "out", "a"}).str, "inf");
   c.command({"ZINTERSTORE", "out", "2", "i2", "i2", "WEIGHTS", "1", "-1"});
   EXPECT_EQ(c.command({"ZSCORE", "out", "a"}).str, "0");
+  // Inputs are summed smallest first, as in Redis: inf + -inf resets to 0 before the set's 1 is added.
+  c.command({"SADD", "three", "a", "b", "c"});
+  c.command({"ZADD", "minus", "-inf", "a", "0", "x"});
+  EXPECT_EQ(c.command({"ZUNIONSTORE", "out", "3", "three", "minus", "i2"}).integer, 4);
+  EXPECT_EQ(c.command({"ZSCORE", "out", "a"}).str, "1");
 
   EXPECT_EQ(list(c.command({"ZUNION", "2", "u1", "u2", "WITHSCORES"})),
             (Strings{"a", "1", "b", "12", "c", "23", "d", "30"}));
