@@ -15,8 +15,11 @@ using namespace command;
 
 void cmd_del(Context& ctx) {
   int64_t removed = 0;
+  store::Database& db = ctx.db();
+  // A replica keeps logically expired keys until its master's DEL arrives: that DEL must remove them.
+  bool replica = !db.expire_actively();
   for (size_t i = 1; i < ctx.argc(); ++i) {
-    if (ctx.db().peek(ctx.arg(i), ctx.now_ms) && ctx.db().erase(ctx.arg(i))) {
+    if ((replica || db.peek(ctx.arg(i), ctx.now_ms)) && db.erase(ctx.arg(i))) {
       ++removed;
       ctx.server.touch(ctx.client.db, ctx.arg(i));
     }

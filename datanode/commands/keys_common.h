@@ -11,6 +11,8 @@ namespace datanode {
 
 // The EXPIRE/PEXPIRE/EXPIREAT/PEXPIREAT/TTL/PTTL/EXPIRETIME/PEXPIRETIME/PERSIST family (keys_expire.cpp).
 void register_expire_commands(CommandTable& t);
+// LCS (strings_lcs.cpp), registered with the string family.
+void register_lcs_command(CommandTable& t);
 
 namespace keys {
 

@@ -430,6 +430,7 @@ void register_string_commands(CommandTable& t) {
   t.add("incrby", 3, kWrite | kDenyOom | kFast, cmd_incrby, 1, 1, 1);
   t.add("decrby", 3, kWrite | kDenyOom | kFast, cmd_decrby, 1, 1, 1);
   t.add("incrbyfloat", 3, kWrite | kDenyOom | kFast, cmd_incrbyfloat, 1, 1, 1);
+  register_lcs_command(t);
 }
 
 }  // namespace datanode

@@ -13,7 +13,7 @@ Database::Database(int index) : index_(index), rng_(std::random_device{}()) {
 Database::~Database() { clear(); }
 
 bool Database::is_expired(const KeyEntry* e, int64_t now_ms) const {
-  if (!e->has_expire) return false;
+  if (!e->has_expire || expiry_suspended_) return false;
   const ExpireEntry* x = expire_entry(e);
   return x != nullptr && x->at_ms <= now_ms;
 }
@@ -45,8 +45,11 @@ KeyEntry* Database::lookup(std::string_view key, int64_t now_ms) {
   KeyEntry* e = dict_.find(key);
   if (e == nullptr) return nullptr;
   if (is_expired(e, now_ms)) {
-    if (expire_actively_) remove_expired(e);
-    return nullptr;
+    if (expire_actively_) {
+      remove_expired(e);
+      return nullptr;
+    }
+    if (!master_view_) return nullptr;
   }
   return e;
 }

@@ -38,6 +38,12 @@ class Database {
   // Replicas keep logically expired keys until the master's DEL arrives, but hide them from reads.
   void set_expire_actively(bool on) { expire_actively_ = on; }
   bool expire_actively() const { return expire_actively_; }
+  // While a replica applies its master's stream, logically expired keys are still visible, as in Redis
+  // (the master decided they exist; its DEL follows). Set around Server::execute for the master client.
+  void set_master_view(bool on) { master_view_ = on; }
+  // While the AOF is replayed nothing expires: each logged command was applied to a live key, and the
+  // log holds the DELs of the keys that did expire.
+  void set_expiry_suspended(bool on) { expiry_suspended_ = on; }
 
   // The live value of a key, or nullptr (an expired key is removed first, or hidden on replicas).
   // Records the access time for OBJECT IDLETIME.
@@ -155,6 +161,8 @@ class Database {
 
   int index_;
   bool expire_actively_ = true;
+  bool master_view_ = false;
+  bool expiry_suspended_ = false;
   ExpiredFn on_expired_;
   Dict<KeyEntry> dict_;
   Dict<ExpireEntry> expires_;

@@ -273,6 +273,35 @@ TEST_F(KeysStrings, BinarySafeValuesAndKeys) {
   EXPECT_EQ(str({"GET", "big"}).size(), big.size());
 }
 
+TEST_F(KeysStrings, Lcs) {
+  cmd({"MSET", "key1", "ohmytext", "key2", "mynewtext"});
+  EXPECT_EQ(str({"LCS", "key1", "key2"}), "mytext");
+  EXPECT_EQ(num({"LCS", "key1", "key2", "LEN"}), 6);
+  Reply r = cmd({"LCS", "key1", "key2", "IDX"});
+  ASSERT_EQ(r.elements.size(), 4u);
+  EXPECT_EQ(r.elements[0].str, "matches");
+  ASSERT_EQ(r.elements[1].elements.size(), 2u);
+  EXPECT_EQ(r.elements[1].elements[0].elements[0].elements[0].integer, 4);
+  EXPECT_EQ(r.elements[1].elements[0].elements[0].elements[1].integer, 7);
+  EXPECT_EQ(r.elements[1].elements[0].elements[1].elements[0].integer, 5);
+  EXPECT_EQ(r.elements[1].elements[0].elements[1].elements[1].integer, 8);
+  EXPECT_EQ(r.elements[1].elements[1].elements[0].elements[0].integer, 2);
+  EXPECT_EQ(r.elements[1].elements[1].elements[0].elements[1].integer, 3);
+  EXPECT_EQ(r.elements[3].integer, 6);
+  r = cmd({"LCS", "key1", "key2", "IDX", "MINMATCHLEN", "4", "WITHMATCHLEN"});
+  ASSERT_EQ(r.elements[1].elements.size(), 1u);
+  ASSERT_EQ(r.elements[1].elements[0].elements.size(), 3u);
+  EXPECT_EQ(r.elements[1].elements[0].elements[2].integer, 4);
+  EXPECT_EQ(str({"LCS", "key1", "nokey"}), "");
+  EXPECT_EQ(str({"LCS", "key1", "key2", "IDX", "LEN"}), "ERR If you want both the length and indexes, please just use IDX.");
+  EXPECT_EQ(str({"LCS", "key1", "key2", "FOO"}), kSyntax);
+  EXPECT_EQ(str({"LCS", "key1", "key2", "MINMATCHLEN", "x"}), kNotInt);
+  cmd({"RPUSH", "l", "x"});
+  if (str({"TYPE", "l"}) == "list") {
+    EXPECT_EQ(str({"LCS", "key1", "l"}), "ERR The specified keys must contain string values");
+  }
+}
+
 // ---------------- keyspace ----------------
 
 TEST_F(KeysStrings, DelExistsTypeTouch) {

@@ -165,3 +165,18 @@ TEST_F(Propagation, WritesTouchModifiedKeys) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST_F(Propagation, ReplicaAppliesMastersDelToLogicallyExpiredKey) {
+  server_->set_replica(true);
+  client_.flags |= datanode::kClientMaster;
+  run({"SET", "k", "v", "PXAT", "1"});  // a replica does not delete on its own
+  EXPECT_EQ(server_->db(0).size(), 1u);
+  EXPECT_EQ(run({"EXISTS", "k"}), ":0\r\n");  // but hides it
+  EXPECT_EQ(run({"DEL", "k"}), ":1\r\n");
+  EXPECT_EQ(server_->db(0).size(), 0u);
+  server_->set_replica(false);
+}
+
+}  // namespace

@@ -91,6 +91,9 @@ TEST(StoreDatabase, ReplicaHidesButKeepsExpiredKeys) {
   EXPECT_EQ(db.expire_some(kNow + 1, 20), 0u);
   EXPECT_EQ(db.size(), 1u);
   EXPECT_EQ(calls, 0);
+  db.set_master_view(true);  // the master's stream still sees it
+  EXPECT_NE(db.find("k", kNow + 1), nullptr);
+  db.set_master_view(false);
   EXPECT_TRUE(db.erase("k"));  // the master's DEL
 }
 
