@@ -100,3 +100,14 @@ TEST(SentinelFailover, TwoOfThreeSentinelsDownNoFailover) {
   EXPECT_EQ(s.master_port(), old);
   EXPECT_EQ(lab.replicas[1]->info_field("role"), "slave");
 }
+
+TEST(SentinelFailover, MasterWithPasswordUsesAuthPass) {
+  Options o;
+  o.password = "s3cret";
+  Lab lab(o);
+  ASSERT_TRUE(lab.discovered()) << lab.sentinels[0]->dir.read("sentinel.log");
+  EXPECT_NE(lab.sentinels[0]->master_field("runid"), "");
+  lab.master->kill();
+  ASSERT_TRUE(lab.all_agree(lab.replicas[1]->port, 30s));
+  EXPECT_TRUE(harness::eventually([&] { return lab.replicas[1]->info_field("role") == "master"; }, 10s));
+}

@@ -24,6 +24,7 @@ struct DataNode {
   int port = harness::free_port();
   int priority = 100;
   int replicaof = 0;  // 0: master
+  std::string password;  // requirepass and masterauth (redis-server only)
   harness::Process proc;
 
   void start() {
@@ -32,6 +33,7 @@ struct DataNode {
                          dir.path() + "\nrepl-diskless-sync-delay 0\nreplica-priority " + std::to_string(priority) +
                          "\n";
       if (replicaof) conf += "replicaof 127.0.0.1 " + std::to_string(replicaof) + "\n";
+      if (!password.empty()) conf += "requirepass " + password + "\nmasterauth " + password + "\n";
       // Only on the first start: after that the file holds what CONFIG REWRITE wrote.
       if (dir.read("redis.conf").empty()) dir.write("redis.conf", conf);
       proc = harness::Process("/usr/bin/redis-server", {dir.file("redis.conf")}, dir.file("redis.log"));
@@ -48,10 +50,15 @@ struct DataNode {
     proc.kill(SIGKILL);
     proc.wait(10s);
   }
-  std::unique_ptr<harness::Client> client() const { return std::make_unique<harness::Client>(port); }
+  std::unique_ptr<harness::Client> client() const {
+    auto c = std::make_unique<harness::Client>(port);
+    if (!password.empty()) c->command({"AUTH", password});
+    return c;
+  }
   // A field of INFO replication, "" when absent or unreachable.
   std::string info_field(const std::string& key) const {
     harness::Client c(port);
+    if (!password.empty()) c.command({"AUTH", password});
     harness::Reply r = c.command({"INFO", "replication"});
     if (r.type != harness::Reply::Type::kString) return "";
     size_t at = r.str.find(key + ":");
@@ -68,13 +75,15 @@ struct SentinelNode {
   harness::Process proc;
 
   std::string config_path() const { return dir.file(real ? "sentinel.conf" : "sentinel.toml"); }
-  void write_config(int master_port, int quorum, int down_after, int failover_timeout) {
+  void write_config(int master_port, int quorum, int down_after, int failover_timeout,
+                    const std::string& auth_pass = "") {
     if (real) {
       dir.write("sentinel.conf", "port " + std::to_string(port) + "\nbind 127.0.0.1\ndir " + dir.path() +
                                      "\nsentinel monitor mymaster 127.0.0.1 " + std::to_string(master_port) + " " +
                                      std::to_string(quorum) + "\nsentinel down-after-milliseconds mymaster " +
                                      std::to_string(down_after) + "\nsentinel failover-timeout mymaster " +
-                                     std::to_string(failover_timeout) + "\n");
+                                     std::to_string(failover_timeout) + "\n" +
+                                     (auth_pass.empty() ? "" : "sentinel auth-pass mymaster " + auth_pass + "\n"));
     } else {
       dir.write("sentinel.toml", "# test sentinel\nport = " + std::to_string(port) +
                                      "\nbind = [\"127.0.0.1\"]\ndir = \"" + dir.path() +
@@ -82,7 +91,8 @@ struct SentinelNode {
                                      "host = \"127.0.0.1\"\nport = " + std::to_string(master_port) +
                                      "\nquorum = " + std::to_string(quorum) +
                                      "\ndown-after-milliseconds = " + std::to_string(down_after) +
-                                     "\nfailover-timeout = " + std::to_string(failover_timeout) + "\n");
+                                     "\nfailover-timeout = " + std::to_string(failover_timeout) + "\n" +
+                                     (auth_pass.empty() ? "" : "auth-pass = \"" + auth_pass + "\"\n"));
     }
   }
   void start() {
@@ -121,25 +131,28 @@ struct Options {
   int down_after = 1000;
   int failover_timeout = 10000;
   DataKind kind = DataKind::kRedis;
+  std::string password;  // the data nodes require it; the sentinels use it as auth-pass
 };
 
 struct Lab {
   explicit Lab(Options o = {}) : opts(o) {
     master = std::make_unique<DataNode>();
     master->kind = o.kind;
+    master->password = o.password;
     master->start();
     for (int p : o.priorities) {
       auto r = std::make_unique<DataNode>();
       r->kind = o.kind;
       r->priority = p;
       r->replicaof = master->port;
+      r->password = o.password;
       r->start();
       replicas.push_back(std::move(r));
     }
     for (int i = 0; i < o.sentinels; ++i) {
       auto s = std::make_unique<SentinelNode>();
       s->real = i < o.real_sentinels;
-      s->write_config(master->port, o.quorum, o.down_after, o.failover_timeout);
+      s->write_config(master->port, o.quorum, o.down_after, o.failover_timeout, o.password);
       s->start();
       sentinels.push_back(std::move(s));
     }
