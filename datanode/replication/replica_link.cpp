@@ -536,7 +536,10 @@ bool ReplicaLink::apply_stream() {
       master_client_->last_interaction_ms = last_io_ms_;
       scratch_.clear();
       resp::Writer w(&scratch_);
+      // The master decides what exists: keys that look expired here are still there for its commands.
+      for (auto& db : server.databases()) db.set_master_view(true);
       server.execute(*master_client_, args, w);
+      for (auto& db : server.databases()) db.set_master_view(false);
     }
     applied_offset_ += static_cast<int64_t>(used);
     // Bytes of a MULTI block are passed on (and count as consistent) only once its EXEC ran.

@@ -40,6 +40,7 @@ Replication::Replication(Server& server) : server_(server), replid_(random_repli
   server_.add_info_section("replication", [this](std::string& out) { write_info(out); });
   server_.add_periodic(100, [this](int64_t now_ms) { periodic(now_ms); });
   server_.add_write_guard([this](const Client& c, const CommandSpec& cmd) { return write_guard(c, cmd); });
+  server_.add_command_guard([this](const Client&, const CommandSpec& cmd) { return stale_guard(cmd); });
   server_.add_client_close_listener([this](Client& c) { on_client_close(c); });
   server_.add_before_flush([this] {
     if (getack_pending_) send_getack();
@@ -84,6 +85,20 @@ Replication::Replication(Server& server) : server_(server), replid_(random_repli
 Replication::~Replication() {
   link_.reset();
   server_.remove_sink(this);
+}
+
+std::string Replication::stale_guard(const CommandSpec& cmd) const {
+  if (!is_replica() || server_.settings().replica_serve_stale_data || (link_ && link_->up())) return "";
+  // What Redis still serves with a broken link (its "stale" command flag), by name so families that do
+  // not set kStale are covered too.
+  static const util::StringSet kAllowed = {
+      "info",     "ping",      "auth",     "hello",       "replicaof",   "slaveof",  "role",     "config",
+      "shutdown", "replconf",  "client",   "command",     "subscribe",   "psubscribe", "unsubscribe",
+      "punsubscribe", "publish", "pubsub", "multi",     "exec",        "discard",  "latency",  "debug",
+      "monitor",  "select",    "quit",     "reset",       "slowlog",     "memory",   "lastsave", "save",
+      "bgsave",   "bgrewriteaof", "time",  "echo",        "failover",    "acl",      "sync",     "psync"};
+  if (cmd.has(command::kStale) || kAllowed.contains(cmd.name)) return "";
+  return "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
 }
 
 void Replication::change_replid() { replid_ = random_replid(); }

@@ -91,6 +91,7 @@ class Replication : public PropagationSink {
   void periodic(int64_t now_ms);
   void on_client_close(Client& c);
   std::string write_guard(const Client& c, const CommandSpec& cmd) const;
+  std::string stale_guard(const CommandSpec& cmd) const;
 
   void change_replid();
   void shift_replid();

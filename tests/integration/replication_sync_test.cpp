@@ -298,3 +298,21 @@ TEST(ReplicationSync, SentinelStyleReconfigurationInsideMulti) {
   EXPECT_EQ(repl(c, "role"), "master");
   EXPECT_EQ(c.command({"SLAVEOF", "127.0.0.1", "notaport"}).str, "ERR Invalid master port");
 }
+
+TEST(ReplicationSync, StaleDataRefusedWhenConfigured) {
+  Datanode master;
+  Datanode replica(replicaof(master) + "replica-serve-stale-data = false\n");
+  Client m(master.port), r(replica.port);
+  m.command({"SET", "k", "v"});
+  ASSERT_TRUE(eventually([&] { return link_up(r) && r.command({"GET", "k"}).str == "v"; }, 10s));
+  master.process.kill(SIGKILL);
+  master.process.wait(5s);
+  ASSERT_TRUE(eventually([&] { return !link_up(r); }, 10s));
+  EXPECT_EQ(r.command({"GET", "k"}).str,
+            "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.");
+  EXPECT_EQ(r.command({"PING"}).str, "PONG");
+  EXPECT_EQ(repl(r, "master_link_status"), "down");
+  EXPECT_NE(repl(r, "master_link_down_since_seconds"), "");
+  EXPECT_EQ(r.command({"CONFIG", "SET", "replica-serve-stale-data", "yes"}).str, "OK");
+  EXPECT_EQ(r.command({"GET", "k"}).str, "v");
+}
