@@ -84,7 +84,9 @@ TEST(SentinelClients, EventsOnPubSubAndRedisCli) {
   killer.join();
   auto has = [&](const std::string& t) { return std::find(seen.begin(), seen.end(), t) != seen.end(); };
   EXPECT_TRUE(has("+sdown"));
-  EXPECT_TRUE(has("+odown"));
+  // +odown is not guaranteed here: a faster peer may win the election and we learn the new master from
+  // its hello (+config-update-from) before our own ODOWN.
+  EXPECT_TRUE(has("+odown") || has("+config-update-from"));
   EXPECT_TRUE(has("+switch-master"));
   // redis-cli against the sentinel.
   std::string out = harness::run("redis-cli -p " + std::to_string(s.port) + " SENTINEL get-master-addr-by-name mymaster");
