@@ -192,10 +192,6 @@ void Aof::periodic(int64_t now_ms) {
     } else {
       flush(false);
     }
-    // A running fsync stuck for over 2 s is what Redis counts as a delayed fsync too.
-    if (worker_.fsync_started_ms() > 0 && now_ms - worker_.fsync_started_ms() > 2000 &&
-        postponed_since_ms_ == 0 && !buf_.empty())
-      postponed_since_ms_ = now_ms;
   }
   if (child_pid_ > 0) return;
   if (rewrite_scheduled_ && now_ms >= rewrite_retry_at_ms_) {
@@ -259,6 +255,25 @@ void Aof::stop_appending() {
   buf_.clear();
   selected_db_ = -1;
   LOG_NOTICE("AOF disabled");
+}
+
+void Aof::restart_after_full_sync() {
+  if (state_ == State::kOff) return;
+  if (state_ == State::kOn && fd_ >= 0) {
+    flush(true);
+    worker_.close(fd_);
+  }
+  fd_ = -1;
+  buf_.clear();
+  selected_db_ = -1;
+  kill_child();
+  state_ = State::kWaitRewrite;
+  std::string err = start_rewrite();
+  if (!err.empty()) {
+    LOG_WARNING("Could not start the AOF rewrite after the full sync: %s", err.c_str());
+    rewrite_scheduled_ = true;
+    rewrite_retry_at_ms_ = util::mono_ms() + 1000;
+  }
 }
 
 void Aof::shutdown() {

@@ -59,6 +59,10 @@ class Aof : public PropagationSink {
   // BGREWRITEAOF: returns "" when a rewrite started, otherwise Redis' error text (without "-").
   std::string start_rewrite();
   bool rewrite_in_progress() const { return child_pid_ > 0; }
+  // The data set was replaced wholesale (replica full sync): the file no longer describes it. As Redis'
+  // stop + start: appending stops, a fresh rewrite (restarted if one was running) builds the new file,
+  // which replaces the old one only when complete.
+  void restart_after_full_sync();
   bool enabled() const { return state_ != State::kOff; }
   const std::string& path() const { return path_; }
 

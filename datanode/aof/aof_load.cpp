@@ -59,6 +59,7 @@ std::string Aof::load_file(const std::string& path) {
   size_t before_multi = 0;
   loading_ = true;
   server_.set_loading(true);
+  for (store::Database& db : server_.databases()) db.set_expiry_suspended(true);
   aof::RecordStatus status;
   for (;;) {
     status = scanner.next(&argv);
@@ -83,6 +84,7 @@ std::string Aof::load_file(const std::string& path) {
   }
   server_.set_loading(false);
   loading_ = false;
+  for (store::Database& db : server_.databases()) db.set_expiry_suspended(false);
   if (!err.empty()) return err;
 
   size_t valid_up_to = scanner.record_start();

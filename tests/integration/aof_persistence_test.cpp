@@ -306,3 +306,48 @@ TEST(AofPersistence, InfoPersistenceFields) {
         "aof_pending_bio_fsync:", "aof_delayed_fsync:0"})
     EXPECT_NE(info.find(f), std::string::npos) << f << "\n" << info;
 }
+
+TEST(AofPersistence, KeysThatExpiredWhileDownStayExpired) {
+  Datanode node("appendonly = true\nappendfsync = \"always\"");
+  auto c = node.client();
+  // The rate-limiter pattern: the INCR after the TTL was set must not resurrect the key on load.
+  ASSERT_EQ(c->command({"SET", "limit", "1", "PX", "400"}).str, "OK");
+  EXPECT_EQ(c->command({"INCR", "limit"}).integer, 2);
+  c->command({"HSET", "h", "f", "1"});
+  c->command({"PEXPIRE", "h", "400"});
+  c->command({"HINCRBY", "h", "f", "1"});
+  c->command({"SET", "stays", "1"});
+  node.process.kill(SIGKILL);
+  node.process.wait(std::chrono::seconds(10));
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  node.start();
+  c = node.client();
+  EXPECT_TRUE(c->command({"GET", "limit"}).is_nil());
+  EXPECT_EQ(c->command({"EXISTS", "h"}).integer, 0);
+  EXPECT_EQ(c->command({"GET", "stays"}).str, "1");
+  EXPECT_EQ(c->command({"DBSIZE"}).integer, 1);
+}
+
+TEST(AofPersistence, TransactionsReplayAndAnUnfinishedOneIsDropped) {
+  Datanode node("appendonly = true\nappendfsync = \"always\"");
+  auto c = node.client();
+  ASSERT_EQ(c->command({"MULTI"}).str, "OK");
+  c->command({"SET", "a", "1"});
+  c->command({"INCR", "n"});
+  c->command({"RPUSH", "l", "x"});
+  Reply r = c->command({"EXEC"});
+  ASSERT_EQ(r.elements.size(), 3u);
+  node.process.kill(SIGKILL);
+  node.process.wait(std::chrono::seconds(10));
+  std::string good = node.dir.read("appendonly.aof");
+  // A crash between MULTI and EXEC being written: the transaction never happened.
+  node.dir.write("appendonly.aof", good + "*1\r\n$5\r\nMULTI\r\n*3\r\n$3\r\nSET\r\n$1\r\nb\r\n$1\r\n2\r\n");
+  node.start();
+  c = node.client();
+  ASSERT_TRUE(c->connected()) << node.process.log();
+  EXPECT_EQ(c->command({"GET", "a"}).str, "1");
+  EXPECT_EQ(c->command({"GET", "n"}).str, "1");
+  EXPECT_EQ(c->command({"LLEN", "l"}).integer, 1);
+  EXPECT_TRUE(c->command({"GET", "b"}).is_nil());
+  EXPECT_EQ(node.dir.read("appendonly.aof"), good);
+}
