@@ -284,17 +284,19 @@ void sub_simulate_failure(Context& ctx) {
 
 void sub_debug(Context& ctx) {
   if (ctx.args.size() == 2) {
-    Fields f = {{"info-period", std::to_string(kInfoPeriod)},
-                {"ping-period", "1000"},
-                {"ask-period", std::to_string(kAskPeriod)},
-                {"publish-period", std::to_string(kPublishPeriod)},
-                {"default-down-after", "30000"},
-                {"tilt-trigger", std::to_string(kTiltTrigger)},
-                {"tilt-period", std::to_string(kTiltPeriod)},
-                {"slave-reconf-timeout", std::to_string(kSlaveReconfTimeout)},
-                {"min-link-reconnect-period", std::to_string(kMinLinkReconnectPeriod)},
-                {"default-failover-timeout", "180000"},
-                {"election-timeout", std::to_string(kElectionTimeout)}};
+    Fields f = {{"INFO-PERIOD", std::to_string(kInfoPeriod)},
+                {"PING-PERIOD", "1000"},
+                {"ASK-PERIOD", std::to_string(kAskPeriod)},
+                {"PUBLISH-PERIOD", std::to_string(kPublishPeriod)},
+                {"DEFAULT-DOWN-AFTER", "30000"},
+                {"DEFAULT-FAILOVER-TIMEOUT", "180000"},
+                {"TILT-TRIGGER", std::to_string(kTiltTrigger)},
+                {"TILT-PERIOD", std::to_string(kTiltPeriod)},
+                {"SLAVE-RECONF-TIMEOUT", std::to_string(kSlaveReconfTimeout)},
+                {"MIN-LINK-RECONNECT-PERIOD", std::to_string(kMinLinkReconnectPeriod)},
+                {"ELECTION-TIMEOUT", std::to_string(kElectionTimeout)},
+                {"SCRIPT-MAX-RUNTIME", "60000"},
+                {"SCRIPT-RETRY-DELAY", "30000"}};
     return write_fields(ctx.out, f);
   }
   // The timing constants are compiled in here; accept the call so tooling does not fail.
