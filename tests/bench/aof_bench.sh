@@ -23,14 +23,14 @@ WORK="$(mktemp -d /tmp/aof-bench.XXXXXX)"
 PIDS=()
 cleanup() {
   for pid in "${PIDS[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
-  rm -rf "$WORK"
+  [ -n "${KEEP:-}" ] || rm -rf "$WORK"
 }
 trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_port() {  # port timeout_s
   local deadline=$((SECONDS + $2))
-  until redis-cli -p "$1" ping >/dev/null 2>&1; do
+  until [ "$(redis-cli -p "$1" ping 2>/dev/null)" = PONG ]; do
     [ $SECONDS -lt $deadline ] || { echo "port $1 never came up" >&2; return 1; }
     sleep 0.05
   done
