@@ -180,3 +180,53 @@ TEST(Blocking, BlmpopWokenWithCount) {
   ctl.command({"RPUSH", "b", "1", "2", "3"});
   EXPECT_EQ(w.read_reply(), "*2\r\n$1\r\nb\r\n*2\r\n$1\r\n3\r\n$1\r\n2\r\n");
 }
+
+TEST(Blocking, WokenPopsArePropagatedAsTheirNonBlockingForm) {
+  Datanode node("appendonly = true\nappendfsync = \"always\"");
+  Client ctl(node.port);
+  rawresp::Conn popper(node.port), mover(node.port);
+  popper.send({"BLPOP", "bk", "0"});
+  ASSERT_TRUE(wait_blocked(ctl, 1));
+  mover.send({"BLMOVE", "src", "dst", "LEFT", "RIGHT", "0"});
+  ASSERT_TRUE(wait_blocked(ctl, 2));
+  ctl.command({"RPUSH", "bk", "a", "b"});
+  ctl.command({"RPUSH", "src", "x"});
+  EXPECT_EQ(popper.read_reply(), kv("bk", "a"));
+  EXPECT_EQ(mover.read_reply(), "$1\r\nx\r\n");
+  // Served at once (not blocked): propagated the same way.
+  EXPECT_EQ(popper.command({"BRPOP", "bk", "0"}), kv("bk", "b"));
+  std::string aof;
+  bool found = harness::eventually(
+      [&] {
+        aof = harness::run("cat $(find " + node.dir.path() + " -name '*.aof*' ! -name '*manifest*') 2>/dev/null");
+        return aof.find("RPOP") != std::string::npos;
+      },
+      milliseconds(5000));
+  ASSERT_TRUE(found) << aof;
+  EXPECT_NE(aof.find("*2\r\n$4\r\nLPOP\r\n$2\r\nbk\r\n"), std::string::npos) << aof;
+  EXPECT_NE(aof.find("*5\r\n$5\r\nLMOVE\r\n$3\r\nsrc\r\n$3\r\ndst\r\n$4\r\nLEFT\r\n$5\r\nRIGHT\r\n"), std::string::npos)
+      << aof;
+  EXPECT_NE(aof.find("*2\r\n$4\r\nRPOP\r\n$2\r\nbk\r\n"), std::string::npos) << aof;
+  EXPECT_EQ(aof.find("BLPOP"), std::string::npos) << aof;
+  EXPECT_EQ(aof.find("BRPOP"), std::string::npos) << aof;
+  EXPECT_EQ(aof.find("BLMOVE"), std::string::npos) << aof;
+}
+
+TEST(Blocking, ClientUnblock) {
+  Datanode node;
+  Client ctl(node.port);
+  rawresp::Conn w(node.port);
+  std::string id = w.command({"CLIENT", "ID"});
+  ASSERT_EQ(id[0], ':');
+  id = id.substr(1, id.size() - 3);
+  w.send({"BLPOP", "k", "0"});
+  ASSERT_TRUE(wait_blocked(ctl, 1));
+  EXPECT_EQ(ctl.command({"CLIENT", "UNBLOCK", id}).integer, 1);
+  EXPECT_EQ(w.read_reply(), "*-1\r\n");
+  w.send({"BLPOP", "k", "0"});
+  ASSERT_TRUE(wait_blocked(ctl, 1));
+  EXPECT_EQ(ctl.command({"CLIENT", "UNBLOCK", id, "ERROR"}).integer, 1);
+  EXPECT_EQ(w.read_reply(), "-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n");
+  EXPECT_EQ(ctl.command({"CLIENT", "UNBLOCK", id}).integer, 0);
+  EXPECT_EQ(w.command({"PING"}), "+PONG\r\n");
+}
