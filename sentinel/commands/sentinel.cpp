@@ -303,7 +303,25 @@ void sub_debug(Context& ctx) {
   ctx.out.ok();
 }
 
-void sub_pending_scripts(Context& ctx) { ctx.out.array_header(0); }
+void sub_pending_scripts(Context& ctx) {
+  const auto& jobs = ctx.server.monitor().scripts().jobs();
+  int64_t now = util::mono_ms();
+  ctx.out.array_header(jobs.size());
+  for (const auto& j : jobs) {
+    ctx.out.map_header(5);
+    ctx.out.bulk("argv");
+    ctx.out.array_header(j.argv.size());
+    for (const std::string& a : j.argv) ctx.out.bulk(a);
+    ctx.out.bulk("flags");
+    ctx.out.bulk(j.proc ? "running" : "scheduled");
+    ctx.out.bulk("pid");
+    ctx.out.bulk(std::to_string(j.proc ? j.proc->pid : 0));
+    ctx.out.bulk(j.proc ? "run-time" : "run-delay");
+    ctx.out.bulk(std::to_string(j.proc ? now - j.started : 0));
+    ctx.out.bulk("retry-num");
+    ctx.out.bulk("0");
+  }
+}
 
 void sub_help(Context& ctx) {
   static const std::vector<std::string> lines = {

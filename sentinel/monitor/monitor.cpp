@@ -8,7 +8,31 @@
 namespace sentinel {
 
 Monitor::Monitor(uv_loop_t* loop, SentinelState& st, Settings& settings, std::function<void()> flush_config)
-    : loop_(loop), st_(st), settings_(settings), flush_(std::move(flush_config)) {}
+    : loop_(loop), st_(st), settings_(settings), flush_(std::move(flush_config)), scripts_(loop, st) {
+  st_.events.add_observer([this](const Event& e) { on_event_for_scripts(e); });
+}
+
+void Monitor::on_event_for_scripts(const Event& e) {
+  const Instance* m = e.master;
+  if (m == nullptr) return;
+  // Redis: every WARNING event about an instance goes to the notification script.
+  if (e.level == logx::Level::kWarning && e.instance != nullptr && !m->notification_script.empty())
+    scripts_.schedule(m->notification_script, {e.type, e.message});
+  if (e.type == "+switch-master" && !m->client_reconfig_script.empty()) {
+    // <master-name> <role> <state> <from-ip> <from-port> <to-ip> <to-port>
+    std::vector<std::string> words;
+    size_t start = 0;
+    while (start <= e.message.size()) {
+      size_t sp = e.message.find(' ', start);
+      if (sp == std::string::npos) sp = e.message.size();
+      words.push_back(e.message.substr(start, sp - start));
+      start = sp + 1;
+    }
+    if (words.size() != 5) return;
+    const char* role = m->is(kFailoverInProgress) ? "leader" : "observer";
+    scripts_.schedule(m->client_reconfig_script, {words[0], role, "end", words[1], words[2], words[3], words[4]});
+  }
+}
 
 Monitor::~Monitor() = default;
 
@@ -48,6 +72,7 @@ void Monitor::check_tilt(int64_t now) {
 void Monitor::tick() {
   st_.clear_graveyard();
   int64_t now = util::mono_ms();
+  scripts_.tick(now);
   check_tilt(now);
   if (st_.tilt && now - st_.tilt_start_time >= kTiltPeriod) {
     st_.tilt = false;

@@ -16,6 +16,7 @@
 
 #include "sentinel/failover/failover.h"
 #include "sentinel/model/sentinel_state.h"
+#include "sentinel/monitor/scripts.h"
 #include "sentinel/settings.h"
 
 struct redisReply;
@@ -52,8 +53,11 @@ class Monitor {
   void start();
   void stop();
   void tick();
+  // Runs notification-script / client-reconfig-script for an event (an Events observer).
+  void on_event_for_scripts(const Event& e);
 
   SentinelState& state() { return st_; }
+  const ScriptRunner& scripts() const { return scripts_; }
   void flush_config() { flush_(); }
 
   // Topology (SENTINEL MONITOR / REMOVE / RESET / SET and the failover's switch).
@@ -123,6 +127,7 @@ class Monitor {
   uv_timer_t timer_{};
   bool timer_started_ = false;
   std::map<std::string, std::unique_ptr<failover::FailoverMachine>> machines_;  // by master name
+  ScriptRunner scripts_;
 };
 
 }  // namespace sentinel

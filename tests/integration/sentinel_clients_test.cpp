@@ -99,3 +99,40 @@ TEST(SentinelClients, EventsOnPubSubAndRedisCli) {
   std::string role = harness::run("redis-cli -p " + std::to_string(s.port) + " ROLE");
   EXPECT_EQ(role, "sentinel\nmymaster\n");
 }
+
+TEST(SentinelClients, ScriptsRunOnEventsAndSwitch) {
+  Lab lab;
+  harness::TempDir dir;
+  std::string out = dir.file("calls.txt");
+  dir.write("notify.sh", "#!/bin/sh\necho \"notify $*\" >> " + out + "\n");
+  dir.write("reconfig.sh", "#!/bin/sh\necho \"reconfig $*\" >> " + out + "\n");
+  harness::run("chmod +x " + dir.file("notify.sh") + " " + dir.file("reconfig.sh"));
+  // deny-scripts-reconfig is on by default: SENTINEL SET refuses script paths.
+  harness::Reply denied = lab.sentinels[0]->cmd({"SENTINEL", "SET", "mymaster", "notification-script", dir.file("notify.sh")});
+  EXPECT_TRUE(denied.is_error());
+  // Set them in every sentinel's file and restart it.
+  for (auto& s : lab.sentinels) {
+    s->kill(SIGTERM);
+    std::string conf = s->dir.read("sentinel.toml");
+    size_t at = conf.find("[[monitor]]\n");
+    ASSERT_NE(at, std::string::npos);
+    conf.insert(at + 12, "notification-script = \"" + dir.file("notify.sh") + "\"\nclient-reconfig-script = \"" +
+                             dir.file("reconfig.sh") + "\"\n");
+    s->dir.write("sentinel.toml", conf);
+    s->start();
+  }
+  ASSERT_TRUE(lab.discovered());
+  lab.master->kill();
+  ASSERT_TRUE(lab.all_agree(lab.replicas[1]->port, 30s));
+  std::string expect_reconf = "mymaster 127.0.0.1 " + std::to_string(lab.master->port) + " 127.0.0.1 " +
+                              std::to_string(lab.replicas[1]->port);
+  EXPECT_TRUE(harness::eventually(
+      [&] {
+        std::string calls = dir.read("calls.txt");
+        return calls.find("notify +sdown master mymaster") != std::string::npos &&
+               calls.find("reconfig mymaster leader end 127.0.0.1") != std::string::npos &&
+               calls.find("reconfig mymaster observer end 127.0.0.1") != std::string::npos;
+      },
+      10s))
+      << dir.read("calls.txt");
+}
