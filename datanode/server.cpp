@@ -386,6 +386,7 @@ void Server::process_input(Client& c) {
       c.parser.reset();
       in.clear();
       c.conn->close_after_flush();
+      flush_later(c);
       return;
     }
     if (!c.parser.args().empty()) execute(c, c.parser.args(), out);

@@ -71,7 +71,8 @@ TEST(Clients, KillOldFormAndFilters) {
   EXPECT_TRUE(d.command({"PING"}).is_error());
   EXPECT_EQ(a.command({"CLIENT", "KILL", "TYPE", "bogus"}).str, "ERR Unknown client type 'bogus'");
   EXPECT_EQ(a.command({"CLIENT", "KILL", "ID", "0"}).str, "ERR client-id should be greater than 0");
-  EXPECT_EQ(a.command({"CLIENT", "KILL", "ID"}).str, "ERR syntax error");
+  EXPECT_EQ(a.command({"CLIENT", "KILL", "ID"}).str, "ERR No such client");  // the old form, as Redis
+  EXPECT_EQ(a.command({"CLIENT", "KILL", "ID", "1", "TYPE"}).str, "ERR syntax error");
   EXPECT_EQ(a.command({"CLIENT", "KILL", "USER", "nobody"}).str, "ERR No such user 'nobody'");
   // TYPE normal spares the caller (SKIPME yes by default).
   Client e(node.port), f(node.port);
