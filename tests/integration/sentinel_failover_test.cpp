@@ -73,6 +73,17 @@ TEST(SentinelFailover, OnlyPriorityZeroReplicaMeansNoGoodSlave) {
   o.priorities = {0};
   Lab lab(o);
   ASSERT_TRUE(lab.discovered());
+  // Wait until the sentinel has the replica's INFO (its priority), so the refusal is about priority 0.
+  ASSERT_TRUE(harness::eventually(
+      [&] {
+        harness::Reply reps = lab.sentinels[0]->cmd({"SENTINEL", "replicas", "mymaster"});
+        if (reps.elements.size() != 1) return false;
+        const auto& f = reps.elements[0].elements;
+        for (size_t i = 0; i + 1 < f.size(); i += 2)
+          if (f[i].str == "slave-priority") return f[i + 1].str == "0";
+        return false;
+      },
+      10s));
   harness::Reply r = lab.sentinels[0]->cmd({"SENTINEL", "failover", "mymaster"});
   EXPECT_EQ(r.str, "NOGOODSLAVE No suitable replica to promote");
 }
