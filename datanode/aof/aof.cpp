@@ -175,7 +175,9 @@ void Aof::flush(bool force) {
 }
 
 void Aof::maybe_background_fsync(int64_t now_ms) {
-  if (fsynced_size_ == current_size_ || now_ms - last_fsync_ms_ < 1000) return;
+  // A failed fsync is retried (once a second) even with nothing new: writes stay refused until it works.
+  bool failed = worker_.last_fsync_errno() != 0;
+  if ((fsynced_size_ == current_size_ && !failed) || now_ms - last_fsync_ms_ < 1000) return;
   if (worker_.pending_fsyncs() > 0) return;
   if (server_.settings().no_appendfsync_on_rewrite && child_pid_ > 0) return;
   worker_.fsync(fd_);

@@ -17,6 +17,7 @@
 // A failed write (ENOSPC, EIO, EFBIG...) with everysec/no keeps the data in the buffer, refuses write
 // commands with -MISCONF, and is retried every second until the disk takes it again. A short write is
 // rolled back with ftruncate so the file never ends in half a record that later data would follow.
+// A failed background fsync (everysec) also refuses writes with -MISCONF until a retried fsync works.
 //
 // Rewrite (BGREWRITEAOF, automatic growth trigger, CONFIG SET appendonly yes): fork(); the child
 // serialises the keyspace as one command per key (store/rewrite.h) into temp-rewriteaof-bg-<pid>.aof,
