@@ -1,6 +1,5 @@
 #include "datanode/blocking.h"
 
-
 #include "common/util/clock.h"
 #include "common/util/strings.h"
 #include "datanode/server.h"
@@ -252,7 +251,8 @@ void Blocking::on_tick() {
   serve_ready();
   int64_t now = util::mono_ms();
   std::vector<uint64_t> expired;
-  for (auto it = deadlines_.begin(); it != deadlines_.end() && it->first <= now; ++it) expired.push_back(it->second);
+  for (auto it = deadlines_.begin(); it != deadlines_.end() && it->first <= now; ++it)
+    expired.push_back(it->second);
   for (uint64_t id : expired) {
     auto it = waiters_.find(id);
     if (it == waiters_.end()) continue;
@@ -273,7 +273,8 @@ void Blocking::update_timer() {
   if (timer_ == nullptr) return;
   bool needed = !deadlines_.empty() || !ready_.empty() || !to_resume_.empty();
   if (needed && !timer_running_) {
-    uv_timer_start(timer_, [](uv_timer_t* t) { static_cast<Blocking*>(t->data)->on_tick(); }, 10, 10);
+    uv_timer_start(
+        timer_, [](uv_timer_t* t) { static_cast<Blocking*>(t->data)->on_tick(); }, 10, 10);
     timer_running_ = true;
   } else if (!needed && timer_running_) {
     uv_timer_stop(timer_);

@@ -99,8 +99,8 @@ class Blocking {
   void close_timer();
 
   Server& server_;
-  std::map<uint64_t, Waiter> waiters_;            // by client id
-  std::map<KeyRef, std::deque<uint64_t>> queues_;  // FIFO of client ids per (db, key)
+  std::map<uint64_t, Waiter> waiters_;                // by client id
+  std::map<KeyRef, std::deque<uint64_t>> queues_;     // FIFO of client ids per (db, key)
   std::set<std::pair<int64_t, uint64_t>> deadlines_;  // (monotonic deadline, client id)
   std::vector<KeyRef> ready_;
   std::set<KeyRef> ready_set_;

@@ -206,7 +206,8 @@ void cmd_hincrbyfloat(Context& ctx) {
     value = *current;
   }
   value += *incr;
-  if (std::isnan(value) || std::isinf(value)) return ctx.out.error("ERR increment would produce NaN or Infinity");
+  if (std::isnan(value) || std::isinf(value))
+    return ctx.out.error("ERR increment would produce NaN or Infinity");
   std::string text = util::format_long_double(value);
   set_field(*h, ctx.arg(2), text);
   ctx.out.bulk(text);
@@ -238,9 +239,12 @@ void cmd_hrandfield(Context& ctx) {
   }
   auto l = util::parse_int(ctx.arg(2));
   if (!l) return ctx.not_integer();
-  if (*l == INT64_MIN) return ctx.out.error("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807");
+  if (*l == INT64_MIN)
+    return ctx.out.error(
+        "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807");
   bool with_values = false;
-  if (ctx.argc() > 4 || (ctx.argc() == 4 && !util::iequals(ctx.arg(3), "withvalues"))) return ctx.syntax_error();
+  if (ctx.argc() > 4 || (ctx.argc() == 4 && !util::iequals(ctx.arg(3), "withvalues")))
+    return ctx.syntax_error();
   if (ctx.argc() == 4) {
     with_values = true;
     if (*l < -INT64_MAX / 2 || *l > INT64_MAX / 2) return ctx.out.error("ERR value is out of range");
@@ -340,7 +344,8 @@ void cmd_hscan(Context& ctx) {
       next = last + 1;  // last == UINT64_MAX cannot leave anything behind: 0 then ends the scan
     }
   }
-  std::erase_if(batch, [&](const Entry& e) { return pattern && !util::glob_match(*pattern, e.second->first); });
+  std::erase_if(batch,
+                [&](const Entry& e) { return pattern && !util::glob_match(*pattern, e.second->first); });
   ctx.out.array_header(2);
   ctx.out.bulk(std::to_string(next));
   ctx.out.array_header(batch.size() * 2);

@@ -1,12 +1,13 @@
 // List commands that never block: pushes, pops, indexes and ranges, LREM/LSET/LTRIM/LINSERT/LPOS, LMOVE
 // and LMPOP. The blocking forms live in lists_blocking.cpp and share the pop logic of datanode/blocking.
+#include "datanode/commands/lists.h"
+
 #include <algorithm>
 #include <optional>
 
 #include "common/util/strings.h"
 #include "datanode/blocking.h"
 #include "datanode/commands/families.h"
-#include "datanode/commands/lists.h"
 
 namespace datanode {
 
@@ -179,7 +180,7 @@ void cmd_lrem(Context& ctx) {
   std::string_view element = ctx.arg(3);
   int64_t removed = 0;
   // Redis' LONG_MIN would overflow a negation: treat every negative count beyond the size as "all".
-  uint64_t limit = *count == 0 ? UINT64_MAX
+  uint64_t limit = *count == 0  ? UINT64_MAX
                    : *count > 0 ? static_cast<uint64_t>(*count)
                                 : static_cast<uint64_t>(-(*count + 1)) + 1;
   if (*count >= 0) {

@@ -18,7 +18,8 @@ std::optional<ListEnd> parse_end(std::string_view s) {
 }
 
 // Serves now if a key is ready, answers a client that may not block, or blocks it.
-void serve_or_block(Context& ctx, const std::vector<std::string_view>& keys, ListPopOp op, int64_t timeout_ms) {
+void serve_or_block(Context& ctx, const std::vector<std::string_view>& keys, ListPopOp op,
+                    int64_t timeout_ms) {
   if (serve_first_ready(ctx, keys, op)) return;
   if (!Blocking::may_block(ctx.client)) {
     // Redis answers LMOVE-like commands with a null bulk here, pops with a null array.

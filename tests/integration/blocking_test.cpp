@@ -27,8 +27,8 @@ bool wait_blocked(Client& c, int n) {
 }
 
 std::string kv(const std::string& key, const std::string& value) {
-  return "*2\r\n$" + std::to_string(key.size()) + "\r\n" + key + "\r\n$" + std::to_string(value.size()) + "\r\n" +
-         value + "\r\n";
+  return "*2\r\n$" + std::to_string(key.size()) + "\r\n" + key + "\r\n$" + std::to_string(value.size()) +
+         "\r\n" + value + "\r\n";
 }
 
 }  // namespace
@@ -198,13 +198,15 @@ TEST(Blocking, WokenPopsArePropagatedAsTheirNonBlockingForm) {
   std::string aof;
   bool found = harness::eventually(
       [&] {
-        aof = harness::run("cat $(find " + node.dir.path() + " -name '*.aof*' ! -name '*manifest*') 2>/dev/null");
+        aof = harness::run("cat $(find " + node.dir.path() +
+                           " -name '*.aof*' ! -name '*manifest*') 2>/dev/null");
         return aof.find("RPOP") != std::string::npos;
       },
       milliseconds(5000));
   ASSERT_TRUE(found) << aof;
   EXPECT_NE(aof.find("*2\r\n$4\r\nLPOP\r\n$2\r\nbk\r\n"), std::string::npos) << aof;
-  EXPECT_NE(aof.find("*5\r\n$5\r\nLMOVE\r\n$3\r\nsrc\r\n$3\r\ndst\r\n$4\r\nLEFT\r\n$5\r\nRIGHT\r\n"), std::string::npos)
+  EXPECT_NE(aof.find("*5\r\n$5\r\nLMOVE\r\n$3\r\nsrc\r\n$3\r\ndst\r\n$4\r\nLEFT\r\n$5\r\nRIGHT\r\n"),
+            std::string::npos)
       << aof;
   EXPECT_NE(aof.find("*2\r\n$4\r\nRPOP\r\n$2\r\nbk\r\n"), std::string::npos) << aof;
   EXPECT_EQ(aof.find("BLPOP"), std::string::npos) << aof;

@@ -66,7 +66,8 @@ TEST(Hashes, SeedWalkthrough) {
   EXPECT_EQ(strs(c.command({"HGETALL", "myhash"})), (std::vector<std::string>{"field1", "foo"}));
   EXPECT_EQ(c.command({"HSET", "myhash", "field1", "bar", "field2", "baz"}).integer, 1);
   EXPECT_EQ(c.command({"HSET", "myhash", "field3"}).str, "ERR wrong number of arguments for 'hset' command");
-  EXPECT_EQ(c.command({"HMSET", "myhash", "a", "1", "b"}).str, "ERR wrong number of arguments for 'hmset' command");
+  EXPECT_EQ(c.command({"HMSET", "myhash", "a", "1", "b"}).str,
+            "ERR wrong number of arguments for 'hmset' command");
   EXPECT_EQ(c.command({"HMSET", "myhash", "a", "1"}).str, "OK");
   EXPECT_EQ(c.command({"HLEN", "myhash"}).integer, 3);
 }
@@ -95,9 +96,13 @@ TEST(Hashes, FieldsCountersAndErrors) {
   EXPECT_EQ(c.command({"HINCRBYFLOAT", "h", "f", "x"}).str, "ERR value is not a valid float");
   EXPECT_EQ(c.command({"HDEL", "h", "a", "zz", "b"}).integer, 2);
   c.command({"SET", "s", "x"});
-  for (auto cmd : std::vector<std::vector<std::string>>{{"HSET", "s", "a", "b"}, {"HGET", "s", "a"}, {"HGETALL", "s"},
-                                                         {"HINCRBY", "s", "a", "1"}, {"HSCAN", "s", "0"}}) {
-    EXPECT_EQ(c.command(cmd).str, "WRONGTYPE Operation against a key holding the wrong kind of value") << cmd[0];
+  for (auto cmd : std::vector<std::vector<std::string>>{{"HSET", "s", "a", "b"},
+                                                        {"HGET", "s", "a"},
+                                                        {"HGETALL", "s"},
+                                                        {"HINCRBY", "s", "a", "1"},
+                                                        {"HSCAN", "s", "0"}}) {
+    EXPECT_EQ(c.command(cmd).str, "WRONGTYPE Operation against a key holding the wrong kind of value")
+        << cmd[0];
   }
   c.command({"HSET", "one", "f", "v"});
   EXPECT_EQ(c.command({"HDEL", "one", "f"}).integer, 1);

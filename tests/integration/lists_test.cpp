@@ -42,7 +42,9 @@ const char* kWrongType = "WRONGTYPE Operation against a key holding the wrong ki
 TEST(Lists, SeedWalkthrough) {
   Datanode node;
   Client c(node.port);
-  EXPECT_EQ(c.command({"LPUSH", "mylist", "10", "11", "12", "14", "19", "20", "30", "99", "2", "29", "76"}).integer, 11);
+  EXPECT_EQ(
+      c.command({"LPUSH", "mylist", "10", "11", "12", "14", "19", "20", "30", "99", "2", "29", "76"}).integer,
+      11);
   EXPECT_EQ(c.command({"LINDEX", "mylist", "0"}).str, "76");
   Reply r = c.command({"LINDEX", "mylist"});
   EXPECT_TRUE(r.is_error());
@@ -79,9 +81,14 @@ TEST(Lists, ErrorsAndEdits) {
   Datanode node;
   Client c(node.port);
   c.command({"SET", "s", "x"});
-  for (auto cmd : std::vector<std::vector<std::string>>{{"LPUSH", "s", "a"}, {"LLEN", "s"}, {"LRANGE", "s", "0", "1"},
-                                                         {"LPOP", "s"}, {"LINDEX", "s", "0"}, {"LSET", "s", "0", "a"},
-                                                         {"LPOS", "s", "a"}, {"LMOVE", "s", "d", "LEFT", "LEFT"}}) {
+  for (auto cmd : std::vector<std::vector<std::string>>{{"LPUSH", "s", "a"},
+                                                        {"LLEN", "s"},
+                                                        {"LRANGE", "s", "0", "1"},
+                                                        {"LPOP", "s"},
+                                                        {"LINDEX", "s", "0"},
+                                                        {"LSET", "s", "0", "a"},
+                                                        {"LPOS", "s", "a"},
+                                                        {"LMOVE", "s", "d", "LEFT", "LEFT"}}) {
     EXPECT_EQ(c.command(cmd).str, kWrongType) << cmd[0];
   }
   EXPECT_EQ(c.command({"LSET", "nokey", "0", "a"}).str, "ERR no such key");
@@ -105,9 +112,10 @@ TEST(Lists, ErrorsAndEdits) {
   ASSERT_EQ(all.elements.size(), 3u);
   EXPECT_EQ(all.elements[2].integer, 7);
   EXPECT_TRUE(c.command({"LPOS", "l", "zz"}).is_nil());
-  EXPECT_EQ(c.command({"LPOS", "l", "c", "RANK", "0"}).str,
-            "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative "
-            "to start from the end of the list");
+  EXPECT_EQ(
+      c.command({"LPOS", "l", "c", "RANK", "0"}).str,
+      "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative "
+      "to start from the end of the list");
   EXPECT_EQ(c.command({"LPOS", "l", "c", "COUNT", "-1"}).str, "ERR COUNT can't be negative");
   EXPECT_EQ(c.command({"LPOS", "l", "c", "MAXLEN", "-1"}).str, "ERR MAXLEN can't be negative");
   EXPECT_EQ(c.command({"LPOS", "l", "c", "MAXLEN", "2"}).type, Reply::Type::kNil);

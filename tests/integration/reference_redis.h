@@ -17,8 +17,9 @@ struct RealRedis {
     std::string bin = harness::run("command -v redis-server");
     while (!bin.empty() && (bin.back() == '\n' || bin.back() == ' ')) bin.pop_back();
     if (bin.empty()) return;
-    process = harness::Process(bin, {"--port", std::to_string(port), "--bind", "127.0.0.1", "--save", "",
-                                     "--appendonly", "no", "--dir", dir.path()},
+    process = harness::Process(bin,
+                               {"--port", std::to_string(port), "--bind", "127.0.0.1", "--save", "",
+                                "--appendonly", "no", "--dir", dir.path()},
                                dir.file("redis.log"));
     available = harness::wait_for_port(port, std::chrono::seconds(10));
   }
