@@ -73,6 +73,9 @@ round() {  # kind round
     sleep 0.05
   done
   echo "$kind round $n: $(( $(now_ms) - t0 )) ms from SIGKILL to all sentinels on the new master"
+  # Stop this round's processes so rounds do not disturb each other.
+  for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+  PIDS=()
 }
 
 ONLY=${ONLY:-both}  # ours | redis | both
