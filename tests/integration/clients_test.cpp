@@ -76,7 +76,8 @@ TEST(Clients, KillOldFormAndFilters) {
   EXPECT_EQ(a.command({"CLIENT", "KILL", "USER", "nobody"}).str, "ERR No such user 'nobody'");
   // TYPE normal spares the caller (SKIPME yes by default).
   Client e(node.port), f(node.port);
-  EXPECT_EQ(a.command({"CLIENT", "KILL", "TYPE", "normal"}).integer, 2);
+  // At least e and f (the harness' readiness probe may not be gone yet on a loaded machine).
+  EXPECT_GE(a.command({"CLIENT", "KILL", "TYPE", "normal"}).integer, 2);
   EXPECT_EQ(a.command({"PING"}).str, "PONG");
   EXPECT_TRUE(e.command({"PING"}).is_error());
   // SKIPME no: the caller gets its reply, then the connection closes.
