@@ -225,6 +225,9 @@ std::string Registry::load_file(const std::string& path) {
 }
 
 std::string Registry::load_text(const std::string& text, const std::string& path) {
+  // toml11 reads past its buffer on some malformed UTF-8 (found by fuzzing): never hand it any.
+  if (size_t bad = util::invalid_utf8_offset(text); bad != std::string::npos)
+    return path + ": not valid UTF-8 (byte offset " + std::to_string(bad) + ")";
   toml::value root;
   try {
     std::istringstream in(text);
@@ -400,9 +403,11 @@ std::string Registry::render(const std::string& original) const {
     try {
       std::string block;
       for (size_t k = i; k <= last; ++k) block += lines[k] + "\n";
-      std::istringstream in(block);
-      toml::value v = toml::parse(in, "line");
-      toml_to_text(v.as_table().begin()->second, &as_written);
+      if (util::invalid_utf8_offset(block) == std::string::npos) {
+        std::istringstream in(block);
+        toml::value v = toml::parse(in, "line");
+        toml_to_text(v.as_table().begin()->second, &as_written);
+      }
     } catch (const std::exception&) {
       as_written.clear();
     }

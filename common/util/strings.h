@@ -27,6 +27,10 @@ std::string to_upper(std::string_view s);
 // Redis glob: * ? [abc] [^a] [a-z] and \ escapes.
 bool glob_match(std::string_view pattern, std::string_view text, bool nocase = false);
 
+// Offset of the first byte that is not part of well-formed UTF-8 (no overlongs, no surrogates, at most
+// U+10FFFF), or npos when the whole text is valid. toml11 must only ever see valid UTF-8.
+size_t invalid_utf8_offset(std::string_view s);
+
 // Memory sizes as in redis.conf: "64mb", "1gb", "512k", plain bytes.
 std::optional<int64_t> parse_memory(std::string_view s);
 

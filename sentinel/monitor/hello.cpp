@@ -22,6 +22,26 @@ void Monitor::on_hello_message(Instance& ri, redisReply* r) {
   process_hello(std::string_view(payload->str, payload->len));
 }
 
+namespace {
+
+// Hello fields end up in the state file and in replies: accept only what a real sentinel sends (an
+// address or host name, a 40-hex run id), so a forged PUBLISH cannot corrupt the file (found by fuzzing).
+bool plausible_host(std::string_view s) {
+  if (s.empty() || s.size() > 255) return false;
+  for (char c : s)
+    if (!isalnum(static_cast<unsigned char>(c)) && c != '.' && c != ':' && c != '-' && c != '_') return false;
+  return true;
+}
+
+bool plausible_run_id(std::string_view s) {
+  if (s.size() != 40) return false;
+  for (char c : s)
+    if (!isxdigit(static_cast<unsigned char>(c))) return false;
+  return true;
+}
+
+}  // namespace
+
 void Monitor::process_hello(std::string_view payload) {
   std::vector<std::string> t;
   size_t start = 0;
@@ -32,6 +52,7 @@ void Monitor::process_hello(std::string_view payload) {
     start = comma + 1;
   }
   if (t.size() != 8) return;
+  if (!plausible_host(t[0]) || !plausible_run_id(t[2]) || !plausible_host(t[5])) return;
   if (t[2] == st_.myid) return;  // our own hello
   Instance* m = st_.find_master(t[4]);
   if (m == nullptr) return;
