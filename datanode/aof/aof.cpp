@@ -14,6 +14,7 @@
 #include "common/resp/writer.h"
 #include "common/util/clock.h"
 #include "common/util/fs.h"
+#include "common/util/strings.h"
 
 namespace datanode {
 namespace {
@@ -84,6 +85,9 @@ std::string Aof::current_path() const {
 void Aof::feed(int db, const std::vector<std::string_view>& argv) {
   if (state_ == State::kOff && child_pid_ <= 0) return;
   if (loading_) return;
+  // PUBLISH travels the replication stream so replicas' subscribers get it, but it is not data: like
+  // Redis, keep it out of the file (replaying it at start would publish to nobody).
+  if (util::iequals(argv[0], "publish")) return;
   ++changes_;
   scratch_.clear();
   resp::Writer w(&scratch_);
