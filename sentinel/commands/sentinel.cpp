@@ -9,6 +9,7 @@
 #include "common/util/clock.h"
 #include "common/util/strings.h"
 #include "sentinel/commands/instance_reply.h"
+#include "sentinel/model/quorum.h"
 #include "sentinel/server.h"
 #include "sentinel/state/config_file.h"
 
@@ -166,11 +167,9 @@ void sub_set(Context& ctx) {
 void sub_ckquorum(Context& ctx) {
   Instance* m = master_or_reply(ctx, 2);
   if (m == nullptr) return;
-  int usable = 1;
-  for (auto& [k, s] : m->sentinels)
-    if (!s->is(kSDown) && !s->is(kODown)) ++usable;
-  int voters = static_cast<int>(m->sentinels.size()) + 1;
-  bool noquorum = usable < m->quorum, noauth = usable < voters / 2 + 1;
+  QuorumStatus q = check_quorum(*m);
+  int usable = q.usable;
+  bool noquorum = !q.quorum_ok(), noauth = !q.majority_ok();
   if (!noquorum && !noauth)
     return ctx.out.simple("OK " + std::to_string(usable) +
                           " usable Sentinels. Quorum and failover authorization can be reached");
