@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <sstream>
 
+#include "common/config/toml_lines.h"
 #include "common/util/fs.h"
 #include "common/util/strings.h"
 
@@ -326,49 +327,6 @@ std::string Registry::set(const std::vector<std::pair<std::string, std::string>>
   return "";
 }
 
-namespace {
-
-// The key at the start of a top-level `key = value` line, or "" for comments, blanks and headers.
-std::string line_key(const std::string& line) {
-  size_t i = line.find_first_not_of(" \t");
-  if (i == std::string::npos || line[i] == '#' || line[i] == '[') return "";
-  size_t eq = line.find('=', i);
-  if (eq == std::string::npos) return "";
-  std::string key = line.substr(i, eq - i);
-  while (!key.empty() && (key.back() == ' ' || key.back() == '\t')) key.pop_back();
-  if (key.size() >= 2 && (key.front() == '"' || key.front() == '\'')) key = key.substr(1, key.size() - 2);
-  return key;
-}
-
-bool is_table_header(const std::string& line) {
-  size_t i = line.find_first_not_of(" \t");
-  return i != std::string::npos && line[i] == '[';
-}
-
-// Bracket depth change of a line outside strings and comments (for arrays spread over lines).
-int bracket_delta(const std::string& line) {
-  int depth = 0;
-  char quote = 0;
-  for (size_t i = 0; i < line.size(); ++i) {
-    char c = line[i];
-    if (quote) {
-      if (c == '\\' && quote == '"') ++i;
-      else if (c == quote) quote = 0;
-    } else if (c == '"' || c == '\'') {
-      quote = c;
-    } else if (c == '#') {
-      break;
-    } else if (c == '[') {
-      ++depth;
-    } else if (c == ']') {
-      --depth;
-    }
-  }
-  return depth;
-}
-
-}  // namespace
-
 std::string Registry::render(const std::string& original) const {
   std::vector<std::string> lines;
   {
@@ -383,13 +341,13 @@ std::string Registry::render(const std::string& original) const {
   size_t i = 0;
   for (; i < lines.size(); ++i) {
     const std::string& line = lines[i];
-    if (is_table_header(line) && line_key(line).empty()) break;
-    std::string key = line_key(line);
+    if (toml_is_table_header(line) && toml_line_key(line).empty()) break;
+    std::string key = toml_line_key(line);
     // Collect a value spread over several lines.
     size_t last = i;
     if (!key.empty()) {
-      int depth = bracket_delta(line);
-      while (depth > 0 && last + 1 < lines.size()) depth += bracket_delta(lines[++last]);
+      int depth = toml_bracket_delta(line);
+      while (depth > 0 && last + 1 < lines.size()) depth += toml_bracket_delta(lines[++last]);
     }
     const Option* o = key.empty() ? nullptr : self->find(key);
     if (o == nullptr || std::find(written.begin(), written.end(), o) != written.end()) {

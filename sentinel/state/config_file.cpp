@@ -6,6 +6,7 @@
 #include <sstream>
 #include <vector>
 
+#include "common/config/toml_lines.h"
 #include "common/util/fs.h"
 #include "common/util/strings.h"
 
@@ -210,49 +211,11 @@ std::vector<std::string> split_lines(const std::string& text) {
   return lines;
 }
 
-bool is_header(const std::string& line) {
-  size_t i = line.find_first_not_of(" \t");
-  return i != std::string::npos && line[i] == '[';
-}
-
-// The key of a `key = value` line, "" for anything else.
-std::string key_of(const std::string& line) {
-  size_t i = line.find_first_not_of(" \t");
-  if (i == std::string::npos || line[i] == '#' || line[i] == '[') return "";
-  size_t eq = line.find('=', i);
-  if (eq == std::string::npos) return "";
-  std::string key = line.substr(i, eq - i);
-  while (!key.empty() && (key.back() == ' ' || key.back() == '\t')) key.pop_back();
-  if (key.size() >= 2 && (key.front() == '"' || key.front() == '\'')) key = key.substr(1, key.size() - 2);
-  return key;
-}
-
-int bracket_delta(const std::string& line) {
-  int depth = 0;
-  char quote = 0;
-  for (size_t i = 0; i < line.size(); ++i) {
-    char c = line[i];
-    if (quote) {
-      if (c == '\\' && quote == '"') ++i;
-      else if (c == quote) quote = 0;
-    } else if (c == '"' || c == '\'') {
-      quote = c;
-    } else if (c == '#') {
-      break;
-    } else if (c == '[' || c == '{') {
-      ++depth;
-    } else if (c == ']' || c == '}') {
-      --depth;
-    }
-  }
-  return depth;
-}
-
 // Index of the last line of the value starting at line i.
 size_t value_end(const std::vector<std::string>& lines, size_t i) {
-  int depth = bracket_delta(lines[i]);
+  int depth = config::toml_bracket_delta(lines[i]);
   size_t last = i;
-  while (depth > 0 && last + 1 < lines.size()) depth += bracket_delta(lines[++last]);
+  while (depth > 0 && last + 1 < lines.size()) depth += config::toml_bracket_delta(lines[++last]);
   return last;
 }
 
@@ -334,7 +297,7 @@ std::vector<std::string> apply_values(const std::vector<std::string>& lines, con
   size_t last_key_out = 0;
   bool any_key = false;
   for (size_t i = 0; i < lines.size(); ++i) {
-    std::string key = key_of(lines[i]);
+    std::string key = config::toml_line_key(lines[i]);
     const std::string* want = nullptr;
     for (const auto& [k, v] : kv)
       if (k == key) want = &v;
@@ -377,7 +340,7 @@ std::vector<std::string> apply_values(const std::vector<std::string>& lines, con
 
 std::string block_name(const std::vector<std::string>& block) {
   for (const std::string& l : block) {
-    if (key_of(l) != "name") continue;
+    if (config::toml_line_key(l) != "name") continue;
     try {
       std::istringstream in(l + "\n");
       toml::value v = toml::parse(in, "line");
@@ -394,7 +357,7 @@ std::string block_name(const std::vector<std::string>& block) {
 std::string render(const std::string& original, const config::Registry& registry, const SentinelState& st) {
   std::vector<std::string> lines = split_lines(original);
   size_t first_header = 0;
-  while (first_header < lines.size() && !is_header(lines[first_header])) ++first_header;
+  while (first_header < lines.size() && !config::toml_is_table_header(lines[first_header])) ++first_header;
   std::string top;
   for (size_t i = 0; i < first_header; ++i) top += lines[i] + "\n";
   // Trailing blank lines of the top part stay between it and the first table.
@@ -412,7 +375,7 @@ std::string render(const std::string& original, const config::Registry& registry
   size_t i = first_header;
   while (i < lines.size()) {
     size_t end = i + 1;
-    while (end < lines.size() && !is_header(lines[end])) ++end;
+    while (end < lines.size() && !config::toml_is_table_header(lines[end])) ++end;
     std::vector<std::string> block(lines.begin() + static_cast<std::ptrdiff_t>(i), lines.begin() + static_cast<std::ptrdiff_t>(end));
     if (trim(block[0]) == "[[monitor]]") {
       std::string name = block_name(block);
