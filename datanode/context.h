@@ -35,6 +35,9 @@ struct Context {
 
   // Common replies.
   void wrong_type() { out.error("WRONGTYPE Operation against a key holding the wrong kind of value"); }
+  // The value at `key` when it holds `type` (nullptr when missing). Returns false, with WRONGTYPE sent,
+  // when the key holds another type. `read` counts a keyspace hit or miss, as read commands do.
+  bool find_typed(std::string_view key, store::Type type, store::Value*& out, bool read);
   void syntax_error() { out.error("ERR syntax error"); }
   void not_integer() { out.error("ERR value is not an integer or out of range"); }
   void not_float() { out.error("ERR value is not a valid float"); }

@@ -88,6 +88,17 @@ void append_repr(std::string& out, std::string_view s) {
 
 store::Database& Context::db() { return server.db(client.db); }
 
+bool Context::find_typed(std::string_view key, store::Type type, store::Value*& value, bool read) {
+  value = db().find(key, now_ms);
+  if (value != nullptr && value->type() != type) {
+    value = nullptr;
+    wrong_type();
+    return false;
+  }
+  if (read) (value ? server.stats().keyspace_hits : server.stats().keyspace_misses)++;
+  return true;
+}
+
 void Context::propagate_as(std::vector<std::string> argv) {
   custom_propagation = true;
   rewritten.push_back(std::move(argv));

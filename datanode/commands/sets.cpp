@@ -21,27 +21,17 @@ std::mt19937_64& rng() {
 
 // Looks a set up. Returns false (WRONGTYPE sent) when the key holds another type; `out` is null when
 // the key is missing.
-bool get_set(Context& ctx, std::string_view key, Set*& out) {
-  out = nullptr;
-  store::Value* v = ctx.db().find(key, ctx.now_ms);
-  if (v == nullptr) return true;
-  if (v->type() != store::Type::kSet) {
-    ctx.wrong_type();
-    return false;
-  }
-  out = &v->set();
-  return true;
+bool find_set(Context& ctx, std::string_view key, Set*& out, bool read) {
+  store::Value* v = nullptr;
+  bool ok = ctx.find_typed(key, store::Type::kSet, v, read);
+  out = v ? &v->set() : nullptr;
+  return ok;
 }
 
+bool get_set(Context& ctx, std::string_view key, Set*& out) { return find_set(ctx, key, out, false); }
+
 // Same, for read commands: counts keyspace hits and misses.
-bool read_set(Context& ctx, std::string_view key, Set*& out) {
-  if (!get_set(ctx, key, out)) return false;
-  if (out)
-    ctx.server.stats().keyspace_hits++;
-  else
-    ctx.server.stats().keyspace_misses++;
-  return true;
-}
+bool read_set(Context& ctx, std::string_view key, Set*& out) { return find_set(ctx, key, out, true); }
 
 void touch(Context& ctx, std::string_view key) { ctx.server.touch(ctx.client.db, key); }
 

@@ -17,26 +17,18 @@ namespace datanode {
 
 using store::ZSet;
 
-bool get_zset(Context& ctx, std::string_view key, ZSet*& out) {
-  out = nullptr;
-  store::Value* v = ctx.db().find(key, ctx.now_ms);
-  if (v == nullptr) return true;
-  if (v->type() != store::Type::kZSet) {
-    ctx.wrong_type();
-    return false;
-  }
-  out = &v->zset();
-  return true;
+namespace {
+bool find_zset(Context& ctx, std::string_view key, ZSet*& out, bool read) {
+  store::Value* v = nullptr;
+  bool ok = ctx.find_typed(key, store::Type::kZSet, v, read);
+  out = v ? &v->zset() : nullptr;
+  return ok;
 }
+}  // namespace
 
-bool read_zset(Context& ctx, std::string_view key, ZSet*& out) {
-  if (!get_zset(ctx, key, out)) return false;
-  if (out)
-    ctx.server.stats().keyspace_hits++;
-  else
-    ctx.server.stats().keyspace_misses++;
-  return true;
-}
+bool get_zset(Context& ctx, std::string_view key, ZSet*& out) { return find_zset(ctx, key, out, false); }
+
+bool read_zset(Context& ctx, std::string_view key, ZSet*& out) { return find_zset(ctx, key, out, true); }
 
 namespace {
 
