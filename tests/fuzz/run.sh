@@ -31,8 +31,8 @@ SRC=$(cd "$(dirname "$0")/../.." && pwd)
 SECONDS_PER_TARGET=${1:-5}
 shift || true
 TARGETS=("$@")
-if [ ${#TARGETS[@]} -eq 0 ]; then TARGETS=(resp_parser config aof); fi
-if [ "${TARGETS[*]}" = all ]; then TARGETS=(resp_parser config aof sentinel_hello); fi
+if [ ${#TARGETS[@]} -eq 0 ]; then TARGETS=(resp_parser config aof sentinel_info); fi
+if [ "${TARGETS[*]}" = all ]; then TARGETS=(resp_parser config aof sentinel_info sentinel_hello); fi
 BUILD=${FUZZ_BUILD_DIR:-$PWD/build-fuzz-targets}
 mkdir -p "$BUILD"
 BUILD=$(cd "$BUILD" && pwd)
