@@ -4,6 +4,7 @@
 #include <csignal>
 #include <random>
 
+#include "common/command/auth.h"
 #include "common/log/log.h"
 #include "common/util/clock.h"
 #include "datanode/aof/aof.h"
@@ -26,19 +27,6 @@ std::string random_hex(size_t n) {
   for (char& c : out) c = kHex[rng() % 16];
   return out;
 }
-
-constexpr const char* kProtectedModeError =
-    "DENIED Redis is running in protected mode because protected mode is enabled and no password is set "
-    "for the default user. In this mode connections are only accepted from the loopback interface. If you "
-    "want to connect from external computers to Redis you may adopt one of the following solutions: 1) "
-    "Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback "
-    "interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis "
-    "is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change "
-    "permanent. 2) Alternatively you can just disable the protected mode by editing the Redis "
-    "configuration file, and setting the protected mode option to 'no', and then restarting the server. "
-    "3) If you started the server manually just for testing, restart it with the '--protected-mode no' "
-    "option. 4) Set up an authentication password for the default user. NOTE: You only need to do one of "
-    "the above things in order for the server to start accepting connections from the outside.";
 
 // "32mb 8mb 60" -> limits; false when the text is not three valid fields.
 bool parse_output_limit(const std::string& text, OutputLimit* out) {
@@ -336,11 +324,10 @@ bool Server::on_accept(net::Connection& conn) {
     w.error("ERR max number of clients reached");
     return false;
   }
-  bool default_bind = settings_.bind.size() == 1 && settings_.bind[0] == "127.0.0.1";
-  if (settings_.protected_mode && settings_.requirepass.empty() && !default_bind &&
-      !conn.is_unix_or_loopback()) {
+  // As Redis 7: whatever the bind addresses, only loopback clients while the default user has no password.
+  if (settings_.protected_mode && settings_.requirepass.empty() && !conn.is_unix_or_loopback()) {
     stats_.rejected_connections++;
-    w.error(kProtectedModeError);
+    w.error(command::kProtectedModeError);
     return false;
   }
   auto* c = new Client;
@@ -412,13 +399,25 @@ void Server::execute(Client& c, const Args& args, resp::Writer& out) {
   // Refusals before the command runs: counted as rejected calls, and they make a transaction fail.
   auto reject = [&](std::string_view error, bool dirties_multi) {
     if (cmd) cmd->rejected_calls++;
+    if (cmd && cmd->name == "exec" && !error.starts_with("EXECABORT")) {
+      // Redis' execCommandAbort: a refused EXEC discards the transaction and says why.
+      c.multi_queue.clear();
+      c.multi_mem = 0;
+      c.flags &= ~(kClientMulti | kClientDirtyExec | kClientDirtyCas);
+      watches().unwatch_all(c);
+      if (error.starts_with("ERR ")) error.remove_prefix(4);
+      std::string abort = "EXECABORT Transaction discarded because of: " + std::string(error);
+      out.error(abort);
+      count_error(abort);
+      return;
+    }
     out.error(error);
     count_error(error);
     if (in_multi && dirties_multi) c.flags |= kClientDirtyExec;
   };
   if (cmd == nullptr) return reject(command::unknown_command_error(args), true);
   if (!cmd->arity_ok(args.size())) return reject(command::wrong_arity_error(cmd->name), true);
-  if (!c.authenticated && !settings_.requirepass.empty() && !cmd->has(command::kNoAuth)) return reject("NOAUTH Authentication required.", true);
+  if (!c.authenticated && !settings_.requirepass.empty() && !cmd->has(command::kNoAuth)) return reject(command::kNoAuthError, true);
   if (c.resp == 2 && c.has(kClientPubSub) && c.subscription_count() > 0 && !cmd->has(command::kPubSubOk)) {
     return reject("ERR Can't execute '" + cmd->name +
                       "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",

@@ -2,6 +2,7 @@
 
 #include <csignal>
 
+#include "common/command/auth.h"
 #include "common/log/log.h"
 #include "common/util/clock.h"
 #include "common/util/strings.h"
@@ -36,6 +37,11 @@ void Server::flush_config() {
 }
 
 bool Server::on_accept(net::Connection& conn) {
+  // Off by default on a sentinel (it must be reachable by clients and peers), as in Redis 7.
+  if (settings_.protected_mode && settings_.requirepass.empty() && !conn.is_unix_or_loopback()) {
+    resp::Writer(&conn.output()).error(command::kProtectedModeError);
+    return false;
+  }
   auto* c = new Client;
   c->conn = &conn;
   c->id = conn.id();
@@ -72,7 +78,7 @@ void Server::execute(Client& c, const std::vector<std::string_view>& args, resp:
   if (cmd == nullptr) return out.error(command::unknown_command_error(args));
   c.last_cmd = cmd->name;
   if (!cmd->arity_ok(args.size())) return out.error(command::wrong_arity_error(cmd->name));
-  if (!c.authenticated && !cmd->has(command::kNoAuth)) return out.error("NOAUTH Authentication required.");
+  if (!c.authenticated && !cmd->has(command::kNoAuth)) return out.error(command::kNoAuthError);
   if (c.subscriptions() > 0 && !cmd->has(command::kPubSubOk))
     return out.error("ERR Can't execute '" + cmd->name +
                      "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context");

@@ -9,6 +9,7 @@ void register_settings(Settings& s, config::Registry& r) {
   r.add_string("logfile", &s.logfile).immutable = true;
   r.add_enum("loglevel", &s.loglevel, {"debug", "verbose", "notice", "warning"});
   r.add_string("requirepass", &s.requirepass).sensitive = true;
+  r.add_bool("protected-mode", &s.protected_mode);
   r.add_string("announce-ip", &s.announce_ip);
   r.add_int("announce-port", &s.announce_port, 0, 65535);
   r.add_bool("resolve-hostnames", &s.resolve_hostnames);

@@ -15,6 +15,7 @@ struct Settings {
   std::string logfile;
   std::string loglevel = "notice";
   std::string requirepass;        // clients of this sentinel must AUTH
+  bool protected_mode = false;    // refuse non-loopback clients while requirepass is empty
   std::string announce_ip;        // address put in hello messages instead of the link's local address
   int announce_port = 0;          // port put in hello messages (0: our port)
   bool resolve_hostnames = false;

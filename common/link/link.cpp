@@ -70,8 +70,13 @@ void Link::start(int64_t now_ms) {
 
 void Link::send_handshake() {
   if (!options_.password.empty()) {
-    if (options_.user.empty()) send_raw({"AUTH", options_.password}, new Pending{this, nullptr});
-    else send_raw({"AUTH", options_.user, options_.password}, new Pending{this, nullptr});
+    ReplyFn check = [this](redisReply* r) {
+      if (r != nullptr && r->type == REDIS_REPLY_ERROR && on_auth_error) on_auth_error(std::string(r->str, r->len));
+    };
+    auto* p = new Pending{this, check};
+    bool sent = options_.user.empty() ? send_raw({"AUTH", options_.password}, p)
+                                      : send_raw({"AUTH", options_.user, options_.password}, p);
+    if (!sent) delete p;
   }
   if (!options_.client_name.empty())
     send_raw({"CLIENT", "SETNAME", options_.client_name}, new Pending{this, nullptr});

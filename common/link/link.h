@@ -70,6 +70,9 @@ class Link {
   // Optional notifications.
   std::function<void()> on_connect;
   std::function<void()> on_disconnect;
+  // The AUTH sent after connecting was refused (the error text, e.g. "WRONGPASS ..."); the link stays up,
+  // and the server answers NOAUTH to what follows.
+  std::function<void(const std::string& error)> on_auth_error;
 
  private:
   struct Pending;

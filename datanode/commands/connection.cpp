@@ -1,4 +1,5 @@
 // Connection commands: AUTH, HELLO, RESET (SELECT lives with the keys).
+#include "common/command/auth.h"
 #include "common/command/help.h"
 #include "datanode/commands/families.h"
 #include "datanode/commands/server_family.h"
@@ -9,8 +10,6 @@ namespace datanode {
 namespace {
 
 using namespace command;
-
-constexpr const char* kWrongPass = "WRONGPASS invalid username-password pair or user is disabled.";
 
 // The only user is "default", protected by requirepass (no password: any password is accepted, as
 // Redis' nopass default user).
@@ -23,13 +22,11 @@ bool credentials_ok(Context& ctx, std::string_view user, std::string_view pass) 
 void cmd_auth(Context& ctx) {
   if (ctx.argc() > 3) return ctx.syntax_error();
   if (ctx.argc() == 2 && ctx.server.settings().requirepass.empty()) {
-    return ctx.out.error(
-        "ERR AUTH <password> called without any password configured for the default user. Are you sure your "
-        "configuration is correct?");
+    return ctx.out.error(kAuthWithoutPasswordError);
   }
   std::string_view user = ctx.argc() == 3 ? ctx.arg(1) : "default";
   std::string_view pass = ctx.argc() == 3 ? ctx.arg(2) : ctx.arg(1);
-  if (!credentials_ok(ctx, user, pass)) return ctx.out.error(kWrongPass);
+  if (!credentials_ok(ctx, user, pass)) return ctx.out.error(kWrongPassError);
   ctx.client.authenticated = true;
   ctx.client.user = "default";
   ctx.out.ok();
@@ -47,8 +44,7 @@ void cmd_hello(Context& ctx) {
   if (ctx.argc() >= 2) {
     auto v = util::parse_int(ctx.arg(1));
     if (!v) return ctx.out.error("ERR Protocol version is not an integer or out of range");
-    // RESP3 is not spoken by this server: clients fall back to RESP2 on this error.
-    if (*v != 2) return ctx.out.error("NOPROTO unsupported protocol version");
+    if (*v < 2 || *v > 3) return ctx.out.error("NOPROTO unsupported protocol version");
     version = *v;
     next = 2;
   }
@@ -66,16 +62,13 @@ void cmd_hello(Context& ctx) {
       return ctx.out.error("ERR Syntax error in HELLO option '" + std::string(opt) + "'");
     }
   }
-  if (user) {
-    if (!credentials_ok(ctx, *user, *pass)) return ctx.out.error(kWrongPass);
-    ctx.client.authenticated = true;
-  }
-  if (!ctx.client.authenticated && !ctx.server.settings().requirepass.empty()) {
-    return ctx.out.error(
-        "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH "
-        "<user> <pass> option can be used to authenticate the client and select the RESP protocol version at "
-        "the same time");
-  }
+  if (user && !credentials_ok(ctx, *user, *pass)) return ctx.out.error(kWrongPassError);
+  if (!user && !ctx.client.authenticated && !ctx.server.settings().requirepass.empty())
+    return ctx.out.error(kHelloNoAuthError);
+  // RESP3 is not spoken by this server: clients fall back to RESP2 on this error. It comes after the
+  // credentials check, as Redis' errors do, but before they take effect: a refused HELLO changes nothing.
+  if (version == 3) return ctx.out.error("NOPROTO unsupported protocol version");
+  if (user) ctx.client.authenticated = true;
   if (name) {
     if (!valid_client_name(*name))
       return ctx.out.error("ERR Client names cannot contain spaces, newlines or special characters.");

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <random>
 
 #include "common/log/log.h"
 #include "common/resp/writer.h"
@@ -47,6 +48,14 @@ std::pair<bool, std::string> parse_reply_line(std::string_view line) {
 }
 
 bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+
+std::string random_replid() {
+  static const char kHex[] = "0123456789abcdef";
+  std::random_device rd;
+  std::string id(40, '0');
+  for (char& c : id) c = kHex[rd() % 16];
+  return id;
+}
 
 }  // namespace
 
@@ -368,11 +377,25 @@ bool ReplicaLink::handshake_line(std::string_view line) {
   }
   if (is_error && (starts_with(text, "NOMASTERLINK") || starts_with(text, "LOADING"))) {
     LOG_NOTICE("Master is currently unable to PSYNC but should be in the future: -%s", text.c_str());
-  } else {
-    LOG_WARNING("Unexpected reply to PSYNC from master: %s%s", is_error ? "-" : "+", text.c_str());
+    drop("psync");
+    return false;
   }
-  drop("psync");
-  return false;
+  if (is_error && starts_with(text, "ERR"))
+    LOG_NOTICE("Master does not support PSYNC or is in error state (reply: -%s)", text.c_str());
+  else
+    LOG_WARNING("Unexpected reply to PSYNC from master: %s%s", is_error ? "-" : "+", text.c_str());
+  // As Redis, fall back to SYNC. A master that refuses us (NOAUTH: no masterauth set) refuses it too,
+  // and transfer() logs that as "MASTER aborted replication with an error: ...". A master that accepts
+  // it starts a new history: a fresh replication ID from offset 0.
+  LOG_NOTICE("Retrying with SYNC...");
+  send_command({"SYNC"});
+  master_replid_ = random_replid();
+  master_initial_offset_ = 0;
+  state_ = State::kTransfer;
+  state_since_ms_ = util::mono_ms();
+  bulk_len_ = -1;
+  payload_.clear();
+  return true;
 }
 
 void ReplicaLink::after_step(Step done) {

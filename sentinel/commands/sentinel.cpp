@@ -230,6 +230,12 @@ void sub_config(Context& ctx) {
     }
     std::string err = ctx.server.registry().set(pairs);
     if (!err.empty()) return ctx.out.error(err);
+    // New credentials for the peers: as Redis, reconnect to every sentinel so they take effect now.
+    bool peer_auth = false;
+    for (const auto& [p, v] : pairs) peer_auth = peer_auth || p == "sentinel-user" || p == "sentinel-pass";
+    if (peer_auth)
+      for (auto& [name, m] : ctx.server.state().masters)
+        for (auto& [k, s] : m->sentinels) ctx.server.monitor().bury_links(*s);
     ctx.server.flush_config();
     return ctx.out.ok();
   }

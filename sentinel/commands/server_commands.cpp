@@ -3,6 +3,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "common/command/auth.h"
 #include "common/util/clock.h"
 #include "common/util/strings.h"
 #include "sentinel/server.h"
@@ -27,44 +28,55 @@ void cmd_quit(Context& ctx) {
   ctx.client.conn->close_after_flush();
 }
 
+// The only user is "default", protected by requirepass (no password: any password is accepted, as
+// Redis' nopass default user).
+bool credentials_ok(Context& ctx, std::string_view user, std::string_view pass) {
+  const std::string& required = ctx.server.settings().requirepass;
+  return user == "default" && (required.empty() || pass == required);
+}
+
 void cmd_auth(Context& ctx) {
   if (ctx.args.size() > 3) return ctx.out.error("ERR syntax error");
-  const std::string& pass = ctx.server.settings().requirepass;
-  std::string_view given = ctx.args.back();
-  if (pass.empty())
-    return ctx.out.error(
-        "ERR AUTH <password> called without any password configured for the default user. Are you sure your "
-        "configuration is correct?");
-  if (ctx.args.size() == 3 && ctx.args[1] != "default")
-    return ctx.out.error("WRONGPASS invalid username-password pair or user is disabled.");
-  if (given != pass) return ctx.out.error("WRONGPASS invalid username-password pair or user is disabled.");
+  if (ctx.args.size() == 2 && ctx.server.settings().requirepass.empty())
+    return ctx.out.error(command::kAuthWithoutPasswordError);
+  std::string_view user = ctx.args.size() == 3 ? ctx.args[1] : "default";
+  if (!credentials_ok(ctx, user, ctx.args.back())) return ctx.out.error(command::kWrongPassError);
   ctx.client.authenticated = true;
   ctx.out.ok();
 }
 
 void cmd_hello(Context& ctx) {
   size_t i = 1;
+  int64_t version = 2;
   if (ctx.args.size() > 1) {
     auto ver = util::parse_int(ctx.args[1]);
     if (!ver) return ctx.out.error("ERR Protocol version is not an integer or out of range");
-    if (*ver != 2) return ctx.out.error("NOPROTO unsupported protocol version");
+    if (*ver < 2 || *ver > 3) return ctx.out.error("NOPROTO unsupported protocol version");
+    version = *ver;
     i = 2;
   }
+  bool auth = false;
+  std::string name;
+  bool set_name = false;
   for (; i < ctx.args.size(); ++i) {
     if (util::iequals(ctx.args[i], "AUTH") && i + 2 < ctx.args.size()) {
-      const std::string& pass = ctx.server.settings().requirepass;
-      if (pass.empty() || ctx.args[i + 2] != pass)
-        return ctx.out.error("WRONGPASS invalid username-password pair or user is disabled.");
-      ctx.client.authenticated = true;
+      if (!credentials_ok(ctx, ctx.args[i + 1], ctx.args[i + 2])) return ctx.out.error(command::kWrongPassError);
+      auth = true;
       i += 2;
     } else if (util::iequals(ctx.args[i], "SETNAME") && i + 1 < ctx.args.size()) {
-      ctx.client.name = ctx.arg(++i);
+      name = ctx.arg(++i);
+      set_name = true;
     } else {
       return ctx.out.error("ERR Syntax error in HELLO option '" + ctx.arg(i) + "'");
     }
   }
-  if (!ctx.client.authenticated) return ctx.out.error("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time");
-  ctx.out.map_header(7);
+  if (!auth && !ctx.client.authenticated) return ctx.out.error(command::kHelloNoAuthError);
+  // RESP3 is not spoken here: clients fall back to RESP2 on this error (a refused HELLO changes nothing).
+  if (version == 3) return ctx.out.error("NOPROTO unsupported protocol version");
+  if (auth) ctx.client.authenticated = true;
+  if (set_name) ctx.client.name = name;
+  // A sentinel's HELLO has no "role" field (Redis 7 leaves it out in sentinel mode).
+  ctx.out.map_header(6);
   ctx.out.bulk("server");
   ctx.out.bulk("redis");
   ctx.out.bulk("version");
@@ -74,8 +86,6 @@ void cmd_hello(Context& ctx) {
   ctx.out.bulk("id");
   ctx.out.integer(static_cast<int64_t>(ctx.client.id));
   ctx.out.bulk("mode");
-  ctx.out.bulk("sentinel");
-  ctx.out.bulk("role");
   ctx.out.bulk("sentinel");
   ctx.out.bulk("modules");
   ctx.out.array_header(0);

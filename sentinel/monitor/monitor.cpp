@@ -133,6 +133,14 @@ void Monitor::ensure_links(Instance& ri, int64_t now) {
     };
     // PING at once on a new connection.
     ri.cc->on_connect = [p] { p->last_pong_time = p->last_ping_time = 0; };
+    // Redis Sentinel is silent here and the instance just stops answering PINGs (NOAUTH) until +sdown;
+    // one line per link says why. The link lives until its address or password changes.
+    ri.cc->on_auth_error = [p, logged = false](const std::string& error) mutable {
+      if (logged) return;
+      logged = true;
+      LOG_WARNING("Unable to AUTH to %s: -%s (check %s)", Events::describe(*p).c_str(), error.c_str(),
+                  p->is(kSentinel) ? "sentinel-pass" : "auth-pass");
+    };
   }
   if (ri.pc == nullptr && !ri.is(kSentinel)) {
     rlink::Options o = ri.cc->options();
