@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -39,7 +41,9 @@ struct WorkloadOptions {
 //   write: `RPUSH fault:c<i> <seq>` (then WAIT when asked); record the Op; on an error or I/O failure,
 //   close and discover again. seq increases by one per attempt, acknowledged or not.
 // Prober: every probe_interval_ms, `SET fault:probe <now>` on every node in `nodes` (own connections,
-// reconnected on failure), recorded with client = -1 - node index.
+// reconnected on failure), recorded with client = -1 - node index. One prober thread per node, so that
+// a stopped node (which holds a probe for op_timeout_ms) does not delay the probes of the others.
+// stop() shuts down every socket in use, so a thread blocked on a reply (a long WAIT) returns at once.
 class Workload {
  public:
   Workload(WorkloadOptions opts, std::function<int64_t()> now_ms);
@@ -52,7 +56,7 @@ class Workload {
 
  private:
   void writer(int client);
-  void prober(std::vector<Endpoint> nodes);
+  void prober(int index, Endpoint node);
 
   WorkloadOptions opts_;
   std::function<int64_t()> now_ms_;
@@ -61,9 +65,12 @@ class Workload {
   std::atomic<bool> stop_{false};
   std::atomic<int64_t> acked_{0};
   std::vector<std::thread> threads_;
+  std::mutex sockets_mu_;
+  std::set<int> sockets_;  // file descriptors of open connections
 };
 
-// Reads every client's list back from `master` (LRANGE fault:c<i> 0 -1).
+// Reads every client's list back from `master` (LRANGE fault:c<i> 0 -1). The map has an entry for every
+// client when the read succeeded, and is empty when the master could not be read.
 std::map<int, std::vector<int64_t>> read_back(const Endpoint& master, const std::string& password, int clients);
 
 }  // namespace fault
