@@ -2,6 +2,12 @@
 // redis-sentinel), either all on 127.0.0.1 with free ports, or each in its own network namespace behind
 // a router namespace, so that traffic between any two nodes can be cut while the suite (which runs in
 // the router namespace) still reaches all of them.
+//
+// Netns mode: node i (flat index) lives in namespace "fs<pid>-<i>" at 10.<b>.<i+1>.2, data nodes on port
+// 6379 and sentinels on 26379; the router is "fs<pid>-r" (plumbing: netns.h). start() moves the calling
+// thread into the router namespace, so call it before starting any thread: threads started afterwards
+// inherit the namespace. The destructor moves that thread back, so one process can run several clusters
+// one after the other (not at the same time: the namespace names carry the PID).
 #pragma once
 
 #include <sys/types.h>
@@ -73,7 +79,14 @@ class Cluster {
   std::optional<int> agreed_master();
   // True when: every process runs, a majority of sentinels agree on a master that says ROLE master,
   // every other data node says ROLE slave of it with master_link_status up. Polls until `timeout`.
+  // Also, so that the next failover can pick a replica and win an election: every sentinel reports that
+  // master, does not flag it down or in failover, sees every other sentinel without s_down/disconnected,
+  // and lists every other data node as a replica of that master with no s_down/o_down/disconnected flag,
+  // master-link-status ok and a recent PING reply. (Sentinels also refuse a new failover of the same
+  // master within 2 * failover-timeout of the last attempt; that is the nemesis schedule's business.)
   bool wait_healthy(std::chrono::milliseconds timeout);
+  // Why the last wait_healthy() was not satisfied ("" after a success), for the report.
+  std::string why_unhealthy() const;
 
   // Cuts all traffic between each node of `a` and each node of `b`, both directions, silently (packets
   // dropped, no reset). Netns mode only; returns false otherwise. heal() removes every cut.
@@ -83,6 +96,8 @@ class Cluster {
   const ClusterOptions& options() const { return opts_; }
 
  private:
+  std::string unhealthy_reason();  // "" when healthy
+
   struct Impl;
   ClusterOptions opts_;
   std::unique_ptr<Impl> impl_;
