@@ -147,6 +147,7 @@ void FailoverMachine::start(const TickInput& in, Env& env, bool forced) {
   forced_ = forced;
   promoted_.reset();
   reconf_.clear();
+  began_ms_ = in.now_ms;
   enter(State::kWaitStart, in.now_ms);
   start_ms_ = in.now_ms + desync();
   env.actions.emit(text_event("+new-epoch", std::to_string(env.current_epoch)));
@@ -211,6 +212,14 @@ void FailoverMachine::wait_start(const TickInput& in, Env& env) {
 
 void FailoverMachine::select_slave(const TickInput& in, Env& env) {
   const SelectionParams p = selection_params_for(in, tuning_.info_period_ms);
+  // The master streamed until it failed, so an offset from an INFO older than this failover can
+  // understate what a replica holds, and promoting the wrong replica drops writes the others have
+  // acknowledged (WAIT). Replicas are polled every fast_info_period_ms now: wait briefly until every
+  // candidate has answered since the start. Redis selects on whatever INFO it has; a forced failover
+  // (master alive, still streaming) gains nothing from waiting.
+  if (!forced_ && in.now_ms - state_change_ms_ < tuning_.fresh_info_wait_ms &&
+      !candidates_answered_since(in.replicas, p, began_ms_))
+    return;
   auto chosen = select_promotion_candidate(in.replicas, p);
   if (!chosen) {
     env.actions.emit(master_event("-failover-abort-no-good-slave"));

@@ -167,6 +167,7 @@ struct Tuning {
       10000;                             // sent but never seen moving (Redis SENTINEL_SLAVE_RECONF_TIMEOUT)
   int64_t vote_request_period_ms = 250;  // ask peers again while not elected (Redis: 1000)
   int64_t fast_info_period_ms = 100;     // INFO period for the replicas during a failover (Redis: 1000)
+  int64_t fresh_info_wait_ms = 1000;     // longest wait in select-slave for INFO newer than the start (ours)
 };
 
 // The sentinel-wide facts the machine reads and updates.
@@ -246,6 +247,7 @@ class FailoverMachine {
   bool forced_ = false;
   uint64_t failover_epoch_ = 0;
   int64_t state_change_ms_ = 0;
+  int64_t began_ms_ = 0;  // when this failover attempt started (start_ms_ adds the desync to it)
   std::optional<int64_t> start_ms_;
   std::optional<int64_t> delay_logged_for_;  // start_ms_ whose retry delay was already logged
   int64_t last_vote_request_ms_ = 0;

@@ -51,4 +51,10 @@ std::optional<size_t> select_promotion_candidate(std::span<const ReplicaView> re
   return best;
 }
 
+bool candidates_answered_since(std::span<const ReplicaView> replicas, const SelectionParams& p, int64_t since_ms) {
+  for (const ReplicaView& r : replicas)
+    if (check_candidate(r, p) == Rejection::kOk && r.info_refresh_ms < since_ms) return false;
+  return true;
+}
+
 }  // namespace sentinel::failover

@@ -230,6 +230,39 @@ TEST_F(SentinelFailoverMachine, StaleAndDownReplicasAreNotSelected) {
   EXPECT_EQ(h.machine.promoted_replica(), (Addr{"127.0.0.1", 6382}));
 }
 
+// Offsets from INFO replies older than the failover can understate what a replica holds: the leader
+// waits (briefly) until every candidate has answered again, so the replica holding the most wins.
+TEST_F(SentinelFailoverMachine, SelectionWaitsForInfoNewerThanTheFailover) {
+  for (auto& r : h.replicas) r.priority = 100;
+  h.stale[1] = true;  // 6381 answers PING, but its last INFO predates the failover
+  h.replicas[1].info_refresh_ms = h.now - 500;
+  h.replicas[1].repl_offset = 900;
+  h.tick();
+  h.peers_vote("me", 1, 2);
+  h.now += 100;
+  h.tick();
+  EXPECT_EQ(h.machine.state(), State::kSelectSlave);
+  EXPECT_FALSE(h.machine.promoted_replica());
+  h.replicas[1].info_refresh_ms = h.now;  // its INFO arrives: it holds more than the others
+  h.replicas[1].repl_offset = 1200;
+  h.now += 100;
+  h.tick();
+  EXPECT_EQ(h.machine.promoted_replica(), (Addr{"127.0.0.1", 6381}));
+}
+
+TEST_F(SentinelFailoverMachine, SelectionStopsWaitingForASilentReplica) {
+  for (auto& r : h.replicas) r.priority = 100;
+  h.stale[1] = true;
+  h.replicas[1].info_refresh_ms = h.now - 500;
+  h.replicas[1].repl_offset = 5000;
+  h.tick();
+  h.peers_vote("me", 1, 2);
+  h.run_for(500);
+  EXPECT_EQ(h.machine.state(), State::kSelectSlave);
+  h.run_for(700);  // past fresh_info_wait_ms: select on what is known (the stale offset, like Redis)
+  EXPECT_EQ(h.machine.promoted_replica(), (Addr{"127.0.0.1", 6381}));
+}
+
 TEST_F(SentinelFailoverMachine, SlaveofNoOneRetriedUntilFailoverTimeout) {
   h.actions.links_accept = false;  // selected, but the link cannot take the command
   h.tick();
@@ -272,10 +305,11 @@ TEST_F(SentinelFailoverMachine, PromotionTimeoutAborts) {
 
 TEST_F(SentinelFailoverMachine, PromotionNeedsAnInfoNewerThanTheCommand) {
   h.report_master(6380);
-  h.stale[0] = true;  // its INFO (role:master) predates REPLICAOF NO ONE
   h.now += 100;
   h.tick();
+  h.stale[0] = true;  // its last INFO (role:master) predates REPLICAOF NO ONE
   h.peers_vote("me", 1, 2);
+  h.now += 100;
   h.tick();
   ASSERT_EQ(h.machine.state(), State::kWaitPromotion);
   h.now += 100;
