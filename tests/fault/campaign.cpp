@@ -53,8 +53,8 @@ void Campaign::run() {
   std::vector<FaultType> plan = schedule();
   for (size_t i = 0; i < plan.size(); i++) {
     FaultRecord r = apply(plan[i]);
-    std::string line = "fault " + std::to_string(i + 1) + "/" + std::to_string(plan.size()) + " " +
-                       fault_name(r.type) + " " + r.target;
+    std::string line = "fault " + std::to_string(i + 1) + "/" + std::to_string(plan.size()) + " at " +
+                       std::to_string(r.start_ms) + " ms " + fault_name(r.type) + " " + r.target;
     if (r.failover_expected)
       line += r.failover_completed ? " failover " + std::to_string(r.failover_ms) + " ms" : " FAILOVER DID NOT COMPLETE";
     line += r.healthy_after ? " healthy after " + std::to_string(r.end_ms - r.start_ms) + " ms" : " NOT HEALTHY";

@@ -31,6 +31,7 @@ struct Args {
   uint64_t seed = 1;
   int clients = 4;
   std::string json;
+  std::string history;  // CSV of every write and probe, for digging into a finding
   bool expect_zero_loss = false;
   bool require_failovers = false;
   bool keep = false;
@@ -39,6 +40,7 @@ struct Args {
 const char* kUsage =
     "usage: fault_suite [--flavour ours|redis] [--net loopback|netns|auto] [--mode async|sync]\n"
     "                   [--kills N] [--partitions N] [--seed N] [--clients N] [--json FILE]\n"
+    "                   [--history FILE.csv]\n"
     "                   [--expect-zero-loss] [--require-failovers] [--keep]\n";
 
 bool parse(int argc, char** argv, Args& a) {
@@ -53,6 +55,7 @@ bool parse(int argc, char** argv, Args& a) {
     else if (k == "--seed") a.seed = std::strtoull(value().c_str(), nullptr, 10);
     else if (k == "--clients") a.clients = std::atoi(value().c_str());
     else if (k == "--json") a.json = value();
+    else if (k == "--history") a.history = value();
     else if (k == "--expect-zero-loss") a.expect_zero_loss = true;
     else if (k == "--require-failovers") a.require_failovers = true;
     else if (k == "--keep") a.keep = true;
@@ -201,6 +204,16 @@ int main(int argc, char** argv) {
           << ",\"failovers_expected\":" << t.failovers_expected << ",\"failovers_completed\":" << t.failovers_completed
           << ",\"failover_ms_max\":" << t.failover_ms_max << ",\"unhealthy_after\":" << t.unhealthy
           << ",\"findings\":" << fault::to_json(f) << "}\n";
+    }
+
+    if (!a.history.empty()) {
+      std::ofstream out(a.history);
+      out << "client,seq,node,start_ms,end_ms,outcome,error\n";
+      for (const auto* h : {&workload.writes(), &workload.probes()})
+        for (const auto& op : h->ops())
+          out << op.client << "," << op.seq << "," << op.node << "," << op.start_ms << "," << op.end_ms << ","
+              << (op.outcome == fault::Outcome::kOk ? "ok" : op.outcome == fault::Outcome::kFailed ? "failed" : "unknown")
+              << ",\"" << op.error << "\"\n";
     }
 
     if (f.duplicated || f.reordered || f.failed_but_present) status = 1;
