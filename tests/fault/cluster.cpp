@@ -92,6 +92,24 @@ std::string toml_list(const std::vector<std::string>& items) {
   return out;
 }
 
+// What is wrong with `replica` in the master's INFO replication ("slaveN:ip=..,port=..,state=..,lag=.."),
+// "" when it is online and acknowledged within the last 2 seconds.
+std::string replica_entry_problem(const std::string& info, const Endpoint& replica) {
+  const std::string key = "ip=" + replica.host + ",port=" + std::to_string(replica.port) + ",";
+  size_t at = info.find(key);
+  if (at == std::string::npos) return "is not in its replica list";
+  std::string line = info.substr(at, info.find("\r\n", at) - at) + ",";
+  auto value = [&](const std::string& k) {
+    size_t p = line.find("," + k + "=");
+    if (p == std::string::npos) return std::string();
+    p += k.size() + 2;
+    return line.substr(p, line.find(',', p) - p);
+  };
+  if (value("state") != "online") return "is in state " + value("state");
+  if (value("lag").empty() || std::atoll(value("lag").c_str()) > 2) return "has lag " + value("lag");
+  return "";
+}
+
 bool has_flag(const std::string& flags, const std::string& flag) {
   std::istringstream in(flags);
   std::string f;
@@ -105,6 +123,7 @@ bool has_flag(const std::string& flags, const std::string& flag) {
 struct Node {
   Kind kind = Kind::kData;
   int kind_index = 0;
+  bool redis = false;  // redis-server / redis-sentinel rather than ours
   Endpoint ep;
   std::string dir;
   std::string ns;  // netns mode: the node's namespace
@@ -117,23 +136,21 @@ struct Cluster::Impl {
   std::vector<Node> nodes;
   std::string why_unhealthy;
 
-  bool ours(const ClusterOptions& o) const { return o.flavour == Flavour::kOurs; }
-
   std::vector<std::string> binds(const Node& n) const {
     if (n.ep.host == "127.0.0.1") return {"127.0.0.1"};
     return {n.ep.host, "127.0.0.1"};
   }
 
-  std::string config_name(const ClusterOptions& o, const Node& n) const {
-    if (n.kind == Kind::kData) return ours(o) ? "datanode.toml" : "redis.conf";
-    return ours(o) ? "sentinel.toml" : "sentinel.conf";
+  std::string config_name(const Node& n) const {
+    if (n.kind == Kind::kData) return n.redis ? "redis.conf" : "datanode.toml";
+    return n.redis ? "sentinel.conf" : "sentinel.toml";
   }
 
   std::string data_config(const ClusterOptions& o, const Node& n) const {
     const Endpoint& master = nodes[0].ep;
     const bool replica = &n != &nodes[0];
     std::ostringstream c;
-    if (ours(o)) {
+    if (!n.redis) {
       c << "port = " << n.ep.port << "\nbind = [";
       c << toml_list(binds(n)) << "]\nprotected-mode = false\ndir = " << quoted(n.dir)
         << "\nappendonly = true\nappendfsync = " << quoted(o.appendfsync)
@@ -158,7 +175,7 @@ struct Cluster::Impl {
   std::string sentinel_config(const ClusterOptions& o, const Node& n) const {
     const Endpoint& master = nodes[0].ep;
     std::ostringstream c;
-    if (ours(o)) {
+    if (!n.redis) {
       c << "port = " << n.ep.port << "\nbind = [";
       c << toml_list(binds(n)) << "]\ndir = " << quoted(n.dir)
         << "\n\n[[monitor]]\nname = " << quoted(o.master_name) << "\nhost = " << quoted(master.host)
@@ -179,10 +196,10 @@ struct Cluster::Impl {
     return c.str();
   }
 
-  std::string binary(const ClusterOptions& o, Kind k) const {
-    if (k == Kind::kData)
-      return ours(o) ? (o.datanode_bin.empty() ? DATANODE_BIN : o.datanode_bin) : "/usr/bin/redis-server";
-    return ours(o) ? (o.sentinel_bin.empty() ? SENTINEL_BIN : o.sentinel_bin) : "/usr/bin/redis-sentinel";
+  std::string binary(const ClusterOptions& o, const Node& n) const {
+    if (n.kind == Kind::kData)
+      return n.redis ? "/usr/bin/redis-server" : (o.datanode_bin.empty() ? DATANODE_BIN : o.datanode_bin);
+    return n.redis ? "/usr/bin/redis-sentinel" : (o.sentinel_bin.empty() ? SENTINEL_BIN : o.sentinel_bin);
   }
 
   // Starts node i, writing its config only the first time (afterwards the file holds what the node or
@@ -191,14 +208,14 @@ struct Cluster::Impl {
     Node& n = nodes[static_cast<size_t>(i)];
     std::error_code ec;
     std::filesystem::create_directories(n.dir, ec);
-    const std::string config = n.dir + "/" + config_name(o, n);
+    const std::string config = n.dir + "/" + config_name(n);
     if (!file_exists(config)) {
       std::ofstream(config) << (n.kind == Kind::kData ? data_config(o, n) : sentinel_config(o, n));
     }
     std::vector<std::string> args;
-    if (ours(o)) args.push_back("--config");
+    if (!n.redis) args.push_back("--config");
     args.push_back(config);
-    const std::string bin = binary(o, n.kind),
+    const std::string bin = binary(o, n),
                       log = n.dir + "/" + (n.kind == Kind::kData ? "data.log" : "sentinel.log");
     if (n.ns.empty()) {
       n.proc = harness::Process(bin, args, log);
@@ -233,6 +250,8 @@ Cluster::Cluster(ClusterOptions opts) : opts_(std::move(opts)), impl_(std::make_
     Node n;
     n.kind = i < opts_.data_nodes ? Kind::kData : Kind::kSentinel;
     n.kind_index = n.kind == Kind::kData ? i : i - opts_.data_nodes;
+    n.redis = opts_.flavour == Flavour::kRedis ||
+              (n.kind == Kind::kSentinel && n.kind_index >= opts_.sentinels - opts_.redis_sentinels);
     n.dir = root + "/" + (n.kind == Kind::kData ? "data" : "sentinel") + std::to_string(n.kind_index);
     n.ep.host = "127.0.0.1";
     // Distinct even if free_port() returns a port twice before anyone binds it.
@@ -255,10 +274,9 @@ std::string Cluster::netns_unavailable_reason() { return NetnsTopology::unavaila
 
 std::string Cluster::start() {
   if (opts_.data_nodes < 1) return "a cluster needs at least one data node";
-  if (opts_.flavour == Flavour::kRedis) {
-    for (const char* p : {"/usr/bin/redis-server", "/usr/bin/redis-sentinel"})
-      if (access(p, X_OK) != 0) return std::string(p) + " is missing";
-  }
+  for (const Node& n : impl_->nodes)
+    if (n.redis && access(impl_->binary(opts_, n).c_str(), X_OK) != 0)
+      return impl_->binary(opts_, n) + " is missing";
   if (opts_.net == Net::kNetns) {
     if (std::string err = impl_->net.create(size()); !err.empty()) return err;
     if (std::string err = impl_->net.enter_router(); !err.empty()) return err;
@@ -373,6 +391,13 @@ std::string Cluster::unhealthy_reason() {
         return describe(i) + " is the agreed master but says role " + info_field(info, "role");
       if (info_field(info, "connected_slaves") != std::to_string(opts_.data_nodes - 1))
         return describe(i) + " (master) has " + info_field(info, "connected_slaves") + " replicas connected";
+      // A link that looks connected may be stalled (a healed partition, before TCP retransmits): every
+      // replica must have acknowledged (REPLCONF ACK, once a second) recently.
+      for (int j : data_indexes()) {
+        if (j == i) continue;
+        if (std::string why = replica_entry_problem(info, endpoint(j)); !why.empty())
+          return describe(i) + " (master): " + describe(j) + " " + why;
+      }
       continue;
     }
     if (info_field(info, "role") != "slave" || info_field(info, "master_host") != master.host ||

@@ -30,6 +30,7 @@ struct ClusterOptions {
   Net net = Net::kLoopback;
   int data_nodes = 3;  // node 0 starts as the master, the others replicate from it
   int sentinels = 3;
+  int redis_sentinels = 0;  // kOurs: how many of the sentinels (the last ones) are real redis-sentinel
   int quorum = 2;
   int down_after_ms = 1000;
   int failover_timeout_ms = 10000;

@@ -88,23 +88,30 @@ TEST(FaultCluster, LoopbackRedisStartsHealthy) {
   EXPECT_TRUE(c.wait_healthy(60s)) << c.why_unhealthy();
 }
 
-class FaultClusterNetns : public testing::TestWithParam<fault::Flavour> {};
+// Ours, real Redis, and ours with one real redis-sentinel among our sentinels.
+enum class Setup { kOurs, kRedis, kMixed };
+
+class FaultClusterNetns : public testing::TestWithParam<Setup> {};
 
 // Node 0 (the master) is cut off from every other node: the sentinels fail over while the old master keeps
 // running, still reachable from the suite; after the heal it becomes a replica of the new master.
 TEST_P(FaultClusterNetns, PartitionedMasterIsReplacedAndRejoinsAfterHeal) {
   if (std::string why = fault::Cluster::netns_unavailable_reason(); !why.empty()) GTEST_SKIP() << why;
-  if (GetParam() == fault::Flavour::kRedis && access("/usr/bin/redis-server", X_OK) != 0)
-    GTEST_SKIP() << "no /usr/bin/redis-server";
+  if (GetParam() != Setup::kOurs && access("/usr/bin/redis-sentinel", X_OK) != 0)
+    GTEST_SKIP() << "no /usr/bin/redis-sentinel";
   {
-    fault::ClusterOptions o = options(GetParam(), fault::Net::kNetns);
+    fault::ClusterOptions o = options(
+        GetParam() == Setup::kRedis ? fault::Flavour::kRedis : fault::Flavour::kOurs, fault::Net::kNetns);
+    if (GetParam() == Setup::kMixed) o.redis_sentinels = 1;
     fault::Cluster c(o);
     ASSERT_EQ(c.start(), "");
     for (int i = 0; i < c.size(); ++i) EXPECT_EQ(c.endpoint(i).host.rfind("10.", 0), 0u) << c.describe(i);
     EXPECT_EQ(c.endpoint(0).port, 6379);
     EXPECT_EQ(c.endpoint(3).port, 26379);
 
-    // Every sentinel knows the replicas and the other sentinels by their namespace addresses.
+    // Every sentinel knows the replicas and the other sentinels (start() waited for that) by their
+    // namespace addresses: each learnt the others' from hello messages, which carry the address of the
+    // sender's link to the master.
     for (const fault::Endpoint& s : c.sentinel_endpoints()) {
       harness::Client sc(s.port, s.host);
       for (const char* what : {"replicas", "sentinels"})
@@ -136,8 +143,8 @@ TEST_P(FaultClusterNetns, PartitionedMasterIsReplacedAndRejoinsAfterHeal) {
   EXPECT_EQ(leftover_namespaces(), "");
 }
 
-INSTANTIATE_TEST_SUITE_P(Flavours, FaultClusterNetns,
-                         testing::Values(fault::Flavour::kOurs, fault::Flavour::kRedis),
-                         [](const testing::TestParamInfo<fault::Flavour>& p) {
-                           return std::string(p.param == fault::Flavour::kOurs ? "Ours" : "Redis");
-                         });
+INSTANTIATE_TEST_SUITE_P(
+    Setups, FaultClusterNetns, testing::Values(Setup::kOurs, Setup::kRedis, Setup::kMixed),
+    [](const testing::TestParamInfo<Setup>& p) {
+      return std::string(p.param == Setup::kOurs ? "Ours" : p.param == Setup::kRedis ? "Redis" : "Mixed");
+    });
