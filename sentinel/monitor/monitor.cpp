@@ -193,6 +193,9 @@ void Monitor::on_ping_reply(Instance& ri, redisReply* r) {
       ri.last_avail_time = now;
       ri.act_ping_time = 0;
     }
+    // A password is required and we have none: said once, like a refused AUTH.
+    if (s.starts_with("NOAUTH") && ri.cc && ri.cc->options().password.empty() && ri.cc->on_auth_error)
+      ri.cc->on_auth_error(std::string(s));
   }
   ri.last_pong_time = now;
 }

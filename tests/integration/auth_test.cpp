@@ -346,30 +346,30 @@ TEST(AuthSentinel, EveryCommandBeforeAuthAnswersAsRedisSentinel) {
   EXPECT_EQ(h.command({"PING"}).str, "PONG");
 }
 
-// A sentinel with the wrong auth-pass for a password-protected master: the master stops answering its
-// PINGs (NOAUTH), +sdown follows, our log says why; SENTINEL SET auth-pass fixes it. Real Redis Sentinel
-// runs beside it and must show the same.
-TEST(AuthSentinel, WrongAuthPassToMasterIsVisibleAndSentinelSetFixesIt) {
+// A sentinel with a wrong or missing auth-pass for a password-protected master: the master stops
+// answering its PINGs (NOAUTH), +sdown follows, our log says why; SENTINEL SET auth-pass fixes it. Real
+// Redis Sentinel runs beside it and must show the same.
+void expect_sentinel_refused_then_fixed(const std::string& auth_pass, const std::string& error) {
   Datanode master("requirepass = \"" + kPass + "\"\n");
   Datanode replica(datanode_replica_toml(master.port, kPass) + "requirepass = \"" + kPass + "\"\n");
   ASSERT_TRUE(eventually([&] { return info_field(replica.port, "master_link_status") == "up"; }, 20s));
 
   sentinel_lab::SentinelNode ours;
   // Quorum 2 with one sentinel: SDOWN, never ODOWN, so no failover gets in the way.
-  write_our_sentinel(ours, master.port, 2, "wrong", "");
+  write_our_sentinel(ours, master.port, 2, auth_pass, "");
   ours.start();
   std::unique_ptr<sentinel_lab::SentinelNode> real;
   if (harness::have_program("redis-sentinel")) {
     real = std::make_unique<sentinel_lab::SentinelNode>();
     real->real = true;
-    real->write_config(master.port, 2, 1000, 10000, "wrong");
+    real->write_config(master.port, 2, 1000, 10000, auth_pass);
     real->start();
   }
   std::vector<sentinel_lab::SentinelNode*> all = {&ours};
   if (real) all.push_back(real.get());
 
-  std::string auth_line = "Unable to AUTH to master mymaster 127.0.0.1 " + std::to_string(master.port) +
-                          ": -WRONGPASS invalid username-password pair or user is disabled. (check auth-pass)";
+  std::string auth_line =
+      "Unable to AUTH to master mymaster 127.0.0.1 " + std::to_string(master.port) + ": -" + error + " (check auth-pass)";
   EXPECT_TRUE(eventually([&] { return ours.proc.log().find(auth_line) != std::string::npos; }, 10s)) << ours.proc.log();
   for (auto* s : all) {
     SCOPED_TRACE(s->real ? "redis-sentinel" : "our sentinel");
@@ -389,6 +389,14 @@ TEST(AuthSentinel, WrongAuthPassToMasterIsVisibleAndSentinelSetFixesIt) {
     EXPECT_LT(std::atoll(s->master_field("last-ok-ping-reply").c_str()), 2000);
   }
   EXPECT_NE(ours.proc.log().find("-sdown master mymaster"), std::string::npos);
+}
+
+TEST(AuthSentinel, WrongAuthPassToMasterIsVisibleAndSentinelSetFixesIt) {
+  expect_sentinel_refused_then_fixed("wrong", "WRONGPASS invalid username-password pair or user is disabled.");
+}
+
+TEST(AuthSentinel, MissingAuthPassToMasterIsVisibleAndSentinelSetFixesIt) {
+  expect_sentinel_refused_then_fixed("", "NOAUTH Authentication required.");
 }
 
 // Sentinels with requirepass talk to each other with sentinel-pass. One with the wrong sentinel-pass
