@@ -423,19 +423,19 @@ void Server::execute(Client& c, const Args& args, resp::Writer& out) {
                       "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
                   false);
   }
-  if (in_multi && cmd->handler != nullptr) {
-    const std::string& n = cmd->name;
-    if (n != "exec" && n != "discard" && n != "multi" && n != "watch" && n != "quit" && n != "reset") {
-      if (cmd->has(command::kNoMulti)) return reject("ERR Command not allowed inside a transaction", true);
-      QueuedCommand q;
-      q.args.assign(args.begin(), args.end());
-      for (const std::string& a : q.args) c.multi_mem += a.size();
-      c.multi_queue.push_back(std::move(q));
-      out.simple("QUEUED");
-      return;
-    }
-  }
-  if (cmd->has(command::kWrite) && !c.has(kClientMaster)) {
+  const std::string& n = cmd->name;
+  bool queues = in_multi && cmd->handler != nullptr && n != "exec" && n != "discard" && n != "multi" &&
+                n != "watch" && n != "quit" && n != "reset";
+  if (queues && cmd->has(command::kNoMulti)) return reject("ERR Command not allowed inside a transaction", true);
+  // As Redis: the guards (-NOREPLICAS, -MISCONF, -READONLY, -MASTERDOWN) refuse a command before it is
+  // queued, which makes EXEC fail; an EXEC whose queue holds a write meets the write guards itself
+  // (refused as a whole, EXECABORT), so a transaction never runs half-fenced.
+  bool exec_writes = in_multi && n == "exec" && std::any_of(c.multi_queue.begin(), c.multi_queue.end(),
+                                                             [&](const QueuedCommand& q) {
+                                                               const CommandSpec* s = commands_.find(q.args[0]);
+                                                               return s && s->has(command::kWrite);
+                                                             });
+  if ((cmd->has(command::kWrite) || exec_writes) && !c.has(kClientMaster)) {
     for (auto& guard : write_guards_) {
       std::string err = guard(c, *cmd);
       if (!err.empty()) return reject(err, true);
@@ -446,6 +446,14 @@ void Server::execute(Client& c, const Args& args, resp::Writer& out) {
       std::string err = guard(c, *cmd);
       if (!err.empty()) return reject(err, true);
     }
+  }
+  if (queues) {
+    QueuedCommand q;
+    q.args.assign(args.begin(), args.end());
+    for (const std::string& a : q.args) c.multi_mem += a.size();
+    c.multi_queue.push_back(std::move(q));
+    out.simple("QUEUED");
+    return;
   }
 
   Context ctx{*this, c, args, out, util::unix_ms(), 0, {}, false};
