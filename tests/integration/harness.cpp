@@ -5,6 +5,7 @@
 #include <hiredis/hiredis.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -63,8 +64,12 @@ int free_port() {
 
 Process::Process(const std::string& binary, const std::vector<std::string>& args, const std::string& log_path)
     : log_(log_path) {
+  pid_t parent = getpid();
   pid_ = fork();
   if (pid_ == 0) {
+    // Dies with the test process, even when that one is killed and cannot clean up.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(127);
     int fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     if (fd >= 0) {
       dup2(fd, 1);
