@@ -355,8 +355,9 @@ void expect_sentinel_refused_then_fixed(const std::string& auth_pass, const std:
   ASSERT_TRUE(eventually([&] { return info_field(replica.port, "master_link_status") == "up"; }, 20s));
 
   sentinel_lab::SentinelNode ours;
+  int metrics_port = harness::free_port();
   // Quorum 2 with one sentinel: SDOWN, never ODOWN, so no failover gets in the way.
-  write_our_sentinel(ours, master.port, 2, auth_pass, "");
+  write_our_sentinel(ours, master.port, 2, auth_pass, "metrics-port = " + std::to_string(metrics_port) + "\n");
   ours.start();
   std::unique_ptr<sentinel_lab::SentinelNode> real;
   if (harness::have_program("redis-sentinel")) {
@@ -380,6 +381,14 @@ void expect_sentinel_refused_then_fixed(const std::string& auth_pass, const std:
   }
   EXPECT_NE(ours.proc.log().find("+sdown master mymaster"), std::string::npos);
   EXPECT_EQ(count(ours.proc.log(), "Unable to AUTH"), 1u);  // once per link, not once per retry
+  // The metrics say it too (they are refreshed on a timer): the master is in SDOWN.
+  if (harness::have_program("curl")) {
+    std::string url = "curl -sf http://127.0.0.1:" + std::to_string(metrics_port) + "/metrics";
+    EXPECT_TRUE(eventually(
+        [&] { return harness::run(url).find("sentinel_master_state{master=\"mymaster\",state=\"sdown\"} 1") != std::string::npos; },
+        10s))
+        << harness::run(url);
+  }
 
   for (auto* s : all) {
     SCOPED_TRACE(s->real ? "redis-sentinel" : "our sentinel");
