@@ -127,8 +127,11 @@ int main(int argc, char** argv) {
   co.min_replicas_to_write = sync ? 1 : 0;
   co.min_replicas_max_lag = 2;
   co.work_dir = work_dir;
-  co.datanode_bin = DATANODE_BIN;
-  co.sentinel_bin = SENTINEL_BIN;
+  // A long campaign can run on a frozen copy of the binaries while the build directory moves on.
+  const char* datanode_bin = std::getenv("FAULT_DATANODE_BIN");
+  const char* sentinel_bin = std::getenv("FAULT_SENTINEL_BIN");
+  co.datanode_bin = datanode_bin ? datanode_bin : DATANODE_BIN;
+  co.sentinel_bin = sentinel_bin ? sentinel_bin : SENTINEL_BIN;
 
   auto t0 = std::chrono::steady_clock::now();
   auto now_ms = [t0] {
