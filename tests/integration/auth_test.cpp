@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
@@ -461,13 +462,21 @@ TEST(AuthSentinel, PeerSentinelsUseSentinelPass) {
 // --- Protected mode ---------------------------------------------------------------------------------------
 
 // A network namespace joined to ours by a veth pair: a client inside it is not on our loopback. Made
-// per test process (names and subnet from the PID), always deleted.
+// per test process (names and subnet from the PID), always deleted; ones left by a killed test process
+// are deleted by the next one (deleting the namespace deletes its veth pair).
 struct NetNs {
   NetNs() {
+    std::istringstream names(harness::run("ip netns list 2>/dev/null"));
+    for (std::string line; std::getline(names, line);) {
+      if (line.rfind("authns", 0) != 0) continue;
+      std::string stale = line.substr(0, line.find(' '));
+      int owner = std::atoi(stale.c_str() + 6);
+      if (owner > 0 && ::kill(owner, 0) != 0 && errno == ESRCH) harness::run("ip netns del " + stale + " 2>/dev/null");
+    }
     int pid = static_cast<int>(getpid());
     name = "authns" + std::to_string(pid);
     veth = "aut" + std::to_string(pid);
-    std::string subnet = "10.77." + std::to_string(pid % 250 + 1) + ".";
+    std::string subnet = "10.66." + std::to_string(pid % 250 + 1) + ".";
     host_ip = subnet + "1";
     ns_ip = subnet + "2";
     std::string peer = "aun" + std::to_string(pid);
