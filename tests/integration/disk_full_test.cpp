@@ -67,7 +67,8 @@ class SmallTmpfs {
   void fill(const std::string& name, size_t bytes) const {
     std::ofstream out(path_ + "/" + name, std::ios::binary);
     std::string chunk(64 * 1024, 'f');
-    for (size_t done = 0; done < bytes; done += chunk.size()) out.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+    for (size_t done = 0; done < bytes; done += chunk.size())
+      out.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
   }
 
  private:
@@ -79,8 +80,9 @@ class SmallTmpfs {
 // The datanode with its data dir on the tmpfs; config and log stay outside it.
 struct NodeOnTmpfs {
   NodeOnTmpfs(const SmallTmpfs& fs, const std::string& appendfsync) : port(harness::free_port()) {
-    dir.write("datanode.toml", "port = " + std::to_string(port) + "\nbind = [\"127.0.0.1\"]\ndir = \"" + fs.path() +
-                                   "\"\nappendonly = true\nappendfsync = \"" + appendfsync + "\"\n");
+    dir.write("datanode.toml", "port = " + std::to_string(port) + "\nbind = [\"127.0.0.1\"]\ndir = \"" +
+                                   fs.path() + "\"\nappendonly = true\nappendfsync = \"" + appendfsync +
+                                   "\"\n");
     start();
   }
   void start() {
@@ -151,8 +153,9 @@ TEST(DiskFull, EverysecRefusesWritesWithMisconfAndRecoversWhenSpaceIsFreed) {
   auto freed = std::chrono::steady_clock::now();
   ASSERT_TRUE(eventually([&] { return c.command({"PING"}).str == "PONG"; }, 5s)) << node.proc.log();
   std::printf("everysec: writes accepted again %lld ms after space was freed\n",
-              static_cast<long long>(
-                  std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - freed).count()));
+              static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                         std::chrono::steady_clock::now() - freed)
+                                         .count()));
   EXPECT_EQ(persistence_field(c, "aof_last_write_status"), "ok");
   for (int n = 0; n < 50; ++n, ++i) {
     r = c.command({"RPUSH", "l", value(i)});
