@@ -63,8 +63,12 @@ bool port_open(const Endpoint& ep, std::chrono::milliseconds timeout) {
   return ok;
 }
 
+// A client with `timeout` on every request, or nullptr when the node does not accept a connection within
+// `timeout` (harness::Client's own connect waits up to 5 s when SYNs are dropped, as they are by the full
+// accept queue of a node stopped for long, hence the bounded probe first).
 std::unique_ptr<harness::Client> connect_to(const Endpoint& ep, std::chrono::milliseconds timeout,
                                             const std::string& password = "") {
+  if (!port_open(ep, timeout)) return nullptr;
   auto c = std::make_unique<harness::Client>(ep.port, ep.host);
   c->set_timeout(timeout);
   if (!password.empty()) c->command({"AUTH", password});
@@ -347,8 +351,9 @@ bool Cluster::running(int node) { return impl_->nodes.at(static_cast<size_t>(nod
 std::optional<int> Cluster::agreed_master() {
   std::map<std::string, int> votes;
   for (const Endpoint& s : sentinel_endpoints()) {
-    harness::Reply r =
-        connect_to(s, kSentinelTimeout)->command({"SENTINEL", "get-master-addr-by-name", opts_.master_name});
+    auto c = connect_to(s, kSentinelTimeout);
+    if (!c) continue;
+    harness::Reply r = c->command({"SENTINEL", "get-master-addr-by-name", opts_.master_name});
     if (r.type == harness::Reply::Type::kArray && r.elements.size() == 2)
       votes[r.elements[0].str + ":" + r.elements[1].str]++;
   }
@@ -382,8 +387,9 @@ std::string Cluster::unhealthy_reason() {
   const std::string port = std::to_string(master.port);
 
   for (int i : data_indexes()) {
-    harness::Reply r =
-        connect_to(endpoint(i), kDataTimeout, opts_.password)->command({"INFO", "replication"});
+    auto c = connect_to(endpoint(i), kDataTimeout, opts_.password);
+    if (!c) return describe(i) + " does not accept connections";
+    harness::Reply r = c->command({"INFO", "replication"});
     if (r.type != harness::Reply::Type::kString) return describe(i) + ": INFO replication failed: " + r.str;
     const std::string info = "\r\n" + r.str;
     if (i == *m) {
@@ -410,6 +416,7 @@ std::string Cluster::unhealthy_reason() {
   for (int s : sentinel_indexes()) {
     auto c = connect_to(endpoint(s), kSentinelTimeout);
     const std::string who = describe(s);
+    if (!c) return who + " does not accept connections";
     harness::Reply addr = c->command({"SENTINEL", "get-master-addr-by-name", opts_.master_name});
     if (addr.elements.size() != 2 || addr.elements[0].str != master.host || addr.elements[1].str != port)
       return who + " does not report " + master.str() + " as master";
