@@ -148,3 +148,18 @@ INSTANTIATE_TEST_SUITE_P(
     [](const testing::TestParamInfo<Setup>& p) {
       return std::string(p.param == Setup::kOurs ? "Ours" : p.param == Setup::kRedis ? "Redis" : "Mixed");
     });
+
+// A node that cannot start: start() says which and why, and the namespaces go away all the same.
+TEST(FaultCluster, FailedNetnsStartLeavesNoNamespaces) {
+  if (std::string why = fault::Cluster::netns_unavailable_reason(); !why.empty()) GTEST_SKIP() << why;
+  {
+    fault::ClusterOptions o = options(fault::Flavour::kOurs, fault::Net::kNetns);
+    o.sentinel_bin = "/nonexistent/sentinel";
+    fault::Cluster c(o);
+    std::string err = c.start();
+    EXPECT_NE(err.find("sentinel#0"), std::string::npos) << err;
+    EXPECT_NE(err.find("exited at start"), std::string::npos) << err;
+    EXPECT_FALSE(leftover_namespaces().empty());
+  }
+  EXPECT_EQ(leftover_namespaces(), "");
+}
