@@ -69,6 +69,8 @@ class Cluster {
   std::vector<int> sentinel_indexes() const;
   std::string describe(int node) const;  // "data#1 10.77.2.2:6379" for the log
 
+  // Call start() and restart() from a thread that lives as long as the nodes should: children get
+  // PR_SET_PDEATHSIG (harness::Process), which fires when the thread that forked them exits.
   // Process control: the signal goes to that node's PID only. restart() starts a node that was killed
   // (or stops it with SIGKILL first), with the same directory, so AOF and rewritten configs survive.
   void signal(int node, int sig);
