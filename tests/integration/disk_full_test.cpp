@@ -4,6 +4,8 @@
 //             every second); after SIGKILL + restart every acknowledged write is there.
 //   always:   as Redis, the process exits rather than answer a write it could not sync; restarted,
 //             it holds every acknowledged write, and once the file system is made bigger it takes writes.
+//   with sentinels: a master refusing PING with -MISCONF is failed over (as Redis Sentinel does with
+//             Redis), and once its disk has room again it rejoins as a replica.
 // Needs root and a working `mount -t tmpfs`; skipped otherwise. The tmpfs is always unmounted.
 #include <gtest/gtest.h>
 #include <sys/mount.h>
@@ -20,6 +22,7 @@
 #include <vector>
 
 #include "harness.h"
+#include "sentinel_lab.h"
 
 using harness::Client;
 using harness::eventually;
@@ -219,6 +222,86 @@ TEST(DiskFull, AlwaysExitsLikeRedisAndLosesNoAcknowledgedWrite) {
   node.start();
   Client c(node.port);
   expect_list_holds(c, acked, 0);
+}
+
+TEST(DiskFull, SentinelsFailOverAMasterThatCannotWriteItsAof) {
+  SmallTmpfs fs("2m");
+  if (!fs.mounted()) GTEST_SKIP() << fs.why_not();
+  fs.fill("filler", 1024 * 1024);
+  using sentinel_lab::DataNode;
+  std::vector<std::unique_ptr<DataNode>> nodes;
+  for (int i = 0; i < 3; ++i) {
+    nodes.push_back(std::make_unique<DataNode>());
+    DataNode& n = *nodes.back();
+    n.kind = sentinel_lab::DataKind::kDatanode;
+    std::string toml = "port = " + std::to_string(n.port) + "\nbind = [\"127.0.0.1\"]\nappendonly = true\n";
+    // The master's data on the small tmpfs, the replicas' on the ordinary disk.
+    toml += "dir = \"" + (i == 0 ? fs.path() : n.dir.path()) + "\"\n";
+    if (i > 0) toml += "replicaof = \"127.0.0.1 " + std::to_string(nodes[0]->port) + "\"\n";
+    n.dir.write("datanode.toml", toml);
+    n.start();
+  }
+  DataNode& master = *nodes[0];
+  std::vector<std::unique_ptr<sentinel_lab::SentinelNode>> sentinels;
+  for (int i = 0; i < 3; ++i) {
+    sentinels.push_back(std::make_unique<sentinel_lab::SentinelNode>());
+    sentinels.back()->write_config(master.port, 2, 1000, 6000);
+    sentinels.back()->start();
+  }
+  ASSERT_TRUE(eventually(
+      [&] {
+        for (auto& s : sentinels)
+          if (s->master_field("num-slaves") != "2" || s->master_field("num-other-sentinels") != "2")
+            return false;
+        return true;
+      },
+      30s));
+
+  Client c(master.port);
+  int64_t acked = 0;
+  Reply r;
+  for (int64_t i = 0; i < 5000; ++i, ++acked) {
+    r = c.command({"RPUSH", "l", value(i)});
+    if (r.type != Reply::Type::kInteger) break;
+  }
+  ASSERT_EQ(r.str, kMisconf);
+  EXPECT_EQ(c.command({"PING"}).str, kMisconf);
+  auto full_at = std::chrono::steady_clock::now();
+  int new_port = 0;
+  ASSERT_TRUE(eventually(
+      [&] {
+        new_port = sentinels[0]->master_port();
+        if (new_port == master.port || new_port == 0) return false;
+        for (auto& s : sentinels)
+          if (s->master_port() != new_port) return false;
+        return true;
+      },
+      40s))
+      << sentinels[0]->dir.read("sentinel.log");
+  std::printf("disk full on the master: sentinels failed over to %d after %lld ms\n", new_port,
+              static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                         std::chrono::steady_clock::now() - full_at)
+                                         .count()));
+  // Every acknowledged write reached the replicas before the disk filled, and the new master takes writes.
+  Client nm(new_port);
+  EXPECT_TRUE(eventually(
+      [&] {
+        return nm.command({"RPUSH", "l", "after"}).type == Reply::Type::kInteger;
+      },
+      20s));
+  EXPECT_GE(nm.command({"LLEN", "l"}).integer, acked + 1);
+
+  // Room again: PING is answered, and the sentinels turn the old master into a replica of the new one.
+  ASSERT_EQ(unlink((fs.path() + "/filler").c_str()), 0);
+  ASSERT_TRUE(fs.resize("8m"));
+  EXPECT_TRUE(eventually(
+      [&] {
+        return master.info_field("role") == "slave" &&
+               master.info_field("master_port") == std::to_string(new_port) &&
+               master.info_field("master_link_status") == "up";
+      },
+      60s))
+      << master.dir.read("datanode.log");
 }
 
 }  // namespace
