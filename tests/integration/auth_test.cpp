@@ -184,10 +184,14 @@ std::string datanode_replica_toml(int master_port, const std::string& masterauth
 
 // Our replica of a master (ours or redis-server) that requires kPass, started with `masterauth`: it never
 // syncs, says why in its log, keeps retrying, and syncs once CONFIG SET masterauth fixes it.
-void expect_replica_refused_then_fixed(int master_port, const std::string& masterauth, const std::string& expected_log) {
+// `master_pass` is the master's requirepass; the fix sets masterauth to it.
+void expect_replica_refused_then_fixed(int master_port, const std::string& masterauth, const std::string& expected_log,
+                                       const std::string& master_pass = kPass) {
   {
     Client m(master_port);
-    ASSERT_EQ(m.command({"AUTH", kPass}).str, "OK");
+    if (!master_pass.empty()) {
+      ASSERT_EQ(m.command({"AUTH", master_pass}).str, "OK");
+    }
     ASSERT_EQ(m.command({"SET", "before-fix", "1"}).str, "OK");
   }
   Datanode replica(datanode_replica_toml(master_port, masterauth));
@@ -200,12 +204,12 @@ void expect_replica_refused_then_fixed(int master_port, const std::string& maste
   Client r(replica.port);
   EXPECT_EQ(r.command({"EXISTS", "before-fix"}).integer, 0);
 
-  ASSERT_EQ(r.command({"CONFIG", "SET", "masterauth", kPass}).str, "OK");
+  ASSERT_EQ(r.command({"CONFIG", "SET", "masterauth", master_pass}).str, "OK");
   ASSERT_TRUE(eventually([&] { return info_field(replica.port, "master_link_status", "") == "up"; }, 20s)) << p.log();
   EXPECT_EQ(r.command({"GET", "before-fix"}).str, "1");
   {
     Client m(master_port);
-    m.command({"AUTH", kPass});
+    if (!master_pass.empty()) m.command({"AUTH", master_pass});
     m.command({"SET", "after-fix", "2"});
   }
   EXPECT_TRUE(eventually([&] { return r.command({"GET", "after-fix"}).str == "2"; }, 10s));
@@ -222,6 +226,15 @@ TEST(AuthReplication, OurReplicaWithoutMasterauthToOurMaster) {
   Datanode master("requirepass = \"" + kPass + "\"\n");
   expect_replica_refused_then_fixed(master.port, "",
                                     "MASTER aborted replication with an error: NOAUTH Authentication required.");
+}
+
+// As a Redis replica does: a masterauth for a master without a password is an error too.
+TEST(AuthReplication, OurReplicaWithMasterauthToMasterWithoutPassword) {
+  Datanode master;
+  expect_replica_refused_then_fixed(master.port, "needless",
+                                    "Unable to AUTH to MASTER: -ERR AUTH <password> called without any password "
+                                    "configured for the default user. Are you sure your configuration is correct?",
+                                    "");
 }
 
 TEST(AuthReplication, OurReplicaWithWrongMasterauthToRedisMaster) {
