@@ -210,7 +210,19 @@ void FailoverMachine::wait_start(const TickInput& in, Env& env) {
   env.actions.emit(master_event("+failover-state-select-slave"));
 }
 
+bool FailoverMachine::abort_if_master_back(const TickInput& in, Env& env) {
+  // The master answers again (it restarted, or the network healed) before any replica was promoted:
+  // going on would make two masters, and the writes the old one takes meanwhile (acknowledged by
+  // replicas that are about to follow someone else) would be dropped. Redis Sentinel carries on; we stop,
+  // and the usual retry delay applies if the master fails again.
+  if (forced_ || in.master.sdown) return false;
+  env.actions.emit(master_event("-failover-abort-master-back"));
+  abort_failover(in.now_ms);
+  return true;
+}
+
 void FailoverMachine::select_slave(const TickInput& in, Env& env) {
+  if (abort_if_master_back(in, env)) return;
   const SelectionParams p = selection_params_for(in, tuning_.info_period_ms);
   // The master streamed until it failed, so an offset from an INFO older than this failover can
   // understate what a replica holds, and promoting the wrong replica drops writes the others have
@@ -234,6 +246,7 @@ void FailoverMachine::select_slave(const TickInput& in, Env& env) {
 }
 
 void FailoverMachine::send_slaveof_noone(const TickInput& in, Env& env) {
+  if (abort_if_master_back(in, env)) return;
   // Retried every tick while the link cannot take the command, until failover_timeout.
   if (in.now_ms - state_change_ms_ > in.master.failover_timeout_ms) {
     env.actions.emit(master_event("-failover-abort-slave-timeout"));

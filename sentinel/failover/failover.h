@@ -235,6 +235,7 @@ class FailoverMachine {
   void detect_end(const TickInput& in, Env& env);
   void update_config(const TickInput& in, Env& env);
   void abort_failover(int64_t now_ms);
+  bool abort_if_master_back(const TickInput& in, Env& env);
   void enter(State s, int64_t now_ms);
   void report_vote(const VoteOutcome& out, int64_t now_ms, Env& env);
   int64_t desync();

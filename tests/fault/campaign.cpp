@@ -20,8 +20,15 @@ const char* fault_name(FaultType t) {
     case FaultType::kIsolateMaster: return "isolate-master";
     case FaultType::kIsolateReplica: return "isolate-replica";
     case FaultType::kMinorityMaster: return "minority-master";
+    case FaultType::kBounceMaster: return "bounce-master";
   }
   return "?";
+}
+
+std::optional<FaultType> fault_by_name(const std::string& name) {
+  for (int t = 0; t <= static_cast<int>(FaultType::kBounceMaster); t++)
+    if (name == fault_name(static_cast<FaultType>(t))) return static_cast<FaultType>(t);
+  return std::nullopt;
 }
 
 Campaign::Campaign(Cluster& cluster, CampaignOptions opts, std::function<int64_t()> now_ms,
@@ -37,6 +44,10 @@ std::vector<FaultType> Campaign::schedule() {
   static const FaultType kNetwork[] = {FaultType::kIsolateMaster, FaultType::kIsolateMaster,
                                        FaultType::kIsolateReplica, FaultType::kMinorityMaster};
   std::vector<FaultType> process, network;
+  if (!opts_.only.empty()) {
+    for (int i = 0; i < opts_.kills + opts_.partitions; i++) process.push_back(opts_.only[rng_() % opts_.only.size()]);
+    return process;
+  }
   for (int i = 0; i < opts_.kills; i++) process.push_back(kProcess[rng_() % std::size(kProcess)]);
   for (int i = 0; i < opts_.partitions; i++) network.push_back(kNetwork[rng_() % std::size(kNetwork)]);
   std::vector<FaultType> out;
@@ -121,6 +132,12 @@ FaultRecord Campaign::apply(FaultType type) {
     case FaultType::kRestartMaster:
       r.target = cluster_.describe(master);
       cluster_.signal(master, SIGKILL);
+      cluster_.restart(master);
+      break;
+    case FaultType::kBounceMaster:
+      r.target = cluster_.describe(master);
+      cluster_.signal(master, SIGKILL);
+      std::this_thread::sleep_for(std::chrono::milliseconds(cluster_.options().down_after_ms + 300));
       cluster_.restart(master);
       break;
     case FaultType::kStopMaster:

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -24,8 +25,11 @@ enum class FaultType {
   kIsolateMaster,   // partition: master alone, cut from replicas and sentinels; clients still reach it
   kIsolateReplica,  // partition: one replica alone
   kMinorityMaster,  // partition: master and one sentinel on the minority side
+  kBounceMaster,    // SIGKILL the master, restart it just after down-after: it is back mid-failover
 };
 const char* fault_name(FaultType t);
+// The type named `name` ("kill-master", ...), or nothing.
+std::optional<FaultType> fault_by_name(const std::string& name);
 
 struct FaultRecord {
   FaultType type = FaultType::kKillMaster;
@@ -41,6 +45,7 @@ struct FaultRecord {
 struct CampaignOptions {
   int kills = 10;       // process faults (the first six types)
   int partitions = 0;   // network faults (netns only)
+  std::vector<FaultType> only;  // when not empty: draw every fault from these (to replay one kind)
   uint64_t seed = 1;
   std::chrono::milliseconds failover_timeout{30000};
   std::chrono::milliseconds healthy_timeout{60000};

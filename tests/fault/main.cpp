@@ -31,6 +31,7 @@ struct Args {
   uint64_t seed = 1;
   int clients = 4;
   std::string json;
+  std::vector<fault::FaultType> only;  // --faults kill-master,stop-master: only these kinds
   std::string history;  // CSV of every write and probe, for digging into a finding
   bool expect_zero_loss = false;
   bool require_failovers = false;
@@ -40,7 +41,7 @@ struct Args {
 const char* kUsage =
     "usage: fault_suite [--flavour ours|redis] [--net loopback|netns|auto] [--mode async|sync]\n"
     "                   [--kills N] [--partitions N] [--seed N] [--clients N] [--json FILE]\n"
-    "                   [--history FILE.csv]\n"
+    "                   [--history FILE.csv] [--faults kill-master,restart-master,...]\n"
     "                   [--expect-zero-loss] [--require-failovers] [--keep]\n";
 
 bool parse(int argc, char** argv, Args& a) {
@@ -56,6 +57,16 @@ bool parse(int argc, char** argv, Args& a) {
     else if (k == "--clients") a.clients = std::atoi(value().c_str());
     else if (k == "--json") a.json = value();
     else if (k == "--history") a.history = value();
+    else if (k == "--faults") {
+      std::string list = value();
+      for (size_t at = 0; at <= list.size();) {
+        size_t comma = std::min(list.find(',', at), list.size());
+        auto t = fault::fault_by_name(list.substr(at, comma - at));
+        if (!t) return false;
+        a.only.push_back(*t);
+        at = comma + 1;
+      }
+    }
     else if (k == "--expect-zero-loss") a.expect_zero_loss = true;
     else if (k == "--require-failovers") a.require_failovers = true;
     else if (k == "--keep") a.keep = true;
@@ -162,6 +173,7 @@ int main(int argc, char** argv) {
     cao.kills = a.kills;
     cao.partitions = a.partitions;
     cao.seed = a.seed;
+  cao.only = a.only;
     fault::Campaign campaign(cluster, cao, now_ms, log_line);
     campaign.run();
 

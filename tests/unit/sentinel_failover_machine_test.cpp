@@ -263,6 +263,25 @@ TEST_F(SentinelFailoverMachine, SelectionStopsWaitingForASilentReplica) {
   EXPECT_EQ(h.machine.promoted_replica(), (Addr{"127.0.0.1", 6381}));
 }
 
+// A master that answers again before a replica is promoted (restarted, or the partition healed) keeps
+// its role: promoting anyway would make two masters and drop the writes the old one takes meanwhile.
+TEST_F(SentinelFailoverMachine, MasterBackBeforePromotionAbortsTheFailover) {
+  h.actions.links_accept = false;  // SLAVEOF NO ONE cannot be sent yet
+  h.tick();
+  h.peers_vote("me", 1, 2);
+  h.now += 100;
+  h.tick();
+  ASSERT_EQ(h.machine.state(), State::kSendSlaveofNoone);
+  h.master.sdown = false;
+  h.master.odown = false;
+  h.actions.links_accept = true;
+  h.now += 100;
+  h.tick();
+  EXPECT_EQ(h.machine.state(), State::kNone);
+  EXPECT_TRUE(h.actions.has_event("-failover-abort-master-back"));
+  EXPECT_EQ(h.actions.count("promote 6380"), 0u);
+}
+
 TEST_F(SentinelFailoverMachine, SlaveofNoOneRetriedUntilFailoverTimeout) {
   h.actions.links_accept = false;  // selected, but the link cannot take the command
   h.tick();
