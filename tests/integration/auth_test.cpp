@@ -409,6 +409,13 @@ void expect_sentinel_refused_then_fixed(const std::string& auth_pass, const std:
     EXPECT_EQ(s->cmd({"SENTINEL", "SET", "mymaster", "auth-pass", kPass}).str, "OK");
     EXPECT_TRUE(eventually([&] { return s->master_field("flags") == "master"; }, 10s)) << s->master_field("flags");
     EXPECT_TRUE(eventually([&] { return s->master_field("num-slaves") == "1"; }, 15s));
+    // The replica requires the same password: its link uses the master's auth-pass.
+    EXPECT_TRUE(eventually(
+        [&] {
+          Reply r = s->cmd({"SENTINEL", "REPLICAS", "mymaster"});
+          return r.elements.size() == 1 && field(r.elements[0], "flags") == "slave";
+        },
+        10s));
     EXPECT_LT(std::atoll(s->master_field("last-ok-ping-reply").c_str()), 2000);
   }
   EXPECT_NE(ours.proc.log().find("-sdown master mymaster"), std::string::npos);
