@@ -7,14 +7,16 @@ namespace command {
 
 inline constexpr const char* kNoAuthError = "NOAUTH Authentication required.";
 
-inline constexpr const char* kWrongPassError = "WRONGPASS invalid username-password pair or user is disabled.";
+inline constexpr const char* kWrongPassError =
+    "WRONGPASS invalid username-password pair or user is disabled.";
 
 inline constexpr const char* kAuthWithoutPasswordError =
     "ERR AUTH <password> called without any password configured for the default user. Are you sure your "
     "configuration is correct?";
 
 inline constexpr const char* kHelloNoAuthError =
-    "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> "
+    "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> "
+    "<pass> "
     "option can be used to authenticate the client and select the RESP protocol version at the same time";
 
 // Sent (then the connection is closed) to a non-loopback client while protected mode is on and the

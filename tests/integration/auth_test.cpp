@@ -37,8 +37,18 @@ std::string program_path(const std::string& name) {
 
 struct RedisServer {
   explicit RedisServer(std::vector<std::string> extra = {}) : port(harness::free_port()) {
-    std::vector<std::string> args = {"--port", std::to_string(port), "--bind", "127.0.0.1", "--save", "",
-                                      "--appendonly", "no", "--dir", dir.path(), "--repl-diskless-sync-delay", "0"};
+    std::vector<std::string> args = {"--port",
+                                     std::to_string(port),
+                                     "--bind",
+                                     "127.0.0.1",
+                                     "--save",
+                                     "",
+                                     "--appendonly",
+                                     "no",
+                                     "--dir",
+                                     dir.path(),
+                                     "--repl-diskless-sync-delay",
+                                     "0"};
     args.insert(args.end(), extra.begin(), extra.end());
     process = Process(program_path("redis-server"), args, dir.file("redis.log"));
     ready = harness::wait_for_port(port, 10s);
@@ -93,22 +103,72 @@ std::string raw_exchange(int port, const std::string& bytes, size_t replies) {
 
 // What every command class answers before AUTH (and a few that are allowed), then after AUTH.
 const std::vector<std::vector<std::string>> kBeforeAuth = {
-    {"GET", "k"}, {"SET", "k", "v"}, {"DEL", "k"}, {"KEYS", "*"}, {"DBSIZE"}, {"FLUSHALL"},
-    {"LPUSH", "l", "a"}, {"HSET", "h", "f", "v"}, {"SADD", "s", "m"}, {"ZADD", "z", "1", "m"},
-    {"EXPIRE", "k", "10"}, {"CONFIG", "GET", "maxmemory"}, {"CONFIG", "SET", "requirepass", ""},
-    {"INFO"}, {"INFO", "replication"}, {"CLIENT", "LIST"}, {"CLIENT", "SETNAME", "x"}, {"CLIENT", "ID"},
-    {"SUBSCRIBE", "ch"}, {"PSUBSCRIBE", "p*"}, {"PUBLISH", "ch", "m"}, {"MULTI"}, {"EXEC"}, {"DISCARD"},
-    {"WATCH", "k"}, {"REPLICAOF", "NO", "ONE"}, {"SLAVEOF", "NO", "ONE"}, {"REPLCONF", "listening-port", "1"},
-    {"PSYNC", "?", "-1"}, {"SYNC"}, {"PING"}, {"ECHO", "x"}, {"SELECT", "1"}, {"COMMAND", "COUNT"},
-    {"MONITOR"}, {"SHUTDOWN"}, {"BGREWRITEAOF"}, {"WAIT", "0", "0"}, {"ROLE"}, {"TIME"},
+    {"GET", "k"},
+    {"SET", "k", "v"},
+    {"DEL", "k"},
+    {"KEYS", "*"},
+    {"DBSIZE"},
+    {"FLUSHALL"},
+    {"LPUSH", "l", "a"},
+    {"HSET", "h", "f", "v"},
+    {"SADD", "s", "m"},
+    {"ZADD", "z", "1", "m"},
+    {"EXPIRE", "k", "10"},
+    {"CONFIG", "GET", "maxmemory"},
+    {"CONFIG", "SET", "requirepass", ""},
+    {"INFO"},
+    {"INFO", "replication"},
+    {"CLIENT", "LIST"},
+    {"CLIENT", "SETNAME", "x"},
+    {"CLIENT", "ID"},
+    {"SUBSCRIBE", "ch"},
+    {"PSUBSCRIBE", "p*"},
+    {"PUBLISH", "ch", "m"},
+    {"MULTI"},
+    {"EXEC"},
+    {"DISCARD"},
+    {"WATCH", "k"},
+    {"REPLICAOF", "NO", "ONE"},
+    {"SLAVEOF", "NO", "ONE"},
+    {"REPLCONF", "listening-port", "1"},
+    {"PSYNC", "?", "-1"},
+    {"SYNC"},
+    {"PING"},
+    {"ECHO", "x"},
+    {"SELECT", "1"},
+    {"COMMAND", "COUNT"},
+    {"MONITOR"},
+    {"SHUTDOWN"},
+    {"BGREWRITEAOF"},
+    {"WAIT", "0", "0"},
+    {"ROLE"},
+    {"TIME"},
     // Unknown commands and wrong arity are told apart before the AUTH check, as in Redis.
-    {"NOSUCHCOMMAND", "a"}, {"GET"}, {"AUTH"},
-    {"AUTH", "a", "b", "c"}, {"AUTH", "wrong"}, {"AUTH", "default", "wrong"}, {"AUTH", "nouser", kPass},
-    {"HELLO"}, {"HELLO", "2"}, {"HELLO", "3"}, {"HELLO", "4"}, {"HELLO", "x"}, {"HELLO", "2", "AUTH", "default", "bad"},
-    {"HELLO", "2", "BOGUS"}, {"RESET"}, {"GET", "k"},
+    {"NOSUCHCOMMAND", "a"},
+    {"GET"},
+    {"AUTH"},
+    {"AUTH", "a", "b", "c"},
+    {"AUTH", "wrong"},
+    {"AUTH", "default", "wrong"},
+    {"AUTH", "nouser", kPass},
+    {"HELLO"},
+    {"HELLO", "2"},
+    {"HELLO", "3"},
+    {"HELLO", "4"},
+    {"HELLO", "x"},
+    {"HELLO", "2", "AUTH", "default", "bad"},
+    {"HELLO", "2", "BOGUS"},
+    {"RESET"},
+    {"GET", "k"},
     // Authenticated: everything works; RESET logs the client out again.
-    {"AUTH", kPass}, {"SET", "k", "v"}, {"GET", "k"}, {"RESET"}, {"GET", "k"},
-    {"AUTH", "default", kPass}, {"GET", "k"}, {"DEL", "k"}};
+    {"AUTH", kPass},
+    {"SET", "k", "v"},
+    {"GET", "k"},
+    {"RESET"},
+    {"GET", "k"},
+    {"AUTH", "default", kPass},
+    {"GET", "k"},
+    {"DEL", "k"}};
 
 TEST(AuthDatanode, EveryCommandBeforeAuthAnswersAsRedis) {
   if (!harness::have_program("redis-server")) GTEST_SKIP() << "redis-server not installed";
@@ -120,8 +180,10 @@ TEST(AuthDatanode, EveryCommandBeforeAuthAnswersAsRedis) {
   // The explicit expectations, so that a changed Redis is noticed too.
   rawresp::Conn c(node.port);
   EXPECT_EQ(c.command({"GET", "k"}), "-NOAUTH Authentication required.\r\n");
-  EXPECT_EQ(c.command({"AUTH", "wrong"}), "-WRONGPASS invalid username-password pair or user is disabled.\r\n");
-  EXPECT_EQ(c.command({"EXEC"}), "-EXECABORT Transaction discarded because of: NOAUTH Authentication required.\r\n");
+  EXPECT_EQ(c.command({"AUTH", "wrong"}),
+            "-WRONGPASS invalid username-password pair or user is disabled.\r\n");
+  EXPECT_EQ(c.command({"EXEC"}),
+            "-EXECABORT Transaction discarded because of: NOAUTH Authentication required.\r\n");
   EXPECT_EQ(c.command({"QUIT"}), "+OK\r\n");
 
   // HELLO with AUTH authenticates (its reply carries ids, so only its shape is compared).
@@ -137,10 +199,13 @@ TEST(AuthDatanode, NoPasswordConfiguredAuthAnswersAsRedis) {
   RedisServer redis;
   ASSERT_TRUE(redis.ready);
   Datanode node;
-  for (const std::string& d :
-       differences(redis.port, node.port,
-                   {{"AUTH", "x"}, {"AUTH", "default", "anything"}, {"AUTH", "other", "x"}, {"HELLO", "2", "AUTH", "other", "x"},
-                    {"HELLO", "3", "AUTH", "other", "x"}, {"PING"}}))
+  for (const std::string& d : differences(redis.port, node.port,
+                                          {{"AUTH", "x"},
+                                           {"AUTH", "default", "anything"},
+                                           {"AUTH", "other", "x"},
+                                           {"HELLO", "2", "AUTH", "other", "x"},
+                                           {"HELLO", "3", "AUTH", "other", "x"},
+                                           {"PING"}}))
     ADD_FAILURE() << d;
 }
 
@@ -157,7 +222,8 @@ TEST(AuthDatanode, InlineAndPipelinedCommandsAfterAFailedAuthAreRefusedAndWriteN
             "-EXECABORT Transaction discarded because of: NOAUTH Authentication required.\r\n"
             "-NOAUTH Authentication required.\r\n");
   // Inline AUTH with the right password, then inline commands work.
-  EXPECT_EQ(raw_exchange(node.port, "AUTH " + kPass + "\r\nSET okkey 1\r\nGET okkey\r\n", 3), "+OK\r\n+OK\r\n$1\r\n1\r\n");
+  EXPECT_EQ(raw_exchange(node.port, "AUTH " + kPass + "\r\nSET okkey 1\r\nGET okkey\r\n", 3),
+            "+OK\r\n+OK\r\n$1\r\n1\r\n");
 
   Client c(node.port);
   ASSERT_EQ(c.command({"AUTH", "default", kPass}).str, "OK");
@@ -185,7 +251,8 @@ std::string datanode_replica_toml(int master_port, const std::string& masterauth
 // Our replica of a master (ours or redis-server) that requires kPass, started with `masterauth`: it never
 // syncs, says why in its log, keeps retrying, and syncs once CONFIG SET masterauth fixes it.
 // `master_pass` is the master's requirepass; the fix sets masterauth to it.
-void expect_replica_refused_then_fixed(int master_port, const std::string& masterauth, const std::string& expected_log,
+void expect_replica_refused_then_fixed(int master_port, const std::string& masterauth,
+                                       const std::string& expected_log,
                                        const std::string& master_pass = kPass) {
   {
     Client m(master_port);
@@ -197,7 +264,8 @@ void expect_replica_refused_then_fixed(int master_port, const std::string& maste
   Datanode replica(datanode_replica_toml(master_port, masterauth));
   Process& p = replica.process;
   ASSERT_TRUE(eventually([&] { return count(p.log(), expected_log) >= 3; }, 20s))
-      << "expected at least three '" << expected_log << "' in:\n" << p.log();
+      << "expected at least three '" << expected_log << "' in:\n"
+      << p.log();
   EXPECT_TRUE(p.running());
   EXPECT_EQ(info_field(replica.port, "master_link_status", ""), "down");
   EXPECT_EQ(info_field(replica.port, "role", ""), "slave");
@@ -205,7 +273,8 @@ void expect_replica_refused_then_fixed(int master_port, const std::string& maste
   EXPECT_EQ(r.command({"EXISTS", "before-fix"}).integer, 0);
 
   ASSERT_EQ(r.command({"CONFIG", "SET", "masterauth", master_pass}).str, "OK");
-  ASSERT_TRUE(eventually([&] { return info_field(replica.port, "master_link_status", "") == "up"; }, 20s)) << p.log();
+  ASSERT_TRUE(eventually([&] { return info_field(replica.port, "master_link_status", "") == "up"; }, 20s))
+      << p.log();
   EXPECT_EQ(r.command({"GET", "before-fix"}).str, "1");
   {
     Client m(master_port);
@@ -224,17 +293,18 @@ TEST(AuthReplication, OurReplicaWithWrongMasterauthToOurMaster) {
 
 TEST(AuthReplication, OurReplicaWithoutMasterauthToOurMaster) {
   Datanode master("requirepass = \"" + kPass + "\"\n");
-  expect_replica_refused_then_fixed(master.port, "",
-                                    "MASTER aborted replication with an error: NOAUTH Authentication required.");
+  expect_replica_refused_then_fixed(
+      master.port, "", "MASTER aborted replication with an error: NOAUTH Authentication required.");
 }
 
 // As a Redis replica does: a masterauth for a master without a password is an error too.
 TEST(AuthReplication, OurReplicaWithMasterauthToMasterWithoutPassword) {
   Datanode master;
-  expect_replica_refused_then_fixed(master.port, "needless",
-                                    "Unable to AUTH to MASTER: -ERR AUTH <password> called without any password "
-                                    "configured for the default user. Are you sure your configuration is correct?",
-                                    "");
+  expect_replica_refused_then_fixed(
+      master.port, "needless",
+      "Unable to AUTH to MASTER: -ERR AUTH <password> called without any password "
+      "configured for the default user. Are you sure your configuration is correct?",
+      "");
 }
 
 TEST(AuthReplication, OurReplicaWithWrongMasterauthToRedisMaster) {
@@ -250,12 +320,13 @@ TEST(AuthReplication, OurReplicaWithoutMasterauthToRedisMaster) {
   if (!harness::have_program("redis-server")) GTEST_SKIP() << "redis-server not installed";
   RedisServer master({"--requirepass", kPass});
   ASSERT_TRUE(master.ready);
-  expect_replica_refused_then_fixed(master.port, "",
-                                    "MASTER aborted replication with an error: NOAUTH Authentication required.");
+  expect_replica_refused_then_fixed(
+      master.port, "", "MASTER aborted replication with an error: NOAUTH Authentication required.");
 }
 
 // A redis-server replica of our master: its own log shows our refusal, in its own words.
-void expect_redis_replica_refused_then_fixed(const std::vector<std::string>& auth_args, const std::string& expected_log) {
+void expect_redis_replica_refused_then_fixed(const std::vector<std::string>& auth_args,
+                                             const std::string& expected_log) {
   Datanode master("requirepass = \"" + kPass + "\"\n");
   {
     Client m(master.port);
@@ -280,12 +351,14 @@ void expect_redis_replica_refused_then_fixed(const std::vector<std::string>& aut
 TEST(AuthReplication, RedisReplicaWithWrongMasterauthToOurMaster) {
   if (!harness::have_program("redis-server")) GTEST_SKIP() << "redis-server not installed";
   expect_redis_replica_refused_then_fixed(
-      {"--masterauth", "wrong"}, "Unable to AUTH to MASTER: -WRONGPASS invalid username-password pair or user is disabled.");
+      {"--masterauth", "wrong"},
+      "Unable to AUTH to MASTER: -WRONGPASS invalid username-password pair or user is disabled.");
 }
 
 TEST(AuthReplication, RedisReplicaWithoutMasterauthToOurMaster) {
   if (!harness::have_program("redis-server")) GTEST_SKIP() << "redis-server not installed";
-  expect_redis_replica_refused_then_fixed({}, "MASTER aborted replication with an error: NOAUTH Authentication required.");
+  expect_redis_replica_refused_then_fixed(
+      {}, "MASTER aborted replication with an error: NOAUTH Authentication required.");
 }
 
 // --- Sentinel ---------------------------------------------------------------------------------------------
@@ -293,8 +366,8 @@ TEST(AuthReplication, RedisReplicaWithoutMasterauthToOurMaster) {
 const std::string kSentinelPass = "sentinel-s3cret";
 
 // Our sentinel's config with extra top-level lines (requirepass, sentinel-pass...) before [[monitor]].
-void write_our_sentinel(sentinel_lab::SentinelNode& s, int master_port, int quorum, const std::string& auth_pass,
-                        const std::string& top_level) {
+void write_our_sentinel(sentinel_lab::SentinelNode& s, int master_port, int quorum,
+                        const std::string& auth_pass, const std::string& top_level) {
   s.write_config(master_port, quorum, 1000, 10000, auth_pass);
   std::string text = s.dir.read("sentinel.toml");
   size_t at = text.find("\n") + 1;  // after the "# test sentinel" line
@@ -342,13 +415,38 @@ TEST(AuthSentinel, EveryCommandBeforeAuthAnswersAsRedisSentinel) {
   ASSERT_TRUE(harness::wait_for_port(our_port, 10s));
 
   const std::vector<std::vector<std::string>> commands = {
-      {"PING"}, {"SENTINEL", "MASTERS"}, {"SENTINEL", "MASTER", "mymaster"}, {"SENTINEL", "MYID"},
-      {"SENTINEL", "GET-MASTER-ADDR-BY-NAME", "mymaster"}, {"SENTINEL", "CONFIG", "GET", "*"}, {"INFO"},
-      {"ROLE"}, {"CLIENT", "LIST"}, {"SUBSCRIBE", "x"}, {"PSUBSCRIBE", "*"}, {"PUBLISH", "a", "b"},
-      {"COMMAND", "COUNT"}, {"SHUTDOWN"}, {"SENTINEL"}, {"GET", "k"}, {"AUTH"}, {"AUTH", "a", "b", "c"},
-      {"AUTH", "wrong"}, {"AUTH", "default", "wrong"}, {"AUTH", "other", kSentinelPass}, {"HELLO"},
-      {"HELLO", "2"}, {"HELLO", "3"}, {"HELLO", "4"}, {"HELLO", "x"}, {"HELLO", "2", "AUTH", "default", "bad"},
-      {"PING"}, {"AUTH", kSentinelPass}, {"PING"}, {"SENTINEL", "MASTERS"}, {"AUTH", "default", kSentinelPass},
+      {"PING"},
+      {"SENTINEL", "MASTERS"},
+      {"SENTINEL", "MASTER", "mymaster"},
+      {"SENTINEL", "MYID"},
+      {"SENTINEL", "GET-MASTER-ADDR-BY-NAME", "mymaster"},
+      {"SENTINEL", "CONFIG", "GET", "*"},
+      {"INFO"},
+      {"ROLE"},
+      {"CLIENT", "LIST"},
+      {"SUBSCRIBE", "x"},
+      {"PSUBSCRIBE", "*"},
+      {"PUBLISH", "a", "b"},
+      {"COMMAND", "COUNT"},
+      {"SHUTDOWN"},
+      {"SENTINEL"},
+      {"GET", "k"},
+      {"AUTH"},
+      {"AUTH", "a", "b", "c"},
+      {"AUTH", "wrong"},
+      {"AUTH", "default", "wrong"},
+      {"AUTH", "other", kSentinelPass},
+      {"HELLO"},
+      {"HELLO", "2"},
+      {"HELLO", "3"},
+      {"HELLO", "4"},
+      {"HELLO", "x"},
+      {"HELLO", "2", "AUTH", "default", "bad"},
+      {"PING"},
+      {"AUTH", kSentinelPass},
+      {"PING"},
+      {"SENTINEL", "MASTERS"},
+      {"AUTH", "default", kSentinelPass},
       {"SENTINEL", "GET-MASTER-ADDR-BY-NAME", "mymaster"}};
   for (const std::string& d : differences(real_port, our_port, commands)) ADD_FAILURE() << d;
 
@@ -371,7 +469,8 @@ void expect_sentinel_refused_then_fixed(const std::string& auth_pass, const std:
   sentinel_lab::SentinelNode ours;
   int metrics_port = harness::free_port();
   // Quorum 2 with one sentinel: SDOWN, never ODOWN, so no failover gets in the way.
-  write_our_sentinel(ours, master.port, 2, auth_pass, "metrics-port = " + std::to_string(metrics_port) + "\n");
+  write_our_sentinel(ours, master.port, 2, auth_pass,
+                     "metrics-port = " + std::to_string(metrics_port) + "\n");
   ours.start();
   std::unique_ptr<sentinel_lab::SentinelNode> real;
   if (harness::have_program("redis-sentinel")) {
@@ -383,9 +482,10 @@ void expect_sentinel_refused_then_fixed(const std::string& auth_pass, const std:
   std::vector<sentinel_lab::SentinelNode*> all = {&ours};
   if (real) all.push_back(real.get());
 
-  std::string auth_line =
-      "Unable to AUTH to master mymaster 127.0.0.1 " + std::to_string(master.port) + ": -" + error + " (check auth-pass)";
-  EXPECT_TRUE(eventually([&] { return ours.proc.log().find(auth_line) != std::string::npos; }, 10s)) << ours.proc.log();
+  std::string auth_line = "Unable to AUTH to master mymaster 127.0.0.1 " + std::to_string(master.port) +
+                          ": -" + error + " (check auth-pass)";
+  EXPECT_TRUE(eventually([&] { return ours.proc.log().find(auth_line) != std::string::npos; }, 10s))
+      << ours.proc.log();
   for (auto* s : all) {
     SCOPED_TRACE(s->real ? "redis-sentinel" : "our sentinel");
     EXPECT_TRUE(eventually([&] { return s->master_field("flags").find("s_down") != std::string::npos; }, 10s))
@@ -399,7 +499,10 @@ void expect_sentinel_refused_then_fixed(const std::string& auth_pass, const std:
   if (harness::have_program("curl")) {
     std::string url = "curl -sf http://127.0.0.1:" + std::to_string(metrics_port) + "/metrics";
     EXPECT_TRUE(eventually(
-        [&] { return harness::run(url).find("sentinel_master_state{master=\"mymaster\",state=\"sdown\"} 1") != std::string::npos; },
+        [&] {
+          return harness::run(url).find("sentinel_master_state{master=\"mymaster\",state=\"sdown\"} 1") !=
+                 std::string::npos;
+        },
         10s))
         << harness::run(url);
   }
@@ -407,7 +510,8 @@ void expect_sentinel_refused_then_fixed(const std::string& auth_pass, const std:
   for (auto* s : all) {
     SCOPED_TRACE(s->real ? "redis-sentinel" : "our sentinel");
     EXPECT_EQ(s->cmd({"SENTINEL", "SET", "mymaster", "auth-pass", kPass}).str, "OK");
-    EXPECT_TRUE(eventually([&] { return s->master_field("flags") == "master"; }, 10s)) << s->master_field("flags");
+    EXPECT_TRUE(eventually([&] { return s->master_field("flags") == "master"; }, 10s))
+        << s->master_field("flags");
     EXPECT_TRUE(eventually([&] { return s->master_field("num-slaves") == "1"; }, 15s));
     // The replica requires the same password: its link uses the master's auth-pass.
     EXPECT_TRUE(eventually(
@@ -422,7 +526,8 @@ void expect_sentinel_refused_then_fixed(const std::string& auth_pass, const std:
 }
 
 TEST(AuthSentinel, WrongAuthPassToMasterIsVisibleAndSentinelSetFixesIt) {
-  expect_sentinel_refused_then_fixed("wrong", "WRONGPASS invalid username-password pair or user is disabled.");
+  expect_sentinel_refused_then_fixed("wrong",
+                                     "WRONGPASS invalid username-password pair or user is disabled.");
 }
 
 TEST(AuthSentinel, MissingAuthPassToMasterIsVisibleAndSentinelSetFixesIt) {
@@ -438,7 +543,8 @@ TEST(AuthSentinel, PeerSentinelsUseSentinelPass) {
   sentinel_lab::SentinelNode a, b, c;
   write_our_sentinel(a, master.port, 2, "", top);
   write_our_sentinel(b, master.port, 2, "", top);
-  write_our_sentinel(c, master.port, 2, "", "requirepass = \"" + kSentinelPass + "\"\nsentinel-pass = \"wrong\"\n");
+  write_our_sentinel(c, master.port, 2, "",
+                     "requirepass = \"" + kSentinelPass + "\"\nsentinel-pass = \"wrong\"\n");
   std::unique_ptr<sentinel_lab::SentinelNode> real;
   if (harness::have_program("redis-sentinel")) {
     real = std::make_unique<sentinel_lab::SentinelNode>();
@@ -472,11 +578,13 @@ TEST(AuthSentinel, PeerSentinelsUseSentinelPass) {
   }
   EXPECT_EQ(count(peer_flags(c.port), "s_down"), peers) << peer_flags(c.port);
   EXPECT_NE(c.proc.log().find("Unable to AUTH to sentinel "), std::string::npos) << c.proc.log();
-  EXPECT_NE(c.proc.log().find("-WRONGPASS invalid username-password pair or user is disabled. (check sentinel-pass)"),
+  EXPECT_NE(c.proc.log().find(
+                "-WRONGPASS invalid username-password pair or user is disabled. (check sentinel-pass)"),
             std::string::npos);
 
   EXPECT_EQ(sentinel_cmd(c.port, {"SENTINEL", "CONFIG", "SET", "sentinel-pass", kSentinelPass}).str, "OK");
-  EXPECT_TRUE(eventually([&] { return count(peer_flags(c.port), "s_down") == 0; }, 10s)) << peer_flags(c.port);
+  EXPECT_TRUE(eventually([&] { return count(peer_flags(c.port), "s_down") == 0; }, 10s))
+      << peer_flags(c.port);
 }
 
 // --- Protected mode ---------------------------------------------------------------------------------------
@@ -491,7 +599,8 @@ struct NetNs {
       if (line.rfind("authns", 0) != 0) continue;
       std::string stale = line.substr(0, line.find(' '));
       int owner = std::atoi(stale.c_str() + 6);
-      if (owner > 0 && ::kill(owner, 0) != 0 && errno == ESRCH) harness::run("ip netns del " + stale + " 2>/dev/null");
+      if (owner > 0 && ::kill(owner, 0) != 0 && errno == ESRCH)
+        harness::run("ip netns del " + stale + " 2>/dev/null");
     }
     int pid = static_cast<int>(getpid());
     name = "authns" + std::to_string(pid);
@@ -501,16 +610,15 @@ struct NetNs {
     ns_ip = subnet + "2";
     std::string peer = "aun" + std::to_string(pid);
     int st = 0;
-    harness::run("ip netns add " + name + " && ip link add " + veth + " type veth peer name " + peer + " netns " +
-                     name + " && ip addr add " + host_ip + "/24 dev " + veth + " && ip link set " + veth +
-                     " up && ip -n " + name + " addr add " + ns_ip + "/24 dev " + peer + " && ip -n " + name +
-                     " link set " + peer + " up && ip -n " + name + " link set lo up 2>&1",
+    harness::run("ip netns add " + name + " && ip link add " + veth + " type veth peer name " + peer +
+                     " netns " + name + " && ip addr add " + host_ip + "/24 dev " + veth +
+                     " && ip link set " + veth + " up && ip -n " + name + " addr add " + ns_ip + "/24 dev " +
+                     peer + " && ip -n " + name + " link set " + peer + " up && ip -n " + name +
+                     " link set lo up 2>&1",
                  &st);
     ok = st == 0;
   }
-  ~NetNs() {
-    harness::run("ip link del " + veth + " 2>/dev/null; ip netns del " + name + " 2>/dev/null");
-  }
+  ~NetNs() { harness::run("ip link del " + veth + " 2>/dev/null; ip netns del " + name + " 2>/dev/null"); }
   // redis-cli from inside the namespace to host_ip:port.
   std::string cli(int port, const std::string& args = "PING") const {
     return harness::run("timeout 10 ip netns exec " + name + " redis-cli -h " + host_ip + " -p " +
@@ -536,8 +644,8 @@ struct ExposedDatanode {
 struct ExposedSentinel {
   ExposedSentinel(const std::string& ip, const std::string& extra, bool real) : port(harness::free_port()) {
     if (real) {
-      dir.write("sentinel.conf", "port " + std::to_string(port) + "\nbind 127.0.0.1 " + ip + "\ndir " + dir.path() +
-                                     "\n" + extra);
+      dir.write("sentinel.conf", "port " + std::to_string(port) + "\nbind 127.0.0.1 " + ip + "\ndir " +
+                                     dir.path() + "\n" + extra);
       proc = Process(program_path("redis-sentinel"), {dir.file("sentinel.conf")}, dir.file("sentinel.log"));
     } else {
       dir.write("sentinel.toml", "port = " + std::to_string(port) + "\nbind = [\"127.0.0.1\", \"" + ip +
@@ -555,7 +663,8 @@ const char* kDenied = "DENIED Redis is running in protected mode because protect
 
 TEST(AuthProtectedMode, NonLoopbackClientsAsRedis) {
   if (geteuid() != 0) GTEST_SKIP() << "needs root to create a network namespace";
-  if (!harness::have_program("ip") || !harness::have_program("redis-cli") || !harness::have_program("redis-server"))
+  if (!harness::have_program("ip") || !harness::have_program("redis-cli") ||
+      !harness::have_program("redis-server"))
     GTEST_SKIP() << "needs ip, redis-cli and redis-server";
   NetNs ns;
   if (!ns.ok) GTEST_SKIP() << "could not create a network namespace with a veth pair";
@@ -582,11 +691,13 @@ TEST(AuthProtectedMode, NonLoopbackClientsAsRedis) {
   EXPECT_EQ(ns.cli(plain.port), theirs);
 
   // Sentinel: protected mode is off unless configured (a sentinel must be reachable), as redis-sentinel.
-  ExposedSentinel our_default(ns.host_ip, "", false), our_protected(ns.host_ip, "protected-mode = true\n", false);
+  ExposedSentinel our_default(ns.host_ip, "", false),
+      our_protected(ns.host_ip, "protected-mode = true\n", false);
   EXPECT_EQ(ns.cli(our_default.port), "PONG\n");
   EXPECT_EQ(ns.cli(our_protected.port), theirs);
   if (harness::have_program("redis-sentinel")) {
-    ExposedSentinel real_default(ns.host_ip, "", true), real_protected(ns.host_ip, "protected-mode yes\n", true);
+    ExposedSentinel real_default(ns.host_ip, "", true),
+        real_protected(ns.host_ip, "protected-mode yes\n", true);
     EXPECT_EQ(ns.cli(real_default.port), "PONG\n");
     EXPECT_EQ(ns.cli(real_protected.port), theirs);
   }
