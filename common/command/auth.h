@@ -16,8 +16,8 @@ inline constexpr const char* kAuthWithoutPasswordError =
 
 inline constexpr const char* kHelloNoAuthError =
     "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> "
-    "<pass> "
-    "option can be used to authenticate the client and select the RESP protocol version at the same time";
+    "<pass> option can be used to authenticate the client and select the RESP protocol version at the "
+    "same time";
 
 // Sent (then the connection is closed) to a non-loopback client while protected mode is on and the
 // default user has no password.
