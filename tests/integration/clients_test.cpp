@@ -76,6 +76,9 @@ TEST(Clients, KillOldFormAndFilters) {
   EXPECT_EQ(a.command({"CLIENT", "KILL", "USER", "nobody"}).str, "ERR No such user 'nobody'");
   // TYPE normal spares the caller (SKIPME yes by default).
   Client e(node.port), f(node.port);
+  // Registered by the server before the kill (a connect completes in the kernel before the accept).
+  ASSERT_EQ(e.command({"PING"}).str, "PONG");
+  ASSERT_EQ(f.command({"PING"}).str, "PONG");
   // At least e and f (the harness' readiness probe may not be gone yet on a loaded machine).
   EXPECT_GE(a.command({"CLIENT", "KILL", "TYPE", "normal"}).integer, 2);
   EXPECT_EQ(a.command({"PING"}).str, "PONG");
