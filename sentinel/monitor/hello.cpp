@@ -61,6 +61,8 @@ void Monitor::process_hello(std::string_view payload) {
   auto master_port = util::parse_int(t[6]);
   auto master_config_epoch = util::parse_int(t[7]);
   if (!port || !epoch || !master_port || !master_config_epoch || *port <= 0 || *port > 65535) return;
+  // The master's port goes into the state file, which refuses ports outside 1..65535 (found by fuzzing).
+  if (*master_port <= 0 || *master_port > 65535) return;
   int64_t now = util::mono_ms();
   const std::string& ip = t[0];
   const std::string& runid = t[2];

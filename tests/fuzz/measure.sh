@@ -2,7 +2,8 @@
 # Fuzzes each target for a budget of CPU time (not wall time: the figure stays comparable on a busy
 # machine) and prints one line per target: CPU seconds, executions, executions per CPU-second, crashes,
 # crashes per CPU-hour. A target that crashes is restarted on the same working corpus until its budget
-# is spent, so every crash counts (the same bug found twice counts twice; "distinct" counts first lines).
+# is spent, so every crash counts (the same bug found twice counts twice; "distinct" counts first lines
+# of the reports with the numbers blanked out).
 #
 # Usage: tests/fuzz/measure.sh [CPU seconds per target, default 180] [target... | all]
 # Uses the build and the working corpus of run.sh ($FUZZ_BUILD_DIR, default ./build-fuzz-targets) and
@@ -56,7 +57,8 @@ for t in "${TARGETS[@]}"; do
       firsts+=("$(grep -aE -m1 "invariant failed|ERROR: |runtime error|does not load" "$log")")
     fi
   done
-  distinct=$(printf "%s\n" "${firsts[@]+"${firsts[@]}"}" | sed '/^$/d' | sed 's/==[0-9]*==//' | sort -u | wc -l)
+  # Distinct: first lines with the numbers blanked out (pids, values from the input).
+  distinct=$(printf "%s\n" "${firsts[@]+"${firsts[@]}"}" | sed '/^$/d' | sed 's/-\{0,1\}[0-9][0-9]*/N/g' | sort -u | wc -l)
   awk -v t="$t" -v u="$used" -v hz="$TICKS" -v e="$execs" -v c="$crashes" -v d="$distinct" 'BEGIN {
     s = u / hz; printf "%-15s %8.1f %12d %10.0f %8d %9d %16.2f\n", t, s, e, (s > 0 ? e / s : 0), c, d,
     (s > 0 ? c * 3600 / s : 0) }'

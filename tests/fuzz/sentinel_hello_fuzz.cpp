@@ -9,7 +9,10 @@
 // This target found that hello fields were taken as they came, so bytes that are not UTF-8 (e.g.
 // "1.2.3.4,26380,\xff,1,mymaster,127.0.0.1,6379,0", which anyone able to PUBLISH on the master can send)
 // reached the TOML state file, which the sentinel then refused at its next start; process_hello now
-// checks the fields. FUZZ_SKIP_KNOWN_BUGS=1 still skips non-UTF-8 payloads (to look past a regression).
+// checks the fields. It then found that the master port of a hello was not range-checked, so
+// "...,mymaster,127.0.0.1,66379,3" switched the master to port 66379 and wrote a state file that does
+// not load (corpus/sentinel_hello/master_port_out_of_range); process_hello now drops such hellos.
+// FUZZ_SKIP_KNOWN_BUGS=1 still skips non-UTF-8 payloads (to look past a regression).
 #include <uv.h>
 
 #include <cstddef>
