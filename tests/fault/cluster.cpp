@@ -76,12 +76,7 @@ std::unique_ptr<harness::Client> connect_to(const Endpoint& ep, std::chrono::mil
 }
 
 // A field of an INFO reply, "" when absent.
-std::string info_field(const std::string& info, const std::string& key) {
-  size_t at = info.find("\r\n" + key + ":");
-  if (at == std::string::npos) return "";
-  at += key.size() + 3;
-  return info.substr(at, info.find("\r\n", at) - at);
-}
+using harness::info_field;
 
 // A flat [k1, v1, k2, v2...] reply (what SENTINEL MASTER / REPLICAS entries are in RESP2).
 std::map<std::string, std::string> fields(const harness::Reply& r) {

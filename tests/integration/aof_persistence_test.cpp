@@ -62,13 +62,7 @@ Dump dump(Client& c, int databases = 4) {
   return out;
 }
 
-std::string info_field(Client& c, const std::string& name) {
-  std::string info = c.command({"INFO", "persistence"}).str;
-  size_t p = info.find(name + ":");
-  if (p == std::string::npos) return "";
-  p += name.size() + 1;
-  return info.substr(p, info.find("\r\n", p) - p);
-}
+std::string info_field(Client& c, const std::string& name) { return harness::info_field(c, "persistence", name); }
 
 int64_t file_size(const std::string& path) {
   struct stat st {};

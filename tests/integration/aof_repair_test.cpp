@@ -17,13 +17,7 @@ using harness::Reply;
 
 namespace {
 
-std::string info_field(Client& c, const std::string& name) {
-  std::string info = c.command({"INFO", "persistence"}).str;
-  size_t p = info.find(name + ":");
-  if (p == std::string::npos) return "";
-  p += name.size() + 1;
-  return info.substr(p, info.find("\r\n", p) - p);
-}
+std::string info_field(Client& c, const std::string& name) { return harness::info_field(c, "persistence", name); }
 
 // Starts the node on its config and waits for it to exit (a refused start); returns the exit status.
 int start_expecting_exit(Datanode& node) {

@@ -62,12 +62,7 @@ struct RedisServer {
 std::string info_field(int port, const std::string& field, const std::string& pass = kPass) {
   Client c(port);
   if (!pass.empty()) c.command({"AUTH", pass});
-  Reply r = c.command({"INFO", "replication"});
-  std::string key = "\r\n" + field + ":";
-  size_t pos = r.str.find(key);
-  if (pos == std::string::npos) return "";
-  pos += key.size();
-  return r.str.substr(pos, r.str.find("\r\n", pos) - pos);
+  return harness::info_field(c, "replication", field);
 }
 
 size_t count(const std::string& text, const std::string& what) {

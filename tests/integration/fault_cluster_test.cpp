@@ -24,11 +24,7 @@ std::string info_field(const fault::Endpoint& ep, const std::string& password, c
   harness::Client c(ep.port, ep.host);
   c.set_timeout(2s);
   if (!password.empty()) c.command({"AUTH", password});
-  std::string info = "\r\n" + c.command({"INFO", "replication"}).str;
-  size_t at = info.find("\r\n" + key + ":");
-  if (at == std::string::npos) return "";
-  at += key.size() + 3;
-  return info.substr(at, info.find("\r\n", at) - at);
+  return harness::info_field(c, "replication", key);
 }
 
 // The namespaces this process created and did not delete.

@@ -284,4 +284,16 @@ bool have_program(const std::string& name) {
   return status == 0;
 }
 
+std::string info_field(const std::string& info, const std::string& key) {
+  const std::string text = "\r\n" + info;
+  size_t at = text.find("\r\n" + key + ":");
+  if (at == std::string::npos) return "";
+  at += key.size() + 3;
+  return text.substr(at, text.find("\r\n", at) - at);
+}
+
+std::string info_field(Client& c, const std::string& section, const std::string& key) {
+  return info_field(c.command({"INFO", section}).str, key);
+}
+
 }  // namespace harness

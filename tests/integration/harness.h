@@ -101,6 +101,11 @@ struct Datanode {
   Process process;
 };
 
+// The value of `key` in the text of an INFO reply (its "key:value" line), "" when absent.
+std::string info_field(const std::string& info, const std::string& key);
+// INFO <section> on the client, then the value of `key` in it.
+std::string info_field(Client& c, const std::string& section, const std::string& key);
+
 // Runs a shell command and returns its standard output (for redis-cli).
 std::string run(const std::string& command, int* status = nullptr);
 bool have_program(const std::string& name);

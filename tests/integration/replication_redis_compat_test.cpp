@@ -39,14 +39,7 @@ struct RedisServer {
   Process process;
 };
 
-std::string info_field(Client& c, const std::string& field) {
-  Reply r = c.command({"INFO", "replication"});
-  std::string key = field + ":";
-  size_t pos = r.str.find("\r\n" + key);
-  if (pos == std::string::npos) return "";
-  pos += 2 + key.size();
-  return r.str.substr(pos, r.str.find("\r\n", pos) - pos);
-}
+std::string info_field(Client& c, const std::string& field) { return harness::info_field(c, "replication", field); }
 
 bool link_up(Client& c) { return info_field(c, "master_link_status") == "up"; }
 

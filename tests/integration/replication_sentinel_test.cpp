@@ -17,14 +17,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string repl(Client& c, const std::string& field) {
-  Reply r = c.command({"INFO", "replication"});
-  std::string key = "\r\n" + field + ":";
-  size_t pos = r.str.find(key);
-  if (pos == std::string::npos) return "";
-  pos += key.size();
-  return r.str.substr(pos, r.str.find("\r\n", pos) - pos);
-}
+std::string repl(Client& c, const std::string& field) { return harness::info_field(c, "replication", field); }
 
 std::string which(const std::string& prog) {
   std::string p = harness::run("command -v " + prog);

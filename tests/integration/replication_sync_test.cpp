@@ -18,19 +18,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string info_field(Client& c, const std::string& section, const std::string& field) {
-  Reply r = c.command({"INFO", section});
-  std::string key = field + ":";
-  size_t pos = 0;
-  while (pos < r.str.size()) {
-    size_t end = r.str.find("\r\n", pos);
-    if (end == std::string::npos) end = r.str.size();
-    std::string line = r.str.substr(pos, end - pos);
-    if (line.rfind(key, 0) == 0) return line.substr(key.size());
-    pos = end + 2;
-  }
-  return "";
-}
+using harness::info_field;
 
 std::string repl(Client& c, const std::string& field) { return info_field(c, "replication", field); }
 

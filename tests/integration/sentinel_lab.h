@@ -60,11 +60,7 @@ struct DataNode {
     harness::Client c(port);
     if (!password.empty()) c.command({"AUTH", password});
     harness::Reply r = c.command({"INFO", "replication"});
-    if (r.type != harness::Reply::Type::kString) return "";
-    size_t at = r.str.find(key + ":");
-    if (at == std::string::npos) return "";
-    size_t end = r.str.find("\r\n", at);
-    return r.str.substr(at + key.size() + 1, end - at - key.size() - 1);
+    return r.type == harness::Reply::Type::kString ? harness::info_field(r.str, key) : "";
   }
 };
 
