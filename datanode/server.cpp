@@ -256,7 +256,16 @@ void Server::feed_monitors(const Client& c, const Args& args) {
   }
 }
 
-Server::~Server() = default;
+Server::~Server() {
+  // Subsystems unregister themselves from the hook lists (sinks_ ...), which are declared after them and
+  // would otherwise be destroyed first: take the subsystems down while those lists still exist.
+  watches_.reset();
+  metrics_.reset();
+  replication_.reset();
+  aof_.reset();
+  blocking_.reset();
+  pubsub_.reset();
+}
 
 Client* Server::find_client(uint64_t id) {
   auto it = clients_.find(id);
