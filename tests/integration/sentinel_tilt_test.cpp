@@ -124,9 +124,10 @@ TEST(SentinelTilt, StallEntersTiltAndHoldsFailoverUntilTiltEnds) {
   lab.master->kill();
   auto killed = Clock::now();
   // For all of TILT (30 s, more than seven times down-after): no SDOWN, no failover. TILT-PERIOD
-  // counts from the tick that entered TILT; 40 s bounds the wait.
+  // counts from the tick that entered TILT; on a loaded machine a late tick (> 2 s) may legitimately
+  // enter TILT again and restart the period, hence the generous bound.
   while (in_tilt(s)) {
-    ASSERT_LT(seconds_since(tilt_seen), 40.0) << "TILT does not end";
+    ASSERT_LT(seconds_since(tilt_seen), 75.0) << "TILT does not end\n" << s.dir.read("sentinel.log");
     ASSERT_EQ(s.master_port(), old_master);
     std::this_thread::sleep_for(200ms);
   }
@@ -146,7 +147,8 @@ TEST(SentinelTilt, StallEntersTiltAndHoldsFailoverUntilTiltEnds) {
   ASSERT_TRUE(harness::eventually([&] { return s.master_port() == replica; }, 30s)) << s.dir.read("sentinel.log");
   std::cout << "[tilt] our sentinel after a 3.5 s SIGSTOP: +tilt; master killed during TILT; no SDOWN and no "
             << "failover for the " << held << " s until -tilt (TILT lasted ~" << tilt_lasted
-            << " s); +switch-master seen " << seconds_since(tilt_over) << " s after -tilt was\n";
+            << " s, +tilt lines: " << count(log, "+tilt") << "); +switch-master seen " << seconds_since(tilt_over)
+            << " s after -tilt was\n";
 }
 
 // (b) Wall-clock steps of +1 h and -1 h on our sentinel: no TILT, no SDOWN, no failover.
