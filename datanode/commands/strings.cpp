@@ -20,8 +20,8 @@ bool must_obey(Context& ctx) { return ctx.client.has(kClientMaster) || ctx.clien
 // "ERR string exceeds maximum allowed size (proto-max-bulk-len)" when size + append is too long.
 bool check_string_length(Context& ctx, int64_t size, int64_t append) {
   if (must_obey(ctx)) return true;
-  int64_t total = size + append;
-  if (total > ctx.server.settings().proto_max_bulk_len || total < size || total < append) {
+  int64_t total = 0;
+  if (__builtin_add_overflow(size, append, &total) || total > ctx.server.settings().proto_max_bulk_len) {
     ctx.out.error("ERR string exceeds maximum allowed size (proto-max-bulk-len)");
     return false;
   }

@@ -27,6 +27,8 @@ TempDir::TempDir() {
 }
 
 TempDir::~TempDir() {
+  // HARNESS_KEEP_DIRS=1 keeps every node's directory (logs, AOF) for a post-mortem.
+  if (std::getenv("HARNESS_KEEP_DIRS") != nullptr) return;
   std::error_code ec;
   if (path_ != "/tmp") std::filesystem::remove_all(path_, ec);
 }
