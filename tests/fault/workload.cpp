@@ -3,6 +3,7 @@
 #include "workload.h"
 
 #include <hiredis/hiredis.h>
+#include <signal.h>
 #include <sys/socket.h>
 
 #include <chrono>
@@ -124,6 +125,8 @@ Workload::Workload(WorkloadOptions opts, std::function<int64_t()> now_ms)
 Workload::~Workload() { stop(); }
 
 void Workload::start(const std::vector<Endpoint>& nodes) {
+  // stop() shuts sockets down under threads that may be writing: a write must fail, not kill us.
+  signal(SIGPIPE, SIG_IGN);
   stop_ = false;
   for (int i = 0; i < opts_.clients; ++i) threads_.emplace_back([this, i] { writer(i); });
   for (size_t i = 0; i < nodes.size(); ++i)
