@@ -15,6 +15,7 @@
 
 #include "harness.h"
 #include "raw_resp.h"
+#include "reference_redis.h"
 #include "sentinel_lab.h"
 
 using harness::Client;
@@ -71,21 +72,7 @@ size_t count(const std::string& text, const std::string& what) {
   return n;
 }
 
-// Every reply of `commands` sent on one connection to each server; one line per reply that differs.
-std::vector<std::string> differences(int theirs_port, int ours_port,
-                                     const std::vector<std::vector<std::string>>& commands) {
-  rawresp::Conn theirs(theirs_port), ours(ours_port);
-  std::vector<std::string> out;
-  for (const auto& cmd : commands) {
-    std::string a = theirs.command(cmd), b = ours.command(cmd);
-    if (a != b || a.empty()) {
-      std::string line;
-      for (const auto& arg : cmd) line += arg + " ";
-      out.push_back(line + "=> redis: " + a + " ours: " + b);
-    }
-  }
-  return out;
-}
+using reference::differences;
 
 // Sends raw bytes in one write on a fresh connection and reads `replies` whole replies.
 std::string raw_exchange(int port, const std::string& bytes, size_t replies) {
