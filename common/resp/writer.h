@@ -1,6 +1,7 @@
-// RESP reply writer: appends encoded replies to an output buffer. RESP2 today; the protocol version is
-// carried so RESP3 types (maps, doubles, nulls) can be added where the call sites already say what they
-// mean (map_header, double_value, null).
+// RESP reply writer: appends encoded replies to an output buffer. Call sites say what a reply means
+// (map_header, set_header, double_value, boolean, null, push_header, verbatim ...) and the writer encodes
+// it for the connection's protocol: RESP2 folds maps and sets into arrays, doubles into bulk strings,
+// booleans into integers; RESP3 (HELLO 3) uses its own types, as Redis 7 does.
 #pragma once
 
 #include <cstdint>
@@ -13,15 +14,21 @@ class Writer {
  public:
   explicit Writer(std::string* out) : out_(out) {}
 
-  void simple(std::string_view s);            // +OK
-  void error(std::string_view s);             // -ERR ... (s includes the code: "ERR ...", "WRONGTYPE ...")
-  void integer(int64_t v);                    // :1
-  void bulk(std::string_view s);              // $3\r\nfoo
-  void null();                                // $-1
-  void null_array();                          // *-1
-  void array_header(size_t n);                // *n
-  void map_header(size_t pairs);              // RESP2: *2n
-  void double_value(double v);                // RESP2: bulk "%.17g"
+  void simple(std::string_view s);           // +OK
+  void error(std::string_view s);            // -ERR ... (s includes the code: "ERR ...", "WRONGTYPE ...")
+  void integer(int64_t v);                   // :1
+  void bulk(std::string_view s);             // $3\r\nfoo
+  void null();                               // RESP2 $-1, RESP3 _
+  void null_array();                         // RESP2 *-1, RESP3 _
+  void array_header(size_t n);               // *n
+  void map_header(size_t pairs);             // RESP2 *2n, RESP3 %n
+  void set_header(size_t n);                 // RESP2 *n, RESP3 ~n
+  void push_header(size_t n);                // RESP2 *n, RESP3 >n (pub/sub messages, invalidations)
+  void attribute_header(size_t pairs);       // RESP3 |n (nothing in RESP2: callers skip the attribute)
+  void double_value(double v);               // RESP2 bulk "%.17g", RESP3 ,%.17g (inf, -inf, nan)
+  void boolean(bool v);                      // RESP2 :1 / :0, RESP3 #t / #f
+  void big_number(std::string_view digits);  // RESP2 bulk, RESP3 (digits
+  void verbatim(std::string_view s, std::string_view format = "txt");  // RESP2 bulk, RESP3 =len fmt:s
   void ok() { raw("+OK\r\n"); }
   void raw(std::string_view bytes) { out_->append(bytes); }
   // A whole command in RESP form (for propagation to replicas and the AOF).

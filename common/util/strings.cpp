@@ -104,104 +104,78 @@ std::string to_upper(std::string_view s) {
 }
 
 namespace {
-bool glob_impl(const char* p, size_t plen, const char* s, size_t slen, bool nocase, int depth) {
-  if (depth > 1000) return false;  // pathological patterns: give up instead of recursing forever
-  while (plen && slen) {
-    switch (p[0]) {
-      case '*': {
-        while (plen > 1 && p[1] == '*') {
-          p++;
-          plen--;
-        }
-        if (plen == 1) return true;
-        while (slen) {
-          if (glob_impl(p + 1, plen - 1, s, slen, nocase, depth + 1)) return true;
-          s++;
-          slen--;
-        }
-        return false;
-      }
-      case '?':
-        s++;
-        slen--;
-        break;
-      case '[': {
-        p++;
-        plen--;
-        bool negate = plen && p[0] == '^';
-        if (negate) {
-          p++;
-          plen--;
-        }
-        bool match = false;
-        while (plen) {
-          if (p[0] == '\\' && plen >= 2) {
-            p++;
-            plen--;
-            if (p[0] == s[0]) match = true;
-          } else if (p[0] == ']') {
-            break;
-          } else if (plen >= 3 && p[1] == '-') {
-            int start = static_cast<unsigned char>(p[0]);
-            int end = static_cast<unsigned char>(p[2]);
-            int c = static_cast<unsigned char>(s[0]);
-            if (start > end) std::swap(start, end);
-            if (nocase) {
-              start = tolower(start);
-              end = tolower(end);
-              c = tolower(c);
-            }
-            p += 2;
-            plen -= 2;
-            if (c >= start && c <= end) match = true;
-          } else if (nocase ? tolower(static_cast<unsigned char>(p[0])) ==
-                                  tolower(static_cast<unsigned char>(s[0]))
-                            : p[0] == s[0]) {
-            match = true;
-          }
-          p++;
-          plen--;
-        }
-        if (plen == 0) {  // unterminated class: treat the end as ']'
-          p--;
-          plen++;
-        }
-        if (negate) match = !match;
-        if (!match) return false;
-        s++;
-        slen--;
-        break;
-      }
-      case '\\':
-        if (plen >= 2) {
-          p++;
-          plen--;
-        }
-        [[fallthrough]];
-      default:
-        if (nocase ? tolower(static_cast<unsigned char>(p[0])) != tolower(static_cast<unsigned char>(s[0]))
-                   : p[0] != s[0])
-          return false;
-        s++;
-        slen--;
-        break;
+unsigned char fold(char c, bool nocase) {
+  auto u = static_cast<unsigned char>(c);
+  return nocase ? static_cast<unsigned char>(tolower(u)) : u;
+}
+
+// One character class at pattern[i] == '[': whether c is in it, with i moved past the closing ']' (an
+// unterminated class ends at the end of the pattern, as in Redis).
+bool match_class(std::string_view p, size_t& i, char c, bool nocase) {
+  ++i;
+  bool negate = i < p.size() && p[i] == '^';
+  if (negate) ++i;
+  bool match = false;
+  while (i < p.size() && p[i] != ']') {
+    if (p[i] == '\\' && p.size() - i >= 2) {
+      ++i;
+      if (p[i] == c) match = true;  // Redis compares escaped class members exactly, even with nocase
+    } else if (p.size() - i >= 3 && p[i + 1] == '-') {
+      int start = fold(p[i], nocase), end = fold(p[i + 2], nocase), ch = fold(c, nocase);
+      if (start > end) std::swap(start, end);
+      if (ch >= start && ch <= end) match = true;
+      i += 2;
+    } else if (fold(p[i], nocase) == fold(c, nocase)) {
+      match = true;
     }
-    p++;
-    plen--;
-    if (slen == 0) {
-      while (plen && *p == '*') {
-        p++;
-        plen--;
-      }
-      break;
-    }
+    ++i;
   }
-  return plen == 0 && slen == 0;
+  if (i < p.size()) ++i;  // the ']'
+  return match != negate;
 }
 }  // namespace
 
+// Every token but '*' consumes exactly one character, so on a mismatch only the last '*' needs to be
+// retried one character further on: earlier stars can never do better (a longer match for them leaves
+// less text for the same rest of the pattern). That bounds the work by pattern length x text length
+// (Redis fixed exponential backtracking in its matcher as CVE-2022-36021).
 bool glob_match(std::string_view pattern, std::string_view text, bool nocase) {
-  return glob_impl(pattern.data(), pattern.size(), text.data(), text.size(), nocase, 0);
+  const size_t plen = pattern.size();
+  size_t pi = 0, si = 0;
+  size_t star_pi = std::string_view::npos, star_si = 0;
+  while (si < text.size()) {
+    if (pi < plen) {
+      char pc = pattern[pi];
+      if (pc == '*') {
+        while (pi + 1 < plen && pattern[pi + 1] == '*') ++pi;
+        star_pi = pi++;
+        star_si = si;
+        continue;
+      }
+      size_t next = pi + 1;
+      bool ok;
+      if (pc == '?') {
+        ok = true;
+      } else if (pc == '[') {
+        next = pi;
+        ok = match_class(pattern, next, text[si], nocase);
+      } else {
+        size_t lit = pi;
+        if (pc == '\\' && pi + 1 < plen) next = ++lit + 1;
+        ok = fold(pattern[lit], nocase) == fold(text[si], nocase);
+      }
+      if (ok) {
+        pi = next;
+        ++si;
+        continue;
+      }
+    }
+    if (star_pi == std::string_view::npos) return false;
+    pi = star_pi + 1;
+    si = ++star_si;
+  }
+  while (pi < plen && pattern[pi] == '*') ++pi;
+  return pi == plen;
 }
 
 size_t invalid_utf8_offset(std::string_view s) {
