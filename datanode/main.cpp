@@ -2,21 +2,36 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstring>
 #include <string>
 #include <vector>
 
 #include "common/log/log.h"
+#include "common/util/startup_checks.h"
+#include "common/version/version.h"
 #include "datanode/aof/format.h"
 #include "datanode/server.h"
 #include "datanode/settings.h"
 
 namespace {
 
-void usage() {
-  fprintf(stderr,
-          "Usage: datanode [--config FILE] [--<option> <value> ...]\n"
-          "       datanode FILE.toml [--<option> <value> ...]\n"
-          "Options are the TOML keys (Redis directive names), e.g. --port 7001 --appendonly yes.\n");
+void usage(FILE* out) {
+  fprintf(
+      out,
+      "Usage: datanode [--config FILE | FILE.toml] [--<option> <value> ...]   run the server\n"
+      "       datanode --test-config [--config FILE | FILE.toml] [--<option> <value> ...]\n"
+      "                                check the configuration and start-up conditions, then exit\n"
+      "       datanode --check-aof FILE [--fix [--yes]]   check an append-only file, optionally repair it\n"
+      "       datanode -v | --version\n"
+      "       datanode -h | --help\n"
+      "Options are the TOML keys (Redis directive names), e.g. --port 7001 --appendonly yes.\n");
+}
+
+// Whether `args` (after the mode word) holds `flag`.
+bool has_flag(const std::vector<std::string>& args, const char* flag) {
+  for (const auto& a : args)
+    if (a == flag) return true;
+  return false;
 }
 
 }  // namespace
@@ -27,17 +42,30 @@ int main(int argc, char** argv) {
   datanode::register_settings(settings, registry);
 
   std::vector<std::string> args(argv + 1, argv + argc);
-  // `datanode --check-aof FILE [--fix]`: the redis-check-aof of this server (datanode/aof/format.h).
-  if (args.size() >= 2 && args[0] == "--check-aof")
-    return aof::check_aof_main(args[1], args.size() > 2 && args[2] == "--fix");
-  std::string config_path;
-  if (!args.empty() && (args[0] == "-h" || args[0] == "--help")) {
-    usage();
+  if (!args.empty() && (args[0] == "-v" || args[0] == "--version")) {
+    printf("%s\n", version::line("datanode").c_str());
     return 0;
   }
+  if (!args.empty() && (args[0] == "-h" || args[0] == "--help")) {
+    usage(stdout);
+    return 0;
+  }
+  // `datanode --check-aof FILE [--fix [--yes]]`: the redis-check-aof of this server (datanode/aof/format.h).
+  if (!args.empty() && args[0] == "--check-aof") {
+    if (args.size() < 2) {
+      usage(stderr);
+      return 2;
+    }
+    std::vector<std::string> flags(args.begin() + 2, args.end());
+    return aof::check_aof_main(args[1], has_flag(flags, "--fix"), has_flag(flags, "--yes"));
+  }
+  const bool test_config = !args.empty() && args[0] == "--test-config";
+  if (test_config) args.erase(args.begin());
+
+  std::string config_path;
   if (!args.empty() && args[0] == "--config") {
     if (args.size() < 2) {
-      usage();
+      usage(stderr);
       return 1;
     }
     config_path = args[1];
@@ -56,13 +84,26 @@ int main(int argc, char** argv) {
   std::string err = registry.apply_arguments(args);
   if (!err.empty()) {
     fprintf(stderr, "*** FATAL CONFIG ERROR *** %s\n", err.c_str());
-    usage();
+    usage(stderr);
     return 1;
+  }
+  for (const std::string& problem :
+       {util::check_log_file(settings.logfile), util::check_data_dir(settings.dir)}) {
+    if (!problem.empty()) {
+      fprintf(stderr, "*** FATAL START-UP ERROR *** %s\n", problem.c_str());
+      return 1;
+    }
+  }
+  if (test_config) {
+    printf("Configuration test passed%s%s\n", config_path.empty() ? "" : ": ", config_path.c_str());
+    return 0;
   }
   logx::Level level = logx::Level::kNotice;
   logx::parse_level(settings.loglevel, &level);
   logx::configure({level, settings.logfile});
-  LOG_NOTICE("datanode starting, pid=%d, port=%d%s%s", static_cast<int>(getpid()), settings.port,
+  LOG_NOTICE("datanode %s (Redis %s compatible, sha=%s, build=%s) starting, pid=%d, port=%d%s%s",
+             version::kVersion, version::kRedisVersion, version::git_sha(), version::build_type(),
+             static_cast<int>(getpid()), settings.port,
              config_path.empty() ? ", no config file" : ", config ", config_path.c_str());
 
   datanode::Server server(settings, registry);

@@ -32,7 +32,8 @@ std::string Server::load_state(const std::string& text, const std::string& path)
 void Server::flush_config() {
   if (registry_.path().empty()) return;
   std::string err = state::flush(registry_.path(), registry_, state_);
-  if (!err.empty()) LOG_WARNING("Could not rewrite the config file %s: %s", registry_.path().c_str(), err.c_str());
+  if (!err.empty())
+    LOG_WARNING("Could not rewrite the config file %s: %s", registry_.path().c_str(), err.c_str());
   metrics_->count_config_rewrite(err.empty());
 }
 
@@ -40,8 +41,10 @@ bool Server::on_accept(net::Connection& conn) {
   // Off by default on a sentinel (it must be reachable by clients and peers), as in Redis 7.
   if (settings_.protected_mode && settings_.requirepass.empty() && !conn.is_unix_or_loopback()) {
     resp::Writer(&conn.output()).error(command::kProtectedModeError);
+    ++stats_.rejected_connections;
     return false;
   }
+  ++stats_.total_connections;
   auto* c = new Client;
   c->conn = &conn;
   c->id = conn.id();
@@ -56,6 +59,7 @@ void Server::on_input(net::Connection& conn) {
   auto* c = static_cast<Client*>(conn.user_data);
   net::InputBuffer& in = conn.input();
   resp::Writer out(&conn.output());
+  const size_t output_before = conn.output().size();
   while (in.size() > 0 && !conn.closing()) {
     auto status = c->parser.parse(in.data());
     if (status == resp::RequestParser::Status::kNeedMore) break;
@@ -66,9 +70,15 @@ void Server::on_input(net::Connection& conn) {
       conn.close_after_flush();
       break;
     }
-    if (!c->parser.args().empty()) execute(*c, c->parser.args(), out);
+    if (!c->parser.args().empty()) {
+      const size_t before = conn.output().size();
+      execute(*c, c->parser.args(), out);
+      if (conn.output().size() > before && conn.output()[before] == '-') ++stats_.total_error_replies;
+    }
+    stats_.net_input_bytes += c->parser.consumed();
     in.consume(c->parser.consumed());
   }
+  if (conn.output().size() > output_before) stats_.net_output_bytes += conn.output().size() - output_before;
   conn.flush();
 }
 
@@ -80,10 +90,12 @@ void Server::execute(Client& c, const std::vector<std::string_view>& args, resp:
   if (!cmd->arity_ok(args.size())) return out.error(command::wrong_arity_error(cmd->name));
   if (!c.authenticated && !cmd->has(command::kNoAuth)) return out.error(command::kNoAuthError);
   if (c.subscriptions() > 0 && !cmd->has(command::kPubSubOk))
-    return out.error("ERR Can't execute '" + cmd->name +
-                     "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context");
+    return out.error(
+        "ERR Can't execute '" + cmd->name +
+        "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context");
   Context ctx{*this, c, args, out};
   ++cmd->calls;
+  ++stats_.total_commands;
   cmd->handler(ctx);
 }
 
@@ -154,8 +166,8 @@ int Server::run() {
   }
   LOG_NOTICE("Sentinel ID is %s", state_.myid.c_str());
   LOG_NOTICE("Sentinel ready on port %d", settings_.port);
-  for (auto& [name, m] : state_.masters) state_.events.emit(logx::Level::kWarning, "+monitor", m.get(),
-                                                            "quorum " + std::to_string(m->quorum));
+  for (auto& [name, m] : state_.masters)
+    state_.events.emit(logx::Level::kWarning, "+monitor", m.get(), "quorum " + std::to_string(m->quorum));
   monitor_->start();
   auto on_signal = [](uv_signal_t* h, int) { static_cast<Server*>(h->data)->request_shutdown(); };
   uv_signal_init(loop_, &sigterm_);

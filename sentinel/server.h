@@ -37,6 +37,16 @@ struct Client {
 
 class Server;
 
+// Counters INFO reports in # Stats (the same fields Redis Sentinel has, so exporters see the same series).
+struct SentinelStats {
+  uint64_t total_connections = 0;
+  uint64_t rejected_connections = 0;
+  uint64_t total_commands = 0;
+  uint64_t total_error_replies = 0;
+  uint64_t net_input_bytes = 0;
+  uint64_t net_output_bytes = 0;
+};
+
 struct Context {
   Server& server;
   Client& client;
@@ -64,6 +74,7 @@ class Server : public net::ConnectionHandler {
   const std::map<uint64_t, Client*>& clients() const { return clients_; }
   int64_t start_ms() const { return start_ms_; }
   const std::string& run_id() const { return run_id_; }
+  const SentinelStats& stats() const { return stats_; }
 
   // Rewrites the config file with the learned state (after every topology change).
   void flush_config();
@@ -90,6 +101,7 @@ class Server : public net::ConnectionHandler {
   uv_signal_t sigterm_{}, sigint_{};
   int64_t start_ms_ = 0;
   std::string run_id_;
+  SentinelStats stats_;
 };
 
 // Command registration, one function per file under sentinel/commands/.

@@ -152,8 +152,7 @@ void Aof::flush(bool force) {
                   strerror(err));
       _exit(1);
     }
-    if (write_ok_ || write_errno_ != err)
-      LOG_WARNING("Error writing to the AOF file: %s", strerror(err));
+    if (write_ok_ || write_errno_ != err) LOG_WARNING("Error writing to the AOF file: %s", strerror(err));
     write_ok_ = false;
     write_errno_ = err;
     last_write_retry_ms_ = now;
@@ -215,11 +214,17 @@ void Aof::periodic(int64_t now_ms) {
     return;
   }
   const Settings& s = server_.settings();
-  if (state_ == State::kOn && s.auto_aof_rewrite_percentage > 0 && current_size_ > s.auto_aof_rewrite_min_size) {
+  if (state_ == State::kOn && s.auto_aof_rewrite_percentage > 0 &&
+      current_size_ > s.auto_aof_rewrite_min_size) {
     int64_t base = base_size_ > 0 ? base_size_ : 1;
     int64_t growth = current_size_ * 100 / base - 100;
     if (growth >= s.auto_aof_rewrite_percentage) {
-      LOG_NOTICE("Starting automatic rewriting of AOF on %lld%% growth", static_cast<long long>(growth));
+      if (base_size_ > 0) {
+        LOG_NOTICE("Starting automatic rewriting of AOF on %lld%% growth", static_cast<long long>(growth));
+      } else {  // a percentage of nothing reads as nonsense (22160419500%): say what happened
+        LOG_NOTICE("Starting automatic rewriting of AOF: it started empty and has grown to %lld bytes",
+                   static_cast<long long>(current_size_));
+      }
       std::string err = start_rewrite();
       if (!err.empty()) LOG_WARNING("Automatic AOF rewrite failed to start: %s", err.c_str());
     }

@@ -136,7 +136,41 @@ CheckResult check_file(const std::string& path) {
   return res;
 }
 
-int check_aof_main(const std::string& path, bool fix) {
+namespace {
+
+// Up to `limit` bytes of `path` from `offset`, printable: what a --fix would throw away, for the operator.
+std::string preview(const std::string& path, size_t offset, size_t limit) {
+  std::string out;
+  FILE* f = fopen(path.c_str(), "rb");
+  if (f == nullptr) return out;
+  if (fseek(f, static_cast<long>(offset), SEEK_SET) == 0) {
+    int ch;
+    while (out.size() < limit && (ch = fgetc(f)) != EOF) {
+      if (ch == '\r')
+        out += "\\r";
+      else if (ch == '\n')
+        out += "\\n";
+      else if (ch < 32 || ch > 126)
+        out += '.';
+      else
+        out += static_cast<char>(ch);
+    }
+  }
+  fclose(f);
+  return out;
+}
+
+bool confirmed() {
+  printf("Continue? [y/N]: ");
+  fflush(stdout);
+  char line[16] = {};
+  if (fgets(line, sizeof line, stdin) == nullptr) return false;
+  return line[0] == 'y' || line[0] == 'Y';
+}
+
+}  // namespace
+
+int check_aof_main(const std::string& path, bool fix, bool yes) {
   CheckResult res = check_file(path);
   if (!res.readable) {
     fprintf(stderr, "Cannot check the append only file: %s\n", res.error.c_str());
@@ -158,6 +192,14 @@ int check_aof_main(const std::string& path, bool fix) {
     printf("AOF %s is not valid. Use the --fix option to try fixing it.\n", path.c_str());
     return 1;
   }
+  printf(
+      "This will truncate the AOF to %zu bytes, keeping %zu commands and dropping the last %zu bytes:\n  "
+      "%s%s\n",
+      res.ok_up_to, res.commands, diff, preview(path, res.ok_up_to, 120).c_str(), diff > 120 ? "..." : "");
+  if (!yes && !confirmed()) {
+    printf("Aborted: %s is unchanged.\n", path.c_str());
+    return 1;
+  }
   if (truncate(path.c_str(), static_cast<off_t>(res.ok_up_to)) != 0) {
     fprintf(stderr, "Failed to truncate AOF %s: %s\n", path.c_str(), strerror(errno));
     return 2;
@@ -167,7 +209,8 @@ int check_aof_main(const std::string& path, bool fix) {
     fsync(fd);
     close(fd);
   }
-  printf("Successfully truncated AOF %s to %zu bytes (%zu bytes discarded)\n", path.c_str(), res.ok_up_to, diff);
+  printf("Successfully truncated AOF %s to %zu bytes (%zu bytes discarded)\n", path.c_str(), res.ok_up_to,
+         diff);
   return 0;
 }
 

@@ -67,9 +67,10 @@ struct CheckResult {
 
 CheckResult check_file(const std::string& path);
 
-// `datanode --check-aof FILE [--fix]`: prints a report like redis-check-aof. With --fix, truncates the
-// file at the first bad record. Exit code: 0 valid or fixed, 1 invalid and not fixed, 2 unusable
+// `datanode --check-aof FILE [--fix [--yes]]`: prints a report like redis-check-aof. With --fix, shows what
+// truncating at the first bad record would drop and asks for confirmation on standard input (as
+// redis-check-aof does) unless `yes`. Exit code: 0 valid or fixed, 1 invalid and not fixed, 2 unusable
 // (cannot read or truncate).
-int check_aof_main(const std::string& path, bool fix);
+int check_aof_main(const std::string& path, bool fix, bool yes = false);
 
 }  // namespace aof

@@ -1,11 +1,14 @@
 // The non-SENTINEL commands a sentinel answers: PING, INFO, ROLE, AUTH, HELLO, CLIENT, COMMAND,
 // SHUTDOWN, PUBLISH (hello messages from peers), QUIT.
+#include <sys/resource.h>
+#include <sys/time.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
 #include "common/command/auth.h"
 #include "common/util/clock.h"
 #include "common/util/strings.h"
+#include "common/version/version.h"
 #include "sentinel/server.h"
 
 namespace sentinel {
@@ -60,7 +63,8 @@ void cmd_hello(Context& ctx) {
   bool set_name = false;
   for (; i < ctx.args.size(); ++i) {
     if (util::iequals(ctx.args[i], "AUTH") && i + 2 < ctx.args.size()) {
-      if (!credentials_ok(ctx, ctx.args[i + 1], ctx.args[i + 2])) return ctx.out.error(command::kWrongPassError);
+      if (!credentials_ok(ctx, ctx.args[i + 1], ctx.args[i + 2]))
+        return ctx.out.error(command::kWrongPassError);
       auth = true;
       i += 2;
     } else if (util::iequals(ctx.args[i], "SETNAME") && i + 1 < ctx.args.size()) {
@@ -99,6 +103,26 @@ void cmd_role(Context& ctx) {
   for (auto& [name, m] : masters) ctx.out.bulk(name);
 }
 
+void field(std::string& out, const char* name, const std::string& value) {
+  out += name;
+  out += ':';
+  out += value;
+  out += "\r\n";
+}
+void field(std::string& out, const char* name, uint64_t value) { field(out, name, std::to_string(value)); }
+
+std::string seconds(const timeval& tv) {
+  char buf[32];
+  snprintf(buf, sizeof buf, "%ld.%06ld", static_cast<long>(tv.tv_sec), static_cast<long>(tv.tv_usec));
+  return buf;
+}
+
+// Fields Redis Sentinel reports that have no meaning here are reported as it reports them on a sentinel
+// (zero), so exporters and dashboards built for redis-sentinel see every series they expect.
+void zero_fields(std::string& out, std::initializer_list<const char*> names) {
+  for (const char* n : names) field(out, n, "0");
+}
+
 std::string info_text(Server& s, std::string_view section) {
   std::string sec = util::to_lower(section);
   bool all = sec == "all" || sec == "default" || sec == "everything" || sec.empty();
@@ -107,20 +131,100 @@ std::string info_text(Server& s, std::string_view section) {
     utsname u{};
     uname(&u);
     int64_t up = (util::mono_ms() - s.start_ms()) / 1000;
-    out += "# Server\r\nredis_version:7.0.0\r\nredis_mode:sentinel\r\n";
-    out += std::string("os:") + u.sysname + " " + u.release + " " + u.machine + "\r\n";
-    out += "arch_bits:64\r\nmultiplexing_api:epoll\r\n";
-    out += "process_id:" + std::to_string(getpid()) + "\r\n";
-    out += "run_id:" + s.run_id() + "\r\n";
-    out += "tcp_port:" + std::to_string(s.settings().port) + "\r\n";
-    out += "uptime_in_seconds:" + std::to_string(up) + "\r\n";
-    out += "uptime_in_days:" + std::to_string(up / 86400) + "\r\n";
-    out += "hz:10\r\n";
-    out += "config_file:" + s.registry().path() + "\r\n";
+    out += "# Server\r\n";
+    field(out, "redis_version", version::kRedisVersion);
+    field(out, "redis_git_sha1", "00000000");
+    field(out, "redis_git_dirty", "0");
+    field(out, "redis_build_id", version::git_sha());
+    field(out, "redis_mode", "sentinel");
+    field(out, "sentinel_version", version::kVersion);
+    field(out, "os", std::string(u.sysname) + " " + u.release + " " + u.machine);
+    field(out, "arch_bits", "64");
+    field(out, "monotonic_clock", "POSIX clock_gettime");
+    field(out, "multiplexing_api", "epoll");
+    field(out, "atomicvar_api", "c11-builtin");
+#if defined(__GNUC__) && !defined(__clang__)
+    field(out, "gcc_version",
+          std::to_string(__GNUC__) + "." + std::to_string(__GNUC_MINOR__) + "." +
+              std::to_string(__GNUC_PATCHLEVEL__));
+#else
+    field(out, "gcc_version", "0.0.0");
+#endif
+    field(out, "process_id", static_cast<uint64_t>(getpid()));
+    field(out, "process_supervised", "no");
+    field(out, "run_id", s.run_id());
+    field(out, "tcp_port", static_cast<uint64_t>(s.settings().port));
+    field(out, "server_time_usec", static_cast<uint64_t>(util::unix_ms()) * 1000);
+    field(out, "uptime_in_seconds", static_cast<uint64_t>(up));
+    field(out, "uptime_in_days", static_cast<uint64_t>(up / 86400));
+    field(out, "hz", "10");
+    field(out, "configured_hz", "10");
+    // Redis' LRU clock: seconds, 24 bits. Nothing here uses it; reported for the series' sake.
+    field(out, "lru_clock", static_cast<uint64_t>(util::unix_ms() / 1000) & ((1u << 24) - 1));
+    char exe[4096] = {};
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    field(out, "executable", n > 0 ? std::string(exe, static_cast<size_t>(n)) : std::string());
+    field(out, "config_file", s.registry().path());
+    field(out, "io_threads_active", "0");
   }
   if (all || sec == "clients") {
     if (!out.empty()) out += "\r\n";
-    out += "# Clients\r\nconnected_clients:" + std::to_string(s.clients().size()) + "\r\n";
+    out += "# Clients\r\n";
+    field(out, "connected_clients", s.clients().size());
+    field(out, "cluster_connections", "0");
+    field(out, "maxclients", "10000");
+    zero_fields(out, {"client_recent_max_input_buffer", "client_recent_max_output_buffer", "blocked_clients",
+                      "tracking_clients", "clients_in_timeout_table"});
+  }
+  if (all || sec == "stats") {
+    if (!out.empty()) out += "\r\n";
+    const SentinelStats& st = s.stats();
+    out += "# Stats\r\n";
+    field(out, "total_connections_received", st.total_connections);
+    field(out, "total_commands_processed", st.total_commands);
+    field(out, "instantaneous_ops_per_sec", "0");
+    field(out, "total_net_input_bytes", st.net_input_bytes);
+    field(out, "total_net_output_bytes", st.net_output_bytes);
+    zero_fields(out, {"total_net_repl_input_bytes", "total_net_repl_output_bytes"});
+    for (const char* kbps : {"instantaneous_input_kbps", "instantaneous_output_kbps",
+                             "instantaneous_input_repl_kbps", "instantaneous_output_repl_kbps"})
+      field(out, kbps, "0.00");
+    field(out, "rejected_connections", st.rejected_connections);
+    zero_fields(out, {"sync_full", "sync_partial_ok", "sync_partial_err", "expired_keys"});
+    field(out, "expired_stale_perc", "0.00");
+    zero_fields(out, {"expired_time_cap_reached_count", "expire_cycle_cpu_milliseconds", "evicted_keys",
+                      "evicted_clients", "total_eviction_exceeded_time", "current_eviction_exceeded_time",
+                      "keyspace_hits", "keyspace_misses"});
+    size_t channels = 0, patterns = 0;
+    for (const auto& [id, c] : s.clients()) {
+      channels += c->channels.size();
+      patterns += c->patterns.size();
+    }
+    field(out, "pubsub_channels", channels);
+    field(out, "pubsub_patterns", patterns);
+    zero_fields(out, {"pubsubshard_channels", "latest_fork_usec", "total_forks", "migrate_cached_sockets",
+                      "slave_expires_tracked_keys", "active_defrag_hits", "active_defrag_misses",
+                      "active_defrag_key_hits", "active_defrag_key_misses", "total_active_defrag_time",
+                      "current_active_defrag_time", "tracking_total_keys", "tracking_total_items",
+                      "tracking_total_prefixes", "unexpected_error_replies"});
+    field(out, "total_error_replies", st.total_error_replies);
+    zero_fields(out, {"dump_payload_sanitizations"});
+    field(out, "total_reads_processed", st.total_commands);
+    zero_fields(out, {"total_writes_processed", "io_threaded_reads_processed", "io_threaded_writes_processed",
+                      "reply_buffer_shrinks", "reply_buffer_expands"});
+  }
+  if (all || sec == "cpu") {
+    if (!out.empty()) out += "\r\n";
+    rusage self{}, children{};
+    getrusage(RUSAGE_SELF, &self);
+    getrusage(RUSAGE_CHILDREN, &children);
+    out += "# CPU\r\n";
+    field(out, "used_cpu_sys", seconds(self.ru_stime));
+    field(out, "used_cpu_user", seconds(self.ru_utime));
+    field(out, "used_cpu_sys_children", seconds(children.ru_stime));
+    field(out, "used_cpu_user_children", seconds(children.ru_utime));
+    field(out, "used_cpu_sys_main_thread", seconds(self.ru_stime));
+    field(out, "used_cpu_user_main_thread", seconds(self.ru_utime));
   }
   if (all || sec == "sentinel") {
     if (!out.empty()) out += "\r\n";
@@ -162,17 +266,19 @@ void cmd_info(Context& ctx) {
 
 std::string client_line(const Client& c, int64_t now) {
   return "id=" + std::to_string(c.id) + " addr=" + c.conn->peer() + " laddr=" + c.conn->local() +
-         " fd=" + std::to_string(c.conn->fd()) + " name=" + c.name + " age=" + std::to_string((now - c.created_ms) / 1000) +
-         " idle=" + std::to_string((now - c.last_cmd_ms) / 1000) + " flags=" + (c.subscriptions() ? "P" : "N") +
-         " db=0 sub=" + std::to_string(c.channels.size()) + " psub=" + std::to_string(c.patterns.size()) +
-         " multi=-1 cmd=" + c.last_cmd + " user=default\n";
+         " fd=" + std::to_string(c.conn->fd()) + " name=" + c.name +
+         " age=" + std::to_string((now - c.created_ms) / 1000) +
+         " idle=" + std::to_string((now - c.last_cmd_ms) / 1000) +
+         " flags=" + (c.subscriptions() ? "P" : "N") + " db=0 sub=" + std::to_string(c.channels.size()) +
+         " psub=" + std::to_string(c.patterns.size()) + " multi=-1 cmd=" + c.last_cmd + " user=default\n";
 }
 
 void cmd_client(Context& ctx) {
   std::string sub = util::to_lower(ctx.args[1]);
   if (sub == "setname" && ctx.args.size() == 3) {
     for (char ch : ctx.args[2])
-      if (ch < '!' || ch > '~') return ctx.out.error("ERR Client names cannot contain spaces, newlines or special characters.");
+      if (ch < '!' || ch > '~')
+        return ctx.out.error("ERR Client names cannot contain spaces, newlines or special characters.");
     ctx.client.name = ctx.arg(2);
     return ctx.out.ok();
   }
@@ -208,13 +314,20 @@ void cmd_client(Context& ctx) {
       std::vector<Client*> keep;
       for (Client* c : victims) {
         bool match = true;
-        if (f == "id") match = std::to_string(c->id) == v;
-        else if (f == "addr") match = c->conn->peer() == v;
-        else if (f == "laddr") match = c->conn->local() == v;
-        else if (f == "type") match = util::iequals(v, c->subscriptions() ? "pubsub" : "normal");
-        else if (f == "skipme") skipme = util::iequals(v, "yes");
-        else if (f == "user") match = v == "default";
-        else return ctx.out.error("ERR syntax error");
+        if (f == "id")
+          match = std::to_string(c->id) == v;
+        else if (f == "addr")
+          match = c->conn->peer() == v;
+        else if (f == "laddr")
+          match = c->conn->local() == v;
+        else if (f == "type")
+          match = util::iequals(v, c->subscriptions() ? "pubsub" : "normal");
+        else if (f == "skipme")
+          skipme = util::iequals(v, "yes");
+        else if (f == "user")
+          match = v == "default";
+        else
+          return ctx.out.error("ERR syntax error");
         if (match) keep.push_back(c);
       }
       victims = keep;
@@ -253,7 +366,8 @@ void cmd_command(Context& ctx) {
 void cmd_shutdown(Context& ctx) { ctx.server.request_shutdown(); }
 
 void cmd_publish(Context& ctx) {
-  if (ctx.args[1] != kHelloChannel) return ctx.out.error("ERR Only HELLO messages are accepted by Sentinel instances.");
+  if (ctx.args[1] != kHelloChannel)
+    return ctx.out.error("ERR Only HELLO messages are accepted by Sentinel instances.");
   ctx.server.monitor().process_hello(ctx.args[2]);
   ctx.out.integer(1);
 }

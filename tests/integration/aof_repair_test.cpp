@@ -17,7 +17,9 @@ using harness::Reply;
 
 namespace {
 
-std::string info_field(Client& c, const std::string& name) { return harness::info_field(c, "persistence", name); }
+std::string info_field(Client& c, const std::string& name) {
+  return harness::info_field(c, "persistence", name);
+}
 
 // Starts the node on its config and waits for it to exit (a refused start); returns the exit status.
 int start_expecting_exit(Datanode& node) {
@@ -31,7 +33,8 @@ void stop(Datanode& node) {
 }
 
 void fill(Client& c, int n) {
-  for (int i = 0; i < n; ++i) ASSERT_EQ(c.command({"SET", "key:" + std::to_string(i), std::to_string(i)}).str, "OK");
+  for (int i = 0; i < n; ++i)
+    ASSERT_EQ(c.command({"SET", "key:" + std::to_string(i), std::to_string(i)}).str, "OK");
 }
 
 }  // namespace
@@ -101,8 +104,18 @@ TEST(AofRepair, CorruptMiddleRefusesStartThenCheckAofFixes) {
   EXPECT_EQ(status, 1) << out;
   EXPECT_NE(out.find("ok_up_to=" + std::to_string(record)), std::string::npos) << out;
   EXPECT_NE(out.find("not valid"), std::string::npos) << out;
-  out = harness::run(node.binary + " --check-aof " + file + " --fix", &status);
+  // --fix shows what it would drop and asks first: no answer leaves the file as it was.
+  const size_t damaged_size = node.dir.read("appendonly.aof").size();
+  out = harness::run(node.binary + " --check-aof " + file + " --fix </dev/null", &status);
+  EXPECT_EQ(status, 1) << out;
+  EXPECT_NE(out.find("dropping the last " + std::to_string(damaged_size - record) + " bytes"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("Aborted"), std::string::npos) << out;
+  EXPECT_EQ(node.dir.read("appendonly.aof").size(), damaged_size);
+  out = harness::run("echo y | " + node.binary + " --check-aof " + file + " --fix", &status);
   EXPECT_EQ(status, 0) << out;
+  EXPECT_NE(out.find("Successfully truncated"), std::string::npos) << out;
   out = harness::run(node.binary + " --check-aof " + file, &status);
   EXPECT_EQ(status, 0) << out;
   EXPECT_EQ(node.dir.read("appendonly.aof").size(), record);
@@ -120,8 +133,9 @@ TEST(AofRepair, WriteErrorsRefuseWritesWithMisconfAndRecover) {
   Datanode node("appendonly = true\nappendfsync = \"everysec\"\nauto-aof-rewrite-percentage = 0");
   stop(node);
   // The file size limit makes write(2) fail with EFBIG once the AOF reaches 64 KB.
-  node.process = Process("/usr/bin/prlimit", {"--fsize=65536:unlimited", node.binary, "--config", node.config_path},
-                         node.dir.file("datanode.log"));
+  node.process =
+      Process("/usr/bin/prlimit", {"--fsize=65536:unlimited", node.binary, "--config", node.config_path},
+              node.dir.file("datanode.log"));
   ASSERT_TRUE(harness::wait_for_port(node.port, std::chrono::seconds(20)));
   auto c = node.client();
   std::string value(1000, 'v');

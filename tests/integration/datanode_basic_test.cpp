@@ -26,7 +26,8 @@ TEST(DatanodeBasic, PingEchoSetGetDel) {
 TEST(DatanodeBasic, RedisErrorTexts) {
   Datanode node;
   Client c(node.port);
-  EXPECT_EQ(c.command({"FOO", "a", "b"}).str, "ERR unknown command 'FOO', with args beginning with: 'a' 'b' ");
+  EXPECT_EQ(c.command({"FOO", "a", "b"}).str,
+            "ERR unknown command 'FOO', with args beginning with: 'a' 'b' ");
   EXPECT_EQ(c.command({"GET"}).str, "ERR wrong number of arguments for 'get' command");
 }
 
@@ -55,7 +56,9 @@ TEST(DatanodeBasic, PipelinedRequests) {
   Datanode node;
   Client c(node.port);
   std::string batch;
-  for (int i = 0; i < 1000; ++i) batch += "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$" + std::to_string(std::to_string(i).size()) + "\r\n" + std::to_string(i) + "\r\n";
+  for (int i = 0; i < 1000; ++i)
+    batch += "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$" + std::to_string(std::to_string(i).size()) + "\r\n" +
+             std::to_string(i) + "\r\n";
   batch += "*2\r\n$3\r\nGET\r\n$1\r\nk\r\n";
   Reply first = c.raw(batch);
   EXPECT_EQ(first.str, "OK");
@@ -64,7 +67,8 @@ TEST(DatanodeBasic, PipelinedRequests) {
 }
 
 TEST(DatanodeBasic, RedisCliWorks) {
-  if (!harness::have_program("redis-cli")) GTEST_SKIP() << "redis-cli not installed (apt-get install redis-tools)";
+  if (!harness::have_program("redis-cli"))
+    GTEST_SKIP() << "redis-cli not installed (apt-get install redis-tools)";
   Datanode node;
   std::string port = std::to_string(node.port);
   EXPECT_EQ(harness::run("redis-cli -p " + port + " ping"), "PONG\n");
@@ -115,7 +119,10 @@ TEST(DatanodeBasic, CommandLineOverridesPort) {
 TEST(SentinelBasic, AnswersPing) {
   harness::TempDir dir;
   int port = harness::free_port();
-  harness::Process p(SENTINEL_BIN, {"--port", std::to_string(port), "--bind", "127.0.0.1"}, dir.file("s.log"));
+  dir.write("s.toml", "");  // a sentinel needs a writable config file
+  harness::Process p(SENTINEL_BIN,
+                     {"--config", dir.file("s.toml"), "--port", std::to_string(port), "--bind", "127.0.0.1"},
+                     dir.file("s.log"));
   ASSERT_TRUE(harness::wait_for_port(port, std::chrono::seconds(10))) << p.log();
   Client c(port);
   EXPECT_EQ(c.command({"PING"}).str, "PONG");

@@ -1,0 +1,16 @@
+// Checks both binaries run before they start serving, so a node never runs with nowhere to write: each
+// returns "" or the reason, worded for the operator (Redis refuses to start in the same cases).
+#pragma once
+
+#include <string>
+
+namespace util {
+
+// `dir` must exist, be a directory, and be writable (AOF, RDB, nodes.conf and temp files go there).
+std::string check_data_dir(const std::string& dir);
+// A non-empty `logfile` must be appendable (created if missing), or every log line would be lost.
+std::string check_log_file(const std::string& logfile);
+// A sentinel's config file must exist and be writable: it records every failover and epoch.
+std::string check_state_file(const std::string& path);
+
+}  // namespace util
