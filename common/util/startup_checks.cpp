@@ -29,6 +29,11 @@ std::string check_state_file(const std::string& path) {
   if (path.empty()) return "Sentinel started without a config file: it needs one on disk to save its state";
   if (access(path.c_str(), W_OK) != 0)
     return "Sentinel config file " + path + " is not writable: " + strerror(errno);
+  // Rewrites replace the file atomically (a temp file beside it, then rename): the directory must be
+  // writable too, or the first failover could not be recorded.
+  std::string dir = path.find('/') == std::string::npos ? "." : path.substr(0, path.rfind('/') + 1);
+  if (access(dir.c_str(), W_OK | X_OK) != 0)
+    return "Sentinel config file " + path + " is not writable: its directory " + dir + ": " + strerror(errno);
   return "";
 }
 

@@ -10,7 +10,8 @@ namespace util {
 std::string check_data_dir(const std::string& dir);
 // A non-empty `logfile` must be appendable (created if missing), or every log line would be lost.
 std::string check_log_file(const std::string& logfile);
-// A sentinel's config file must exist and be writable: it records every failover and epoch.
+// A sentinel's config file must exist and be writable, and so must its directory (rewrites replace the
+// file atomically): it records every failover and epoch.
 std::string check_state_file(const std::string& path);
 
 }  // namespace util
