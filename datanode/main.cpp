@@ -106,6 +106,9 @@ int main(int argc, char** argv) {
              static_cast<int>(getpid()), settings.port,
              config_path.empty() ? ", no config file" : ", config ", config_path.c_str());
 
+  if (std::string warning = util::adjust_open_files_limit(&settings.maxclients); !warning.empty())
+    LOG_WARNING("%s", warning.c_str());
+
   datanode::Server server(settings, registry);
   return server.run();
 }

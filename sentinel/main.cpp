@@ -80,6 +80,9 @@ int main(int argc, char** argv) {
   logx::Level level = logx::Level::kNotice;
   logx::parse_level(settings.loglevel, &level);
   logx::configure({level, settings.logfile});
+  int maxclients = 10000;  // Redis Sentinel's fixed limit
+  if (std::string warning = util::adjust_open_files_limit(&maxclients); !warning.empty())
+    LOG_WARNING("%s", warning.c_str());
   sentinel::Server server(settings, registry);
   err = server.load_state(text, config_path);
   if (!err.empty()) {

@@ -14,4 +14,9 @@ std::string check_log_file(const std::string& logfile);
 // file atomically): it records every failover and epoch.
 std::string check_state_file(const std::string& path);
 
+// Makes room for `maxclients` connections plus `reserved` other descriptors (listeners, files, links),
+// as Redis does at start: raises the soft RLIMIT_NOFILE as far as the hard limit allows, and where it
+// cannot, lowers maxclients to fit. Returns the warnings to log ("" when nothing had to give).
+std::string adjust_open_files_limit(int* maxclients, int reserved = 32);
+
 }  // namespace util

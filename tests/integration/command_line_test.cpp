@@ -3,9 +3,12 @@
 // sentinel without its config file), each with a message that says what is wrong.
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "harness.h"
+#include "raw_resp.h"
 
 namespace {
 
@@ -95,6 +98,37 @@ TEST(CommandLine, SentinelNeedsItsConfigFile) {
   out = run(std::string(SENTINEL_BIN) + " " + dir.path() + "/missing.toml", &status);
   EXPECT_NE(status, 0) << out;
   EXPECT_NE(out.find("is not writable"), std::string::npos) << out;
+}
+
+}  // namespace
+
+namespace {
+
+// Under `ulimit -n 64` a node asked for 10000 clients says it lowered maxclients, and a client beyond the
+// new limit gets Redis' error instead of a silently reset connection.
+TEST(CommandLine, MaxclientsFitsTheFileDescriptorLimit) {
+  harness::TempDir dir;
+  int port = harness::free_port();
+  harness::Process p("/usr/bin/prlimit",
+                     {"--nofile=64:64", DATANODE_BIN, "--port", std::to_string(port), "--dir", dir.path(),
+                      "--maxclients", "10000"},
+                     dir.file("node.log"));
+  ASSERT_TRUE(harness::wait_for_port(port, std::chrono::seconds(10))) << p.log();
+  harness::Client admin(port);
+  EXPECT_EQ(admin.command({"CONFIG", "GET", "maxclients"}).elements.at(1).str, "32");
+  EXPECT_NE(p.log().find("maxclients has been reduced to 32"), std::string::npos) << p.log();
+  std::vector<std::unique_ptr<rawresp::Conn>> conns;
+  int refused = 0, served = 0;
+  for (int i = 0; i < 40; ++i) {
+    conns.push_back(std::make_unique<rawresp::Conn>(port, 2000));
+    std::string reply = conns.back()->command({"PING"});
+    if (reply == "+PONG\r\n")
+      ++served;
+    else if (reply == "-ERR max number of clients reached\r\n")
+      ++refused;
+  }
+  EXPECT_EQ(served, 31);  // the admin connection is the 32nd
+  EXPECT_EQ(refused, 9);
 }
 
 }  // namespace
