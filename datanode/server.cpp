@@ -14,6 +14,7 @@
 #include "datanode/metrics/metrics.h"
 #include "datanode/pubsub.h"
 #include "datanode/replication/replication.h"
+#include "datanode/shutdown_signals.h"
 #include "datanode/watch.h"
 
 namespace datanode {
@@ -603,12 +604,6 @@ void Server::request_shutdown(bool) {
   start_cron_timer();
 }
 
-void Server::on_signal(uv_signal_t* h, int signum) {
-  auto* self = static_cast<Server*>(h->data);
-  LOG_WARNING("Received %s scheduling shutdown...", signum == SIGINT ? "SIGINT" : "SIGTERM");
-  self->request_shutdown(false);
-}
-
 int Server::run() {
   signal(SIGPIPE, SIG_IGN);
   for (auto& hook : startup_hooks_)
@@ -637,12 +632,10 @@ int Server::run() {
   flush_prepare_.data = this;
   uv_prepare_start(&flush_prepare_, [](uv_prepare_t* h) { static_cast<Server*>(h->data)->flush_pending(); });
 
-  uv_signal_init(loop_, &sigterm_);
-  sigterm_.data = this;
-  uv_signal_start(&sigterm_, on_signal, SIGTERM);
-  uv_signal_init(loop_, &sigint_);
-  sigint_.data = this;
-  uv_signal_start(&sigint_, on_signal, SIGINT);
+  signals_ = std::make_unique<ShutdownSignals>(loop_, [this](int signum) {
+    LOG_WARNING("Received %s scheduling shutdown...", signum == SIGINT ? "SIGINT" : "SIGTERM");
+    request_shutdown(false);
+  });
 
   uv_run(loop_, UV_RUN_DEFAULT);
 
@@ -650,13 +643,10 @@ int Server::run() {
   uv_timer_stop(&cron_timer_);
   uv_check_stop(&flush_check_);
   uv_prepare_stop(&flush_prepare_);
-  uv_signal_stop(&sigterm_);
-  uv_signal_stop(&sigint_);
+  signals_->stop();
   uv_close(reinterpret_cast<uv_handle_t*>(&cron_timer_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&flush_check_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&flush_prepare_), nullptr);
-  uv_close(reinterpret_cast<uv_handle_t*>(&sigterm_), nullptr);
-  uv_close(reinterpret_cast<uv_handle_t*>(&sigint_), nullptr);
   uv_run(loop_, UV_RUN_NOWAIT);
   LOG_NOTICE("Redis is now ready to exit, bye bye...");
   return 0;

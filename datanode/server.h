@@ -30,6 +30,7 @@ class Blocking;
 class PubSub;
 class Metrics;
 class Watches;
+class ShutdownSignals;
 
 using CommandTable = command::Table<Context>;
 using CommandSpec = command::Command<Context>;
@@ -197,7 +198,6 @@ class Server : public net::ConnectionHandler {
   void flush_pending();
   void active_expire(int64_t now_ms);
   void close_idle_clients(int64_t now_ms);
-  static void on_signal(uv_signal_t* h, int signum);
 
   Settings& settings_;
   config::Registry& registry_;
@@ -256,7 +256,7 @@ class Server : public net::ConnectionHandler {
   uv_timer_t cron_timer_{};
   uv_check_t flush_check_{};
   uv_prepare_t flush_prepare_{};
-  uv_signal_t sigterm_{}, sigint_{};
+  std::unique_ptr<ShutdownSignals> signals_;
 };
 
 // Registers every command family (commands/*.cpp).
