@@ -376,6 +376,8 @@ void Server::process_input(Client& c) {
   stats_.net_input_bytes += in.size();  // approximate: counted per read round
   resp::Writer out(&c.conn->output());
   while (in.size() > 0 && !c.conn->closing() && !c.has(kClientBlocked | kClientCloseAsap)) {
+    // Per request: an AUTH earlier in the same pipeline lifts the limits for what follows it.
+    c.parser.set_unauthenticated(!c.authenticated && !settings_.requirepass.empty());
     auto status = c.parser.parse(in.data());
     if (status == resp::RequestParser::Status::kNeedMore) {
       if (static_cast<int64_t>(in.size()) > settings_.client_query_buffer_limit) {

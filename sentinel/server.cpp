@@ -61,6 +61,7 @@ void Server::on_input(net::Connection& conn) {
   resp::Writer out(&conn.output());
   const size_t output_before = conn.output().size();
   while (in.size() > 0 && !conn.closing()) {
+    c->parser.set_unauthenticated(!c->authenticated);
     auto status = c->parser.parse(in.data());
     if (status == resp::RequestParser::Status::kNeedMore) break;
     if (status == resp::RequestParser::Status::kError) {

@@ -72,6 +72,8 @@ RequestParser::Status RequestParser::parse_multibulk(std::string_view buf) {
     if (buf[cr + 1] != '\n') return fail("Protocol error: invalid multibulk length");
     auto count = util::parse_int(buf.substr(1, cr - 1));
     if (!count || *count > limits_.max_multibulk_len) return fail("Protocol error: invalid multibulk length");
+    if (limits_.unauthenticated && *count > kUnauthenticatedMaxMultibulk)
+      return fail("Protocol error: unauthenticated multibulk length");
     pos_ = cr + 2;
     if (*count <= 0) {  // "*0\r\n" and "*-1\r\n": nothing to run
       consumed_ = pos_;
@@ -88,8 +90,7 @@ RequestParser::Status RequestParser::parse_multibulk(std::string_view buf) {
   while (remaining_ > 0) {
     if (bulk_len_ < 0) {
       if (pos_ >= buf.size()) return Status::kNeedMore;
-      if (buf[pos_] != '$')
-        return fail(std::string("Protocol error: expected '$', got '") + buf[pos_] + "'");
+      if (buf[pos_] != '$') return fail(std::string("Protocol error: expected '$', got '") + buf[pos_] + "'");
       size_t cr = buf.find('\r', pos_);
       if (cr == std::string_view::npos) {
         if (buf.size() - pos_ > kMaxHeaderLine) return fail("Protocol error: too big bulk count string");
@@ -99,6 +100,8 @@ RequestParser::Status RequestParser::parse_multibulk(std::string_view buf) {
       auto len = util::parse_int(buf.substr(pos_ + 1, cr - pos_ - 1));
       if (buf[cr + 1] != '\n' || !len || *len < 0 || *len > limits_.max_bulk_len)
         return fail("Protocol error: invalid bulk length");
+      if (limits_.unauthenticated && *len > kUnauthenticatedMaxBulk)
+        return fail("Protocol error: unauthenticated bulk length");
       bulk_len_ = *len;
       pos_ = cr + 2;
     }
@@ -107,7 +110,8 @@ RequestParser::Status RequestParser::parse_multibulk(std::string_view buf) {
       wanted_ = need - buf.size();
       return Status::kNeedMore;
     }
-    if (buf[need - 2] != '\r' || buf[need - 1] != '\n') return fail("Protocol error: expected CRLF after bulk");
+    if (buf[need - 2] != '\r' || buf[need - 1] != '\n')
+      return fail("Protocol error: expected CRLF after bulk");
     offsets_.emplace_back(pos_, static_cast<size_t>(bulk_len_));
     pos_ = need;
     bulk_len_ = -1;

@@ -20,7 +20,13 @@ struct ParserLimits {
   int64_t max_bulk_len = 512LL * 1024 * 1024;  // proto-max-bulk-len
   int64_t max_multibulk_len = 1024LL * 1024 * 1024;
   size_t max_inline_len = 64 * 1024;
+  // Before AUTH (when a password is required) Redis takes at most 10 arguments of at most 16 KB each, so
+  // a stranger cannot make the server buffer a request of any size.
+  bool unauthenticated = false;
 };
+
+inline constexpr int64_t kUnauthenticatedMaxMultibulk = 10;
+inline constexpr int64_t kUnauthenticatedMaxBulk = 16384;
 
 class RequestParser {
  public:
@@ -37,6 +43,7 @@ class RequestParser {
   // While a large bulk is being read: how many more bytes the current request needs at least.
   size_t bytes_wanted() const { return wanted_; }
   void set_limits(ParserLimits limits) { limits_ = limits; }
+  void set_unauthenticated(bool on) { limits_.unauthenticated = on; }
   void reset();
 
  private:
@@ -47,9 +54,9 @@ class RequestParser {
   ParserLimits limits_;
   // Resumable multibulk state, kept as offsets so the caller may reallocate its buffer between calls.
   bool in_multibulk_ = false;
-  size_t pos_ = 0;             // next byte to look at in the current request
-  int64_t remaining_ = 0;      // bulks still to read
-  int64_t bulk_len_ = -1;      // length of the bulk being read, -1 before its header
+  size_t pos_ = 0;         // next byte to look at in the current request
+  int64_t remaining_ = 0;  // bulks still to read
+  int64_t bulk_len_ = -1;  // length of the bulk being read, -1 before its header
   std::vector<std::pair<size_t, size_t>> offsets_;
   std::vector<std::string_view> args_;
   std::vector<std::string> inline_storage_;

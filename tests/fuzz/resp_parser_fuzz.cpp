@@ -1,10 +1,10 @@
 // libFuzzer target for resp::RequestParser and resp::split_inline_args.
-// The input (after two control bytes) is fed to the parser in up to three chunks, each chunk appended
-// to a growing buffer that is copied to a fresh allocation before every parse() call (the server's
-// buffer may move when it grows, so the parser must keep offsets, never pointers, across calls; ASan
-// catches a stale view). Requests are consumed like the server does (drop consumed() after kCommand,
-// stop on kError), and the result must equal a one-shot parse of the whole input: resumability must
-// not change what the server runs.
+// The input (after two control bytes; the parity of their XOR: parse as an unauthenticated client) is fed to
+// the parser in up to three chunks, each chunk appended to a growing buffer that is copied to a fresh
+// allocation before every parse() call (the server's buffer may move when it grows, so the parser must keep
+// offsets, never pointers, across calls; ASan catches a stale view). Requests are consumed like the server
+// does (drop consumed() after kCommand, stop on kError), and the result must equal a one-shot parse of the
+// whole input: resumability must not change what the server runs.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -73,8 +73,9 @@ bool drain(resp::RequestParser& parser, std::string* in, Outcome* out) {
   return true;
 }
 
-Outcome parse_in_chunks(const std::vector<std::string_view>& chunks) {
+Outcome parse_in_chunks(const std::vector<std::string_view>& chunks, bool unauthenticated) {
   resp::RequestParser parser;
+  parser.set_unauthenticated(unauthenticated);
   Outcome out;
   std::string in;
   for (std::string_view chunk : chunks) {
@@ -102,8 +103,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   size_t b = data[1] % (payload.size() + 1);
   if (a > b) std::swap(a, b);
 
-  Outcome whole = parse_in_chunks({payload});
-  Outcome chunked = parse_in_chunks({payload.substr(0, a), payload.substr(a, b - a), payload.substr(b)});
+  // Half the inputs as a client that has not authenticated yet (Redis' 10 arguments of 16 KB at most).
+  const bool unauthenticated = ((data[0] ^ data[1]) & 1) != 0;
+  Outcome whole = parse_in_chunks({payload}, unauthenticated);
+  Outcome chunked =
+      parse_in_chunks({payload.substr(0, a), payload.substr(a, b - a), payload.substr(b)}, unauthenticated);
   FUZZ_CHECK(whole.commands == chunked.commands);
   FUZZ_CHECK(whole.error == chunked.error);
   FUZZ_CHECK(whole.error_text == chunked.error_text);
