@@ -45,3 +45,33 @@ TEST(SentinelLoneFailover, QuorumOneSentinelPromotesReplicaWithOldInfo) {
   EXPECT_EQ(log.find("-failover-abort-no-good-slave"), std::string::npos) << log;
   EXPECT_NE(log.find("+selected-slave"), std::string::npos) << log;
 }
+
+// A master that restarts on the same port gets the sentinel's links back (a refused connect is noticed
+// at the next tick and retried, instead of waiting for the connect timeout and the back-off).
+TEST(SentinelLoneFailover, LinksComeBackToARestartedMaster) {
+  Options o;
+  o.kind = DataKind::kDatanode;
+  o.priorities = {};
+  o.sentinels = 1;
+  o.quorum = 2;  // one sentinel never reaches ODOWN: no failover
+  o.down_after = 1000;
+  Lab lab(o);
+  SentinelNode& s = *lab.sentinels[0];
+  auto sentinel_clients = [&] {
+    auto c = lab.master->client();
+    harness::Reply r = c->command({"CLIENT", "LIST"});
+    size_t n = 0;
+    for (size_t pos = r.str.find("name=sentinel-"); pos != std::string::npos;
+         pos = r.str.find("name=sentinel-", pos + 1))
+      ++n;
+    return n;
+  };
+  ASSERT_TRUE(harness::eventually([&] { return sentinel_clients() == 2; }, 10s));  // cmd and pubsub
+  lab.master->kill();
+  ASSERT_TRUE(
+      harness::eventually([&] { return s.master_field("flags").find("s_down") != std::string::npos; }, 5s));
+  lab.master->start();
+  EXPECT_TRUE(harness::eventually([&] { return sentinel_clients() == 2; }, 5s)) << s.dir.read("sentinel.log");
+  EXPECT_TRUE(
+      harness::eventually([&] { return s.master_field("flags").find("s_down") == std::string::npos; }, 5s));
+}
