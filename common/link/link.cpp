@@ -6,6 +6,8 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 
 // The adapter is a header of static functions: include it in this one file only.
 #include <hiredis/adapters/libuv.h>
@@ -13,6 +15,15 @@
 #include "common/util/clock.h"
 
 namespace rlink {
+
+namespace {
+
+// hiredis keeps only the text of a connect error (strerror of the errno).
+bool refused_error(const redisAsyncContext* ac) {
+  return ac->err == REDIS_ERR_IO && std::strstr(ac->errstr, "refused") != nullptr;
+}
+
+}  // namespace
 
 struct Link::Pending {
   Link* link;
@@ -38,6 +49,18 @@ void Link::set_password(std::string user, std::string password) {
 }
 
 void Link::tick(int64_t now_ms) {
+  // hiredis' libuv adapter ignores poll errors, so a refused connect would only end at the connect
+  // timeout: look at the socket's pending error instead.
+  if (ac_ != nullptr && !established_ && !drop_requested_ && options_.refused_retry_ms > 0 && ac_->c.fd >= 0) {
+    int err = 0;
+    socklen_t len = sizeof err;
+    if (getsockopt(ac_->c.fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err != 0) {
+      redisAsyncContext* ac = ac_;
+      ac_ = nullptr;
+      redisAsyncFree(ac);
+      lost(now_ms, err == ECONNREFUSED);
+    }
+  }
   if (ac_ != nullptr && (drop_requested_ || (!established_ && now_ms - started_at_ > options_.connect_timeout_ms))) {
     redisAsyncContext* ac = ac_;
     ac_ = nullptr;
@@ -54,8 +77,9 @@ void Link::start(int64_t now_ms) {
   redisAsyncContext* ac = redisAsyncConnect(options_.host.c_str(), options_.port);
   if (ac == nullptr) return lost(now_ms);
   if (ac->err) {
+    bool refused = refused_error(ac);
     redisAsyncFree(ac);
-    return lost(now_ms);
+    return lost(now_ms, refused);
   }
   if (redisLibuvAttach(ac, loop_) != REDIS_OK) {
     redisAsyncFree(ac);
@@ -86,10 +110,12 @@ void Link::send_handshake() {
   }
 }
 
-void Link::lost(int64_t now_ms) {
+void Link::lost(int64_t now_ms, bool refused) {
   established_ = false;
   backoff_ = backoff_ == 0 ? options_.min_backoff_ms : std::min(backoff_ * 2, options_.max_backoff_ms);
-  next_attempt_ = now_ms + backoff_;
+  int64_t wait = backoff_;
+  if (refused && options_.refused_retry_ms > 0) wait = std::min(wait, options_.refused_retry_ms);
+  next_attempt_ = now_ms + wait;
   if (on_disconnect && !destroying_) on_disconnect();
 }
 
@@ -166,7 +192,7 @@ void Link::on_connect_cb(const redisAsyncContext* ac, int status) {
   if (status != REDIS_OK) {
     // hiredis frees the context right after this callback.
     self->ac_ = nullptr;
-    self->lost(util::mono_ms());
+    self->lost(util::mono_ms(), refused_error(ac));
     return;
   }
   self->established_ = true;

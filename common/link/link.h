@@ -28,6 +28,10 @@ struct Options {
   int64_t min_backoff_ms = 100;
   int64_t max_backoff_ms = 1000;
   int64_t connect_timeout_ms = 1000;
+  // > 0: a refused connection (the host answers but nothing listens yet, as while a server restarts) is
+  // retried after at most this long instead of the growing back-off, so the link is back as soon as the
+  // server listens. 0 keeps the back-off for every failure.
+  int64_t refused_retry_ms = 0;
 };
 
 class Link {
@@ -62,6 +66,8 @@ class Link {
   void mute() { destroying_ = true; }
 
   int pending_commands() const { return pending_; }
+  // When the next connection attempt may start (monotonic ms), after a failure.
+  int64_t next_attempt_ms() const { return next_attempt_; }
   // The local address of the socket ("" when not connected), for the hello message.
   std::string local_ip() const;
   const Options& options() const { return options_; }
@@ -80,7 +86,7 @@ class Link {
   static void on_connect_cb(const redisAsyncContext* ac, int status);
   static void on_disconnect_cb(const redisAsyncContext* ac, int status);
   void start(int64_t now_ms);
-  void lost(int64_t now_ms);
+  void lost(int64_t now_ms, bool refused = false);
   void send_handshake();
   bool send_raw(const std::vector<std::string>& argv, Pending* p);
 

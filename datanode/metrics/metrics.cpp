@@ -149,6 +149,9 @@ std::vector<prometheus::MetricFamily> Metrics::collect() const {
   gauge("datanode_connected_replicas", "Replicas connected to this master.", number(repl, "connected_slaves"));
   if (role != "master")
     gauge("datanode_master_link_up", "1 when the link to the master is up.", repl["master_link_status"] == "up" ? 1 : 0);
+  counter("datanode_replica_unapplied_commands_total",
+          "Commands of the master's stream this replica could not apply (each forces a full resync).",
+          number(repl, "master_stream_unapplied_commands"));
   metrics::Family lag("datanode_replica_lag_seconds", "Seconds since each replica's last acknowledgement.",
                       MetricType::Gauge);
   metrics::Family replica_offset("datanode_replica_offset_bytes", "Replication offset acknowledged by each replica.",

@@ -111,8 +111,9 @@ void ReplicaLink::tick(int64_t now_ms) {
       break;
     case State::kTransfer:
       if (now_ms - last_io_ms_ > timeout_ms) {
-        LOG_WARNING("Timeout receiving bulk data from MASTER... If the problem persists try to set the "
-                    "'repl-timeout' parameter in redis.conf to a larger value.");
+        LOG_WARNING(
+            "Timeout receiving bulk data from MASTER... If the problem persists try to set the "
+            "'repl-timeout' parameter in redis.conf to a larger value.");
         drop("timeout");
       }
       break;
@@ -151,10 +152,11 @@ void ReplicaLink::connect(int64_t now_ms) {
   socket_->tcp.data = socket_;
   socket_->connect.data = socket_;
   state_ = State::kConnecting;
-  rc = uv_tcp_connect(&socket_->connect, &socket_->tcp, req.addrinfo->ai_addr, [](uv_connect_t* c, int status) {
-    auto* s = static_cast<Socket*>(c->data);
-    if (s->owner != nullptr) s->owner->on_connected(status);
-  });
+  rc = uv_tcp_connect(&socket_->connect, &socket_->tcp, req.addrinfo->ai_addr,
+                      [](uv_connect_t* c, int status) {
+                        auto* s = static_cast<Socket*>(c->data);
+                        if (s->owner != nullptr) s->owner->on_connected(status);
+                      });
   uv_freeaddrinfo(req.addrinfo);
   if (rc != 0) {
     LOG_WARNING("Unable to connect to MASTER: %s", uv_strerror(rc));
@@ -197,8 +199,11 @@ void ReplicaLink::on_read_cb(uv_stream_t* st, ssize_t nread, const uv_buf_t* buf
   if (nread > 0) {
     s->owner->on_read(buf->base, static_cast<size_t>(nread));
   } else if (nread < 0) {
-    if (s->owner->state_ == State::kConnected) LOG_NOTICE("Connection with master lost.");
-    else LOG_WARNING("Error reading from MASTER: %s", nread == UV_EOF ? "connection closed" : uv_strerror(static_cast<int>(nread)));
+    if (s->owner->state_ == State::kConnected)
+      LOG_NOTICE("Connection with master lost.");
+    else
+      LOG_WARNING("Error reading from MASTER: %s",
+                  nread == UV_EOF ? "connection closed" : uv_strerror(static_cast<int>(nread)));
     s->owner->drop("read");
   }
 }
@@ -279,14 +284,24 @@ void ReplicaLink::on_read(const char* data, size_t n) {
   process();
 }
 
+bool ReplicaLink::next_line(std::string& line) {
+  size_t nl = in_.find('\n', in_pos_);
+  if (nl == std::string::npos) return false;
+  size_t end = nl > in_pos_ && in_[nl - 1] == '\r' ? nl - 1 : nl;
+  line.assign(in_, in_pos_, end - in_pos_);
+  in_pos_ = nl + 1;
+  return true;
+}
+
 void ReplicaLink::process() {
   while (socket_ != nullptr) {
     bool progressed = false;
     if (state_ == State::kHandshake) {
-      size_t crlf = in_.find("\r\n", in_pos_);
-      if (crlf == std::string::npos) break;
-      std::string line = in_.substr(in_pos_, crlf - in_pos_);
-      in_pos_ = crlf + 2;
+      std::string line;
+      if (!next_line(line)) break;
+      // A master preparing a diskless transfer sends newlines before its reply to PSYNC, to keep the
+      // link alive (Redis' slaveTryPartialResynchronization waits on them).
+      if (line.empty() && step_ == Step::kPsync) continue;
       progressed = handshake_line(line);
     } else if (state_ == State::kTransfer) {
       progressed = transfer();
@@ -326,11 +341,13 @@ bool ReplicaLink::handshake_line(std::string_view line) {
       after_step(Step::kAuth);
       return true;
     case Step::kPort:
-      if (is_error) LOG_NOTICE("(Non critical) Master does not understand REPLCONF listening-port: -%s", text.c_str());
+      if (is_error)
+        LOG_NOTICE("(Non critical) Master does not understand REPLCONF listening-port: -%s", text.c_str());
       after_step(Step::kPort);
       return true;
     case Step::kIp:
-      if (is_error) LOG_NOTICE("(Non critical) Master does not understand REPLCONF ip-address: -%s", text.c_str());
+      if (is_error)
+        LOG_NOTICE("(Non critical) Master does not understand REPLCONF ip-address: -%s", text.c_str());
       after_step(Step::kIp);
       return true;
     case Step::kCapa:
@@ -407,8 +424,10 @@ void ReplicaLink::after_step(Step done) {
   switch (next) {
     case Step::kPing: break;
     case Step::kAuth:
-      if (s.masteruser.empty()) send_command({"AUTH", s.masterauth});
-      else send_command({"AUTH", s.masteruser, s.masterauth});
+      if (s.masteruser.empty())
+        send_command({"AUTH", s.masterauth});
+      else
+        send_command({"AUTH", s.masteruser, s.masterauth});
       break;
     case Step::kPort: {
       int port = s.replica_announce_port ? s.replica_announce_port : s.port;
@@ -420,8 +439,10 @@ void ReplicaLink::after_step(Step done) {
     case Step::kPsync: {
       auto [id, offset] = repl_.psync_position();
       std::string off = id == "?" ? "-1" : std::to_string(offset + 1);
-      if (id == "?") LOG_NOTICE("Partial resynchronization not possible (no cached master)");
-      else LOG_NOTICE("Trying a partial resynchronization (request %s:%s).", id.c_str(), off.c_str());
+      if (id == "?")
+        LOG_NOTICE("Partial resynchronization not possible (no cached master)");
+      else
+        LOG_NOTICE("Trying a partial resynchronization (request %s:%s).", id.c_str(), off.c_str());
       send_command({"PSYNC", id, off});
       break;
     }
@@ -430,33 +451,35 @@ void ReplicaLink::after_step(Step done) {
 
 bool ReplicaLink::transfer() {
   if (bulk_len_ == -1) {
-    // The master may send newlines to keep the link alive while it prepares the payload.
-    while (in_pos_ < in_.size() && in_[in_pos_] == '\n') ++in_pos_;
-    size_t crlf = in_.find("\r\n", in_pos_);
-    if (crlf == std::string::npos) return false;
-    std::string line = in_.substr(in_pos_, crlf - in_pos_);
-    in_pos_ = crlf + 2;
-    if (!line.empty() && line[0] == '-') {
+    std::string line;
+    if (!next_line(line)) return false;
+    // The master sends newlines to keep the link alive while it prepares the payload.
+    if (line.empty()) return true;
+    if (line[0] == '-') {
       LOG_WARNING("MASTER aborted replication with an error: %s", line.c_str() + 1);
       drop("transfer");
       return false;
     }
-    if (line.size() == 5 + 40 && starts_with(line, "$EOF:")) {
-      eof_mark_ = line.substr(5);
+    if (line.size() >= 5 + 40 && starts_with(line, "$EOF:")) {
+      eof_mark_ = line.substr(5, 40);
       bulk_len_ = -2;
       LOG_NOTICE("MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to memory");
       return true;
     }
-    auto len = line.size() > 1 && line[0] == '$' ? util::parse_int(std::string_view(line).substr(1)) : std::nullopt;
+    auto len =
+        line.size() > 1 && line[0] == '$' ? util::parse_int(std::string_view(line).substr(1)) : std::nullopt;
     if (!len || *len < 0) {
-      LOG_WARNING("Bad protocol from MASTER, the first byte is not '$' (we received '%s'), are you sure the host "
-                  "and port are right?", line.c_str());
+      LOG_WARNING(
+          "Bad protocol from MASTER, the first byte is not '$' (we received '%s'), are you sure the host "
+          "and port are right?",
+          line.c_str());
       drop("transfer");
       return false;
     }
     bulk_len_ = *len;
     payload_.reserve(static_cast<size_t>(*len));
-    LOG_NOTICE("MASTER <-> REPLICA sync: receiving %lld bytes from master to memory", static_cast<long long>(*len));
+    LOG_NOTICE("MASTER <-> REPLICA sync: receiving %lld bytes from master to memory",
+               static_cast<long long>(*len));
     return true;
   }
   size_t avail = in_.size() - in_pos_;
@@ -482,7 +505,6 @@ bool ReplicaLink::transfer() {
 
 void ReplicaLink::load_payload(std::string payload) {
   Server& server = repl_.server();
-  LOG_NOTICE("MASTER <-> REPLICA sync: Flushing old data");
   int64_t started = util::mono_ms();
   server.set_loading(true);
   std::vector<store::Database> fresh;
@@ -491,6 +513,8 @@ void ReplicaLink::load_payload(std::string payload) {
   for (size_t i = 0; i < n; ++i) fresh.emplace_back(static_cast<int>(i));
   std::string bad_db;
   rdb::LoadInfo info;
+  // Unlike a disk-loading Redis replica, the old data set stays until the new one loaded whole: a
+  // payload we cannot load (a type we lack) leaves the replica stale rather than empty.
   LOG_NOTICE("MASTER <-> REPLICA sync: Loading DB in memory");
   std::string err = rdb::decode(
       payload,
@@ -508,11 +532,15 @@ void ReplicaLink::load_payload(std::string payload) {
   payload.shrink_to_fit();
   if (!err.empty()) {
     server.set_loading(false);
-    LOG_WARNING("Failed trying to load the MASTER synchronization DB from socket: %s", err.c_str());
+    LOG_WARNING(
+        "Failed trying to load the MASTER synchronization DB from socket: %s; keeping the data set "
+        "we had until a snapshot loads",
+        err.c_str());
     repl_.set_history_valid(false);
-    drop("load");
+    drop_after_failure("load", false);
     return;
   }
+  LOG_NOTICE("MASTER <-> REPLICA sync: Flushing old data");
   server.touch_all(-1);
   for (size_t i = 0; i < n; ++i) server.db(static_cast<int>(i)).swap_contents(fresh[i]);
   fresh.clear();  // frees the old data set
@@ -538,6 +566,38 @@ void ReplicaLink::load_payload(std::string payload) {
   send_ack();
 }
 
+void ReplicaLink::on_unapplied(std::string_view command) {
+  repl_.unapplied_stream_commands++;
+  std::string name = util::to_lower(command.substr(0, 64));
+  // The first error line of the reply (EXEC's may be inside its array).
+  size_t err = scratch_.starts_with('-') ? 0 : scratch_.find("\r\n-");
+  err = err == std::string::npos ? 0 : (err == 0 ? 0 : err + 2);
+  std::string reply = scratch_.substr(err, std::min<size_t>(scratch_.find('\r', err) - err, 200));
+  LOG_WARNING(
+      "Unable to apply the command '%s' from the MASTER stream at offset %lld (reply: %s): this replica "
+      "no longer matches the master; dropping the link to ask for a full resynchronization",
+      name.c_str(), static_cast<long long>(applied_offset_), reply.c_str());
+  // Neither our data nor an offset past this point can be trusted for a partial resync: the history
+  // is dropped (PSYNC ? -1) and the ACKs stop at the last offset fully applied.
+  repl_.set_history_valid(false);
+  drop_after_failure("unapplied command", true);
+}
+
+void ReplicaLink::drop_after_failure(const char* why, bool retry_at_once) {
+  int64_t now = util::mono_ms();
+  // Failures that repeat (the next full sync did not help) back off: 5 s doubling up to 60 s, so a
+  // master whose data we cannot take is not asked for a snapshot every few hundred ms.
+  if (now - last_failure_ms_ > kFailureMemoryMs) failure_streak_ = 0;
+  int step = failure_streak_++ - (retry_at_once ? 1 : 0);
+  last_failure_ms_ = now;
+  drop(why);
+  if (step < 0) return;
+  int64_t delay = std::min<int64_t>(kFailureBackoffMs << std::min(step, 4), kFailureBackoffMaxMs);
+  LOG_WARNING("Next attempt to synchronize with the MASTER in %lld seconds",
+              static_cast<long long>(delay / 1000));
+  next_attempt_ms_ = now + delay;
+}
+
 bool ReplicaLink::apply_stream() {
   Server& server = repl_.server();
   while (socket_ != nullptr && in_pos_ < in_.size()) {
@@ -559,10 +619,17 @@ bool ReplicaLink::apply_stream() {
       master_client_->last_interaction_ms = last_io_ms_;
       scratch_.clear();
       resp::Writer w(&scratch_);
+      uint64_t errors_before = server.stats().total_error_replies;
       // The master decides what exists: keys that look expired here are still there for its commands.
       for (auto& db : server.databases()) db.set_master_view(true);
       server.execute(*master_client_, args, w);
       for (auto& db : server.databases()) db.set_master_view(false);
+      // The master only propagates what it applied: an error here (a command or type we lack, another
+      // arity, a transaction aborted) means our data set no longer matches the offset.
+      if (server.stats().total_error_replies != errors_before) {
+        on_unapplied(args[0]);
+        return false;
+      }
     }
     applied_offset_ += static_cast<int64_t>(used);
     // Bytes of a MULTI block are passed on (and count as consistent) only once its EXEC ran.

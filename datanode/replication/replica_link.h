@@ -41,7 +41,8 @@ class ReplicaLink {
   int64_t down_seconds(int64_t now_ms) const;
   int64_t applied_offset() const { return applied_offset_; }
   int64_t read_offset() const {
-    return state_ == State::kConnected ? applied_offset_ + static_cast<int64_t>(in_.size() - in_pos_) : applied_offset_;
+    return state_ == State::kConnected ? applied_offset_ + static_cast<int64_t>(in_.size() - in_pos_)
+                                       : applied_offset_;
   }
   int64_t transfer_size() const { return bulk_len_; }
   int64_t transfer_read() const { return static_cast<int64_t>(payload_.size()); }
@@ -63,11 +64,18 @@ class ReplicaLink {
   void on_connected(int status);
   void on_read(const char* data, size_t n);
   void process();
+  // The next line of the handshake or transfer header, '\n'-terminated with an optional '\r' before it.
+  bool next_line(std::string& line);
   bool handshake_line(std::string_view line);
   void after_step(Step done);
   bool transfer();
   void load_payload(std::string payload);
   bool apply_stream();
+  // A command of the master's stream we could not apply: counted, logged, link dropped for a full sync.
+  void on_unapplied(std::string_view command);
+  // Drops the link after a sync or stream failure, backing off when failures repeat (a first failure
+  // retries at once when `retry_at_once`, as a full sync is likely to cure it).
+  void drop_after_failure(const char* why, bool retry_at_once);
   static void on_alloc(uv_handle_t* h, size_t suggested, uv_buf_t* buf);
   static void on_read_cb(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf);
 
@@ -83,6 +91,13 @@ class ReplicaLink {
   int64_t last_io_ms_ = 0;
   int64_t down_since_ms_ = 0;  // 0: never up
   int64_t last_ack_ms_ = 0;
+
+  // Failures that a new full sync may not cure (a snapshot or a command we cannot load or apply).
+  static constexpr int64_t kFailureBackoffMs = 5000;
+  static constexpr int64_t kFailureBackoffMaxMs = 60000;
+  static constexpr int64_t kFailureMemoryMs = 120000;  // a failure older than this starts a new streak
+  int failure_streak_ = 0;
+  int64_t last_failure_ms_ = 0;
 
   std::string in_;
   size_t in_pos_ = 0;

@@ -218,6 +218,7 @@ void Replication::write_info(std::string& out) const {
     num("master_sync_in_progress", syncing ? 1 : 0);
     num("slave_read_repl_offset", link_ ? link_->read_offset() : master_repl_offset_);
     num("slave_repl_offset", link_ ? link_->consistent_offset() : master_repl_offset_);
+    num("master_stream_unapplied_commands", static_cast<int64_t>(unapplied_stream_commands));
     if (syncing) {
       int64_t total = link_->transfer_size();
       int64_t read = link_->transfer_read();

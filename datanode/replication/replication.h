@@ -74,6 +74,8 @@ class Replication : public PropagationSink {
   void disconnect_replicas();
   Server& server() { return server_; }
   int resume_db() const { return resume_db_; }
+  // Commands of our master's stream that we could not apply (each one forced a full resync).
+  uint64_t unapplied_stream_commands = 0;
 
  private:
   friend class ReplicaLink;

@@ -51,9 +51,17 @@ std::optional<size_t> select_promotion_candidate(std::span<const ReplicaView> re
   return best;
 }
 
-bool candidates_answered_since(std::span<const ReplicaView> replicas, const SelectionParams& p, int64_t since_ms) {
-  for (const ReplicaView& r : replicas)
-    if (check_candidate(r, p) == Rejection::kOk && r.info_refresh_ms < since_ms) return false;
+bool candidates_answered_since(std::span<const ReplicaView> replicas, const SelectionParams& p,
+                               int64_t since_ms) {
+  for (const ReplicaView& r : replicas) {
+    if (r.info_refresh_ms >= since_ms) continue;
+    // A replica whose only fault is an old INFO is a candidate too: during the failover it is polled
+    // fast, so its refresh is worth the wait (in the 10 s INFO period before ODOWN, a lone sentinel's
+    // replicas are often older than the 5 s limit of a master in SDOWN).
+    ReplicaView refreshed = r;
+    refreshed.info_refresh_ms = p.now_ms;
+    if (check_candidate(refreshed, p) == Rejection::kOk) return false;
+  }
   return true;
 }
 

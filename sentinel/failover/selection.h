@@ -68,7 +68,9 @@ bool better_candidate(const ReplicaView& a, const ReplicaView& b);
 std::optional<size_t> select_promotion_candidate(std::span<const ReplicaView> replicas,
                                                  const SelectionParams& p);
 
-// True when every replica that qualifies for promotion has answered INFO at or after `since_ms`.
-bool candidates_answered_since(std::span<const ReplicaView> replicas, const SelectionParams& p, int64_t since_ms);
+// True when every replica that qualifies for promotion, or would with a fresh INFO, has answered INFO
+// at or after `since_ms`.
+bool candidates_answered_since(std::span<const ReplicaView> replicas, const SelectionParams& p,
+                               int64_t since_ms);
 
 }  // namespace sentinel::failover

@@ -123,6 +123,8 @@ void Monitor::ensure_links(Instance& ri, int64_t now) {
       o.password = m.auth_pass;
     }
     o.client_name = "sentinel-" + id8 + "-cmd";
+    // A restarted instance is reached on the next tick once it listens, not up to a back-off later.
+    o.refused_retry_ms = kTickMs;
     ri.cc = std::make_unique<rlink::Link>(loop_, o);
     Instance* p = &ri;
     // A dropped link owes us a PING reply from now on: down-after counts from here unless a newer reply

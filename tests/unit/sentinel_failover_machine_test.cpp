@@ -419,3 +419,26 @@ TEST(SentinelFailoverNames, ReplicaofTransaction) {
   auto follow = replicaof_transaction(Addr{"10.0.0.5", 6380});
   EXPECT_EQ(follow[1], (std::vector<std::string>{"REPLICAOF", "10.0.0.5", "6380"}));
 }
+
+// A lone sentinel (quorum 1) reaches select-slave right after ODOWN, when the replica's INFO may be up to
+// one INFO period (10 s) old, past the 5 s a master in SDOWN allows: the selection waits for the INFO
+// it polls fast now instead of aborting with -failover-abort-no-good-slave.
+TEST(SentinelFailoverLoneSentinel, StaleReplicaInfoIsRefreshedNotRejected) {
+  Harness h;
+  h.master.known_sentinels = 0;
+  h.master.quorum = 1;
+  h.add_replica(6380);
+  h.stale[0] = true;
+  h.replicas[0].info_refresh_ms = h.now - 8000;
+  h.tick();  // wait_start: our own vote is enough
+  h.now += 100;
+  h.replicas[0].last_avail_ms = h.now;
+  h.tick();
+  EXPECT_EQ(h.machine.state(), State::kSelectSlave);
+  EXPECT_FALSE(h.machine.promoted_replica());
+  h.now += 100;
+  h.replicas[0].last_avail_ms = h.replicas[0].info_refresh_ms = h.now;  // the fast INFO arrives
+  h.tick();
+  EXPECT_EQ(h.machine.promoted_replica(), (Addr{"127.0.0.1", 6380}));
+  EXPECT_FALSE(h.actions.has_event("-failover-abort-no-good-slave"));
+}

@@ -125,3 +125,20 @@ TEST(SentinelFailoverSelection, EmptyListSelectsNothing) {
   std::vector<ReplicaView> none;
   EXPECT_FALSE(chosen_port(none));
 }
+
+// A replica rejected only because its INFO is old is worth waiting for (it is polled fast during the
+// failover); one rejected for another reason is not.
+TEST(SentinelFailoverSelection, CandidatesAnsweredSinceWaitsForStaleInfoOnly) {
+  auto p = params();
+  auto fresh = healthy("a", 1);
+  auto stale = healthy("b", 2);
+  stale.info_refresh_ms = kNow - 8000;  // past the 5 s limit of a master in SDOWN
+  ASSERT_EQ(check_candidate(stale, p), Rejection::kStaleInfo);
+  std::vector<ReplicaView> rs = {fresh, stale};
+  EXPECT_FALSE(candidates_answered_since(rs, p, kNow - 1000));
+  rs[1].priority = 0;  // would be refused even with a fresh INFO
+  EXPECT_TRUE(candidates_answered_since(rs, p, kNow - 1000));
+  rs[1].priority = 100;
+  rs[1].info_refresh_ms = kNow - 500;
+  EXPECT_TRUE(candidates_answered_since(rs, p, kNow - 1000));
+}
