@@ -86,8 +86,9 @@ void cmd_pubsub(Context& ctx) {
   }
   if (util::iequals(sub, "channels") || util::iequals(sub, "shardchannels")) {
     if (ctx.argc() > 3) return ctx.out.error(wrong_sub_arity_error("pubsub", sub));
-    if (util::iequals(sub, "shardchannels")) return ctx.out.array_header(0);
-    std::vector<std::string> names = ps.channels(ctx.argc() == 3 ? ctx.arg(2) : std::string_view());
+    std::string_view pattern = ctx.argc() == 3 ? ctx.arg(2) : std::string_view();
+    std::vector<std::string> names =
+        util::iequals(sub, "shardchannels") ? ps.shard_channels(pattern) : ps.channels(pattern);
     ctx.out.array_header(names.size());
     for (const std::string& n : names) ctx.out.bulk(n);
     return;
@@ -97,7 +98,7 @@ void cmd_pubsub(Context& ctx) {
     ctx.out.map_header(ctx.argc() - 2);
     for (size_t i = 2; i < ctx.argc(); ++i) {
       ctx.out.bulk(ctx.arg(i));
-      ctx.out.integer(shard ? 0 : static_cast<int64_t>(ps.subscriber_count(ctx.arg(i))));
+      ctx.out.integer(static_cast<int64_t>(shard ? ps.shard_subscriber_count(ctx.arg(i)) : ps.subscriber_count(ctx.arg(i))));
     }
     return;
   }
