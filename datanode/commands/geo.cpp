@@ -1,10 +1,11 @@
 // Geo commands on positions: GEOADD (a ZADD of geohash scores, propagated as that ZADD), GEODIST,
 // GEOHASH and GEOPOS. The searches live in geo_search.cpp; the codec in datanode/geo/.
+#include "datanode/commands/geo.h"
+
 #include <cstdio>
 
 #include "common/util/strings.h"
 #include "datanode/commands/families.h"
-#include "datanode/commands/geo.h"
 #include "datanode/commands/zsets.h"
 #include "datanode/geo/geohash.h"
 
@@ -56,10 +57,14 @@ void cmd_geoadd(Context& ctx) {
   size_t first = 2;
   for (; first < ctx.argc(); ++first) {
     std::string_view o = ctx.arg(first);
-    if (util::iequals(o, "nx")) nx = true;
-    else if (util::iequals(o, "xx")) xx = true;
-    else if (util::iequals(o, "ch")) ch = true;
-    else break;
+    if (util::iequals(o, "nx"))
+      nx = true;
+    else if (util::iequals(o, "xx"))
+      xx = true;
+    else if (util::iequals(o, "ch"))
+      ch = true;
+    else
+      break;
   }
   size_t rest = ctx.argc() - first;
   if (rest % 3 != 0 || (nx && xx) || rest == 0) return ctx.syntax_error();

@@ -74,7 +74,8 @@ void store_results(Context& ctx, const Options& o, std::vector<geo::Found>& foun
     return ctx.out.integer(0);
   }
   store::Value v = store::Value::make(store::Type::kZSet);
-  for (size_t i = 0; i < n; ++i) v.zset().insert(found[i].member, o.storedist ? found[i].dist / unit : found[i].score);
+  for (size_t i = 0; i < n; ++i)
+    v.zset().insert(found[i].member, o.storedist ? found[i].dist / unit : found[i].score);
   ctx.db().put(dst, std::move(v));
   ctx.server.touch(ctx.client.db, dst);
   ctx.changed(static_cast<int64_t>(n));
@@ -129,12 +130,18 @@ void geo_search(Context& ctx, size_t src_index, unsigned flags) {
   for (size_t i = base; i < ctx.argc(); ++i) {
     std::string_view a = ctx.arg(i);
     size_t more = ctx.argc() - 1 - i;
-    if (util::iequals(a, "withdist")) o.withdist = true;
-    else if (util::iequals(a, "withhash")) o.withhash = true;
-    else if (util::iequals(a, "withcoord")) o.withcoord = true;
-    else if (util::iequals(a, "any")) o.any = true;
-    else if (util::iequals(a, "asc")) o.sort = Options::Sort::kAsc;
-    else if (util::iequals(a, "desc")) o.sort = Options::Sort::kDesc;
+    if (util::iequals(a, "withdist"))
+      o.withdist = true;
+    else if (util::iequals(a, "withhash"))
+      o.withhash = true;
+    else if (util::iequals(a, "withcoord"))
+      o.withcoord = true;
+    else if (util::iequals(a, "any"))
+      o.any = true;
+    else if (util::iequals(a, "asc"))
+      o.sort = Options::Sort::kAsc;
+    else if (util::iequals(a, "desc"))
+      o.sort = Options::Sort::kDesc;
     else if (util::iequals(a, "count") && more >= 1) {
       auto c = util::parse_int(ctx.arg(++i));
       if (!c) return ctx.not_integer();
@@ -177,7 +184,8 @@ void geo_search(Context& ctx, size_t src_index, unsigned flags) {
                          std::string(ctx.arg(0)));
   }
   if (search && !(byradius || bybox)) {
-    return ctx.out.error("ERR exactly one of BYRADIUS and BYBOX can be specified for " + std::string(ctx.arg(0)));
+    return ctx.out.error("ERR exactly one of BYRADIUS and BYBOX can be specified for " +
+                         std::string(ctx.arg(0)));
   }
   if (o.any && o.count == 0) return ctx.out.error("ERR the ANY argument requires COUNT argument");
 
@@ -191,9 +199,11 @@ void geo_search(Context& ctx, size_t src_index, unsigned flags) {
   if (o.count != 0 && static_cast<uint64_t>(o.count) < n) n = static_cast<size_t>(o.count);
   // Stable, as glibc's merge-sorting qsort is: equal distances keep their scan order.
   if (o.sort == Options::Sort::kAsc) {
-    std::stable_sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.dist < b.dist; });
+    std::stable_sort(found.begin(), found.end(),
+                     [](const auto& a, const auto& b) { return a.dist < b.dist; });
   } else if (o.sort == Options::Sort::kDesc) {
-    std::stable_sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.dist > b.dist; });
+    std::stable_sort(found.begin(), found.end(),
+                     [](const auto& a, const auto& b) { return a.dist > b.dist; });
   }
   if (o.store) return store_results(ctx, o, found, n, shape.unit);
   reply_results(ctx, o, found, n, shape.unit);

@@ -13,8 +13,10 @@ using namespace command;
 void reply_shard_subscription(Context& ctx, std::string_view kind, const std::string_view* channel) {
   ctx.out.push_header(3);
   ctx.out.bulk(kind);
-  if (channel) ctx.out.bulk(*channel);
-  else ctx.out.null();
+  if (channel)
+    ctx.out.bulk(*channel);
+  else
+    ctx.out.null();
   ctx.out.integer(static_cast<int64_t>(ctx.server.pubsub().shard_subscription_count(ctx.client)));
 }
 

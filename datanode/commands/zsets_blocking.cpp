@@ -82,9 +82,12 @@ void cmd_bzmpop(Context& ctx) {
   size_t where = 3 + static_cast<size_t>(*numkeys);
   ListPopOp op;
   op.kind = ListPopOp::Kind::kZMPop;
-  if (util::iequals(ctx.arg(where), "min")) op.zmax = false;
-  else if (util::iequals(ctx.arg(where), "max")) op.zmax = true;
-  else return ctx.syntax_error();
+  if (util::iequals(ctx.arg(where), "min"))
+    op.zmax = false;
+  else if (util::iequals(ctx.arg(where), "max"))
+    op.zmax = true;
+  else
+    return ctx.syntax_error();
   int64_t count = -1;
   for (size_t j = where + 1; j < ctx.argc(); ++j) {
     if (count == -1 && util::iequals(ctx.arg(j), "count") && j + 1 < ctx.argc()) {

@@ -56,7 +56,8 @@ uint64_t move(uint64_t bits, int step, uint64_t mine, int direction) {
 std::optional<Hash> encode(Range lon_range, Range lat_range, double lon, double lat, int step) {
   if (step <= 0 || step > 32) return std::nullopt;
   if (lon > kLonMax || lon < kLonMin || lat > kLatMax || lat < kLatMin) return std::nullopt;
-  if (lat < lat_range.min || lat > lat_range.max || lon < lon_range.min || lon > lon_range.max) return std::nullopt;
+  if (lat < lat_range.min || lat > lat_range.max || lon < lon_range.min || lon > lon_range.max)
+    return std::nullopt;
   double lat_offset = (lat - lat_range.min) / (lat_range.max - lat_range.min);
   double lon_offset = (lon - lon_range.min) / (lon_range.max - lon_range.min);
   lat_offset *= static_cast<double>(1ULL << step);
@@ -69,7 +70,9 @@ std::optional<Hash> encode(Range lon_range, Range lat_range, double lon, double 
   return h;
 }
 
-std::optional<Hash> encode(double lon, double lat, int step) { return encode(kLonRange, kLatRange, lon, lat, step); }
+std::optional<Hash> encode(double lon, double lat, int step) {
+  return encode(kLonRange, kLatRange, lon, lat, step);
+}
 
 Area decode(Range lon_range, Range lat_range, Hash hash) {
   Area a;
@@ -138,7 +141,9 @@ std::array<Hash, 8> neighbors(Hash hash) {
   return {at(0, 1), at(0, -1), at(1, 0), at(-1, 0), at(1, 1), at(-1, 1), at(1, -1), at(-1, -1)};
 }
 
-double lat_distance(double lat1, double lat2) { return kEarthRadiusMeters * std::fabs(to_rad(lat2) - to_rad(lat1)); }
+double lat_distance(double lat1, double lat2) {
+  return kEarthRadiusMeters * std::fabs(to_rad(lat2) - to_rad(lat1));
+}
 
 double distance(double lon1, double lat1, double lon2, double lat2) {
   double lon1r = to_rad(lon1), lon2r = to_rad(lon2);
@@ -172,7 +177,8 @@ std::string format_distance(double d) {
   if (d == 0) return "0.0000";
   long long scaled = std::llrint(d * 10000.0);
   bool negative = scaled < 0;
-  unsigned long long v = negative ? 0ULL - static_cast<unsigned long long>(scaled) : static_cast<unsigned long long>(scaled);
+  unsigned long long v =
+      negative ? 0ULL - static_cast<unsigned long long>(scaled) : static_cast<unsigned long long>(scaled);
   char buf[64];
   int n = std::snprintf(buf, sizeof buf, "%s%llu.%04llu", negative ? "-" : "", v / 10000, v % 10000);
   return std::string(buf, static_cast<size_t>(n));

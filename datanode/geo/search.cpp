@@ -14,12 +14,14 @@ std::array<double, 4> bounding_box(const Shape& s) {
   double height = s.unit * (circle ? s.radius : s.height / 2);
   double width = s.unit * (circle ? s.radius : s.width / 2);
   double lat_delta = rad_to_deg(height / kEarthRadiusMeters);
-  double lon_delta_top = rad_to_deg(width / kEarthRadiusMeters / std::cos((s.center.lat + lat_delta) * (M_PI / 180.0)));
+  double lon_delta_top =
+      rad_to_deg(width / kEarthRadiusMeters / std::cos((s.center.lat + lat_delta) * (M_PI / 180.0)));
   double lon_delta_bottom =
       rad_to_deg(width / kEarthRadiusMeters / std::cos((s.center.lat - lat_delta) * (M_PI / 180.0)));
   bool south = s.center.lat < 0;
   double lon_delta = south ? lon_delta_bottom : lon_delta_top;
-  return {s.center.lon - lon_delta, s.center.lat - lat_delta, s.center.lon + lon_delta, s.center.lat + lat_delta};
+  return {s.center.lon - lon_delta, s.center.lat - lat_delta, s.center.lon + lon_delta,
+          s.center.lat + lat_delta};
 }
 
 Hash encode_or_zero(double lon, double lat, int step) {
@@ -32,9 +34,10 @@ Hash encode_or_zero(double lon, double lat, int step) {
 
 SearchCells cells_for(const Shape& shape) {
   auto [min_lon, min_lat, max_lon, max_lat] = bounding_box(shape);
-  double radius_meters = shape.kind == Shape::Kind::kRadius
-                             ? shape.radius
-                             : std::sqrt((shape.width / 2) * (shape.width / 2) + (shape.height / 2) * (shape.height / 2));
+  double radius_meters =
+      shape.kind == Shape::Kind::kRadius
+          ? shape.radius
+          : std::sqrt((shape.width / 2) * (shape.width / 2) + (shape.height / 2) * (shape.height / 2));
   radius_meters *= shape.unit;
   int steps = estimate_steps(radius_meters, shape.center.lat);
 
@@ -49,7 +52,8 @@ SearchCells cells_for(const Shape& shape) {
   // coarser then.
   Area north = decode(c.around[0]), south = decode(c.around[1]), east = decode(c.around[2]),
        west = decode(c.around[3]);
-  bool coarser = north.lat.max < max_lat || south.lat.min > min_lat || east.lon.max < max_lon || west.lon.min > min_lon;
+  bool coarser =
+      north.lat.max < max_lat || south.lat.min > min_lat || east.lon.max < max_lon || west.lon.min > min_lon;
   if (steps > 1 && coarser) {
     --steps;
     compute();

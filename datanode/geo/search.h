@@ -17,9 +17,9 @@ struct Shape {
   enum class Kind { kRadius, kBox };
   Kind kind = Kind::kRadius;
   Point center;
-  double radius = 0;              // kRadius, in `unit`s
-  double width = 0, height = 0;   // kBox, in `unit`s
-  double unit = 1;                // meters per unit
+  double radius = 0;             // kRadius, in `unit`s
+  double width = 0, height = 0;  // kBox, in `unit`s
+  double unit = 1;               // meters per unit
 };
 
 struct Found {

@@ -185,12 +185,14 @@ TEST(ZsetBlocking, PropagatedAsZpop) {
   ctl.command({"ZADD", "a", "1", "x", "2", "y"});
   ctl.command({"ZADD", "b", "1", "x", "2", "y"});
   EXPECT_EQ(w1.read_reply(), "*3\r\n$1\r\na\r\n$1\r\nx\r\n$1\r\n1\r\n");
-  EXPECT_EQ(w2.read_reply(), "*2\r\n$1\r\nb\r\n*2\r\n*2\r\n$1\r\ny\r\n$1\r\n2\r\n*2\r\n$1\r\nx\r\n$1\r\n1\r\n");
+  EXPECT_EQ(w2.read_reply(),
+            "*2\r\n$1\r\nb\r\n*2\r\n*2\r\n$1\r\ny\r\n$1\r\n2\r\n*2\r\n$1\r\nx\r\n$1\r\n1\r\n");
   EXPECT_EQ(w1.command({"BZPOPMAX", "a", "0"}), "*3\r\n$1\r\na\r\n$1\r\ny\r\n$1\r\n2\r\n");
   std::string aof;
   bool found = harness::eventually(
       [&] {
-        aof = harness::run("cat $(find " + node.dir.path() + " -name '*.aof*' ! -name '*manifest*') 2>/dev/null");
+        aof = harness::run("cat $(find " + node.dir.path() +
+                           " -name '*.aof*' ! -name '*manifest*') 2>/dev/null");
         return aof.find("ZPOPMAX\r\n$1\r\na") != std::string::npos;
       },
       milliseconds(5000));

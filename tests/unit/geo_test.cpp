@@ -67,8 +67,12 @@ TEST(GeoHash, NeighboursAreInverseMoves) {
     EXPECT_EQ(geo::neighbors(around[2])[3], h);
     EXPECT_EQ(geo::neighbors(around[4])[7], h);  // north-east, then south-west
     geo::Area a = geo::decode(h), n = geo::decode(around[0]), e = geo::decode(around[2]);
-    if (a.lat.max < geo::kLatMax - 1e-9) EXPECT_DOUBLE_EQ(n.lat.min, a.lat.max);
-    if (a.lon.max < geo::kLonMax - 1e-9) EXPECT_DOUBLE_EQ(e.lon.min, a.lon.max);
+    if (a.lat.max < geo::kLatMax - 1e-9) {
+      EXPECT_DOUBLE_EQ(n.lat.min, a.lat.max);
+    }
+    if (a.lon.max < geo::kLonMax - 1e-9) {
+      EXPECT_DOUBLE_EQ(e.lon.min, a.lon.max);
+    }
   }
 }
 
