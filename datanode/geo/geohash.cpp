@@ -158,7 +158,8 @@ double distance(double lon1, double lat1, double lon2, double lat2) {
 
 int estimate_steps(double radius_meters, double lat) {
   constexpr double kMercatorMax = 20037726.37;
-  if (radius_meters == 0) return kStepMax;
+  // Negative radii never get here (the commands refuse them) but would double forever.
+  if (radius_meters == 0 || radius_meters < 0) return kStepMax;
   int step = 1;
   while (radius_meters < kMercatorMax) {
     radius_meters *= 2;

@@ -149,3 +149,19 @@ TEST(ShardPubSub, ClosedSubscriberIsForgotten) {
       std::chrono::milliseconds(5000)));
   EXPECT_EQ(pub.command({"PUBSUB", "SHARDCHANNELS"}), "*0\r\n");
 }
+
+TEST(ShardPubSub, SpublishStaysOutOfTheAof) {
+  Datanode node("appendonly = true\nappendfsync = \"always\"");
+  rawresp::Conn c(node.port);
+  EXPECT_EQ(c.command({"SPUBLISH", "ch", "hello"}), ":0\r\n");
+  EXPECT_EQ(c.command({"SET", "k", "v"}), "+OK\r\n");
+  std::string aof;
+  ASSERT_TRUE(harness::eventually(
+      [&] {
+        aof = node.dir.read("appendonly.aof");
+        return aof.find("$1\r\nk\r\n") != std::string::npos;
+      },
+      std::chrono::milliseconds(10000)))
+      << aof;
+  EXPECT_EQ(aof.find("SPUBLISH"), std::string::npos) << aof;
+}
