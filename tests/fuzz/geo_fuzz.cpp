@@ -38,7 +38,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       auto h2 = geo::encode(again.lon, again.lat);
       check(h2 && *h2 == *h, "a cell's center encodes to the same cell");
       geo::Hash coarse = *geo::encode(p.lon, p.lat, step);
-      for (const geo::Hash& n : geo::neighbors(coarse)) check(n.step == coarse.step, "neighbours keep the step");
+      for (const geo::Hash& n : geo::neighbors(coarse))
+        check(n.step == coarse.step, "neighbours keep the step");
       geo::Point q = geo::decode_score(std::fabs(d));
       double dist = geo::distance(p.lon, p.lat, q.lon, q.lat);
       check(!(dist < 0) && !(dist > 2.1e7), "distance between 0 and half the circumference");
