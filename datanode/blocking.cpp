@@ -80,10 +80,18 @@ ServeResult serve_list_op(Server& server, int dbi, std::string_view key, const L
       server.touch(dbi, op.dest);
       return ServeResult::kServed;
     }
+    case ListPopOp::Kind::kZPop:
+    case ListPopOp::Kind::kZMPop: return ServeResult::kNotReady;  // serve_pop_op sends these elsewhere
   }
   if (list.empty()) db.erase(key);
   server.touch(dbi, key);
   return ServeResult::kServed;
+}
+
+ServeResult serve_pop_op(Server& server, int db, std::string_view key, const ListPopOp& op, int64_t now_ms,
+                         resp::Writer& out, std::vector<std::string>& propagate) {
+  if (op.wants_zset()) return serve_zset_op(server, db, key, op, now_ms, out, propagate);
+  return serve_list_op(server, db, key, op, now_ms, out, propagate);
 }
 
 bool parse_block_timeout(std::string_view arg, resp::Writer& out, int64_t& timeout_ms) {
@@ -223,11 +231,22 @@ void Blocking::serve_key(int db, const std::string& key) {
     if (q == queues_.end() || q->second.empty()) return;
     int64_t now = util::unix_ms();
     store::Value* v = server_.db(db).find(key, now);
-    // A key that became another type keeps its waiters blocked, as in Redis.
-    if (v == nullptr || v->type() != store::Type::kList || v->list().empty()) return;
-    uint64_t id = q->second.front();
-    auto it = waiters_.find(id);
-    Client* c = it->second.client;
+    // Only the waiters for the key's current type are served, in arrival order; the others (and all of
+    // them when it became another type) stay blocked, as in Redis.
+    if (v == nullptr) return;
+    bool zset = v->type() == store::Type::kZSet;
+    if (zset ? v->zset().empty() : v->type() != store::Type::kList || v->list().empty()) return;
+    Waiter* w = nullptr;
+    for (uint64_t id : q->second) {
+      Waiter& candidate = waiters_.find(id)->second;
+      if (candidate.op.wants_zset() == zset) {
+        w = &candidate;
+        break;
+      }
+    }
+    if (w == nullptr) return;
+    Client* c = w->client;
+    uint64_t id = c->id;
     if (c->conn == nullptr || c->conn->closing()) {
       remove(id);
       continue;
@@ -235,7 +254,7 @@ void Blocking::serve_key(int db, const std::string& key) {
     resp::Writer out(&c->conn->output());
     out.set_protocol(c->resp);
     std::vector<std::string> argv;
-    ServeResult r = serve_list_op(server_, db, key, it->second.op, now, out, argv);
+    ServeResult r = serve_pop_op(server_, db, key, w->op, now, out, argv);
     if (r == ServeResult::kNotReady) return;
     if (r == ServeResult::kServed) {
       std::vector<std::string_view> views(argv.begin(), argv.end());

@@ -1,4 +1,5 @@
-// Clients blocked on list keys (BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP): who waits for which key in
+// Clients blocked on list keys (BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP) and sorted-set keys
+// (BZPOPMIN, BZPOPMAX, BZMPOP): who waits for which key in
 // FIFO order, serving them once a write made one of their keys a non-empty list, and their timeouts.
 //
 // Writes only mark keys as ready (through the server's key listener); the waiters are served from the
@@ -30,15 +31,19 @@ struct Client;
 
 enum class ListEnd { kLeft, kRight };
 
-// What a blocked command does once one of its keys holds elements.
+// What a blocked command does once one of its keys holds elements. kZPop and kZMPop wait for a sorted
+// set (BZPOPMIN/BZPOPMAX and BZMPOP); the others for a list.
 struct ListPopOp {
-  enum class Kind { kPop, kMPop, kMove };
+  enum class Kind { kPop, kMPop, kMove, kZPop, kZMPop };
   Kind kind = Kind::kPop;
   ListEnd from = ListEnd::kLeft;
   ListEnd to = ListEnd::kLeft;  // kMove: where the element goes in `dest`
   std::string dest;             // kMove
   int64_t count = 1;            // kMPop
   bool as_rpoplpush = false;    // kMove: propagated as RPOPLPUSH rather than LMOVE
+  bool zmax = false;            // kZPop, kZMPop: pop the highest scores
+
+  bool wants_zset() const { return kind == Kind::kZPop || kind == Kind::kZMPop; }
 };
 
 enum class ServeResult { kNotReady, kServed, kError };
@@ -49,6 +54,15 @@ enum class ServeResult { kNotReady, kServed, kError };
 // (the key or the destination holds another type). kNotReady: nothing was written.
 ServeResult serve_list_op(Server& server, int db, std::string_view key, const ListPopOp& op, int64_t now_ms,
                           resp::Writer& out, std::vector<std::string>& propagate);
+
+// The sorted-set counterpart of serve_list_op for kZPop ([key, member, score], propagated as
+// ZPOPMIN/ZPOPMAX key) and kZMPop ([key, [[member, score]...]], propagated as ZPOPMIN/ZPOPMAX key n).
+ServeResult serve_zset_op(Server& server, int db, std::string_view key, const ListPopOp& op, int64_t now_ms,
+                          resp::Writer& out, std::vector<std::string>& propagate);
+
+// Dispatches to serve_list_op or serve_zset_op by the kind of `op`.
+ServeResult serve_pop_op(Server& server, int db, std::string_view key, const ListPopOp& op, int64_t now_ms,
+                         resp::Writer& out, std::vector<std::string>& propagate);
 
 // Parses a blocking timeout given in seconds, as Redis' getTimeoutFromObjectOrReply. Returns false
 // after writing the error. `timeout_ms` is 0 for "wait forever", else a relative duration.

@@ -2,6 +2,7 @@
 
 #include "common/util/clock.h"
 #include "datanode/client.h"
+#include "datanode/pubsub.h"
 #include "datanode/server.h"
 
 namespace datanode {
@@ -24,7 +25,7 @@ std::string client_flags(const Client& c) {
   return std::string(f, n);
 }
 
-std::string client_info_line(Server&, const Client& c) {
+std::string client_info_line(Server& server, const Client& c) {
   int64_t now = util::mono_ms();
   const net::Connection* conn = c.conn;
   size_t qbuf = conn ? const_cast<net::Connection*>(conn)->input().size() : 0;
@@ -53,7 +54,7 @@ std::string client_info_line(Server&, const Client& c) {
   num("db", c.db);
   num("sub", static_cast<int64_t>(c.channels.size()));
   num("psub", static_cast<int64_t>(c.patterns.size()));
-  num("ssub", 0);
+  num("ssub", static_cast<int64_t>(server.pubsub().shard_subscription_count(c)));
   num("multi", c.has(kClientMulti) ? static_cast<int64_t>(c.multi_queue.size()) : -1);
   num("qbuf", static_cast<int64_t>(qbuf));
   num("qbuf-free", static_cast<int64_t>(qcap - qbuf));

@@ -30,15 +30,18 @@ bool remove_subscriber(util::StringMap<std::vector<Client*>>& index, util::Strin
   return true;
 }
 
-void update_pubsub_flag(Client& c) {
-  if (c.subscription_count() > 0) c.flags |= kClientPubSub;
-  else c.flags &= ~kClientPubSub;
-}
-
 }  // namespace
 
 PubSub::PubSub(Server& server) : server_(server) {
-  server_.add_client_close_listener([this](Client& c) { remove_client(c); });
+  server_.add_client_close_listener([this](Client& c) {
+    remove_client(c);
+    remove_shard_client(c);
+  });
+}
+
+void PubSub::update_pubsub_flag(Client& c) const {
+  if (c.subscription_count() > 0 || shard_subscription_count(c) > 0) c.flags |= kClientPubSub;
+  else c.flags &= ~kClientPubSub;
 }
 
 bool PubSub::subscribe(Client& c, std::string_view channel) {

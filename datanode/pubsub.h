@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "common/util/string_map.h"
@@ -36,13 +37,30 @@ class PubSub {
   // Active channels matching a glob pattern (every one when the pattern is empty).
   std::vector<std::string> channels(std::string_view pattern) const;
 
+  // Shard channels (SSUBSCRIBE, SPUBLISH; pubsub_shard.cpp): a namespace of their own, without
+  // patterns. The client's own set lives here rather than on Client.
+  bool ssubscribe(Client& c, std::string_view channel);
+  bool sunsubscribe(Client& c, std::string_view channel);
+  // Delivers "smessage" to the channel's subscribers; returns how many got it.
+  int64_t spublish(std::string_view channel, std::string_view message);
+  size_t shard_subscription_count(const Client& c) const;
+  std::vector<std::string> shard_channels_of(const Client& c) const;
+  size_t shard_channel_count() const { return shard_channels_.size(); }
+  size_t shard_subscriber_count(std::string_view channel) const;
+  std::vector<std::string> shard_channels(std::string_view pattern) const;
+
  private:
   void remove_client(Client& c);
+  void remove_shard_client(Client& c);
+  // The client is in subscribed state while it holds any subscription, shard ones included.
+  void update_pubsub_flag(Client& c) const;
 
   Server& server_;
   // Subscribers in subscription order (messages go out in that order, as in Redis).
   util::StringMap<std::vector<Client*>> channels_;
   util::StringMap<std::vector<Client*>> patterns_;
+  util::StringMap<std::vector<Client*>> shard_channels_;
+  std::unordered_map<const Client*, util::StringSet> shard_by_client_;
 };
 
 }  // namespace datanode

@@ -430,7 +430,8 @@ void Server::execute(Client& c, const Args& args, resp::Writer& out) {
   if (cmd == nullptr) return reject(command::unknown_command_error(args), true);
   if (!cmd->arity_ok(args.size())) return reject(command::wrong_arity_error(cmd->name), true);
   if (!c.authenticated && !settings_.requirepass.empty() && !cmd->has(command::kNoAuth)) return reject(command::kNoAuthError, true);
-  if (c.resp == 2 && c.has(kClientPubSub) && c.subscription_count() > 0 && !cmd->has(command::kPubSubOk)) {
+  if (c.resp == 2 && c.has(kClientPubSub) && !cmd->has(command::kPubSubOk) &&
+      (c.subscription_count() > 0 || pubsub_->shard_subscription_count(c) > 0)) {
     return reject("ERR Can't execute '" + cmd->name +
                       "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
                   false);

@@ -92,7 +92,7 @@ void Aof::feed(int db, const std::vector<std::string_view>& argv) {
   if (loading_) return;
   // PUBLISH travels the replication stream so replicas' subscribers get it, but it is not data: like
   // Redis, keep it out of the file (replaying it at start would publish to nobody).
-  if (util::iequals(argv[0], "publish")) return;
+  if (util::iequals(argv[0], "publish") || util::iequals(argv[0], "spublish")) return;
   ++changes_;
   scratch_.clear();
   resp::Writer w(&scratch_);

@@ -103,6 +103,8 @@ void cmd_reset(Context& ctx) {
   for (const std::string& n : names) ctx.server.pubsub().unsubscribe(c, n);
   names.assign(c.patterns.begin(), c.patterns.end());
   for (const std::string& n : names) ctx.server.pubsub().punsubscribe(c, n);
+  PubSub& ps = ctx.server.pubsub();
+  for (const std::string& n : ps.shard_channels_of(c)) ps.sunsubscribe(c, n);
   c.db = 0;
   c.resp = 2;
   c.name.clear();

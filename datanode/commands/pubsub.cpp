@@ -85,9 +85,14 @@ void cmd_pubsub(Context& ctx) {
                        "    Return the number of subscribers for the specified shard level channel(s)"});
   }
   if (util::iequals(sub, "channels") || util::iequals(sub, "shardchannels")) {
-    if (ctx.argc() > 3) return ctx.out.error(wrong_sub_arity_error("pubsub", sub));
-    if (util::iequals(sub, "shardchannels")) return ctx.out.array_header(0);
-    std::vector<std::string> names = ps.channels(ctx.argc() == 3 ? ctx.arg(2) : std::string_view());
+    // The subcommands' arity (-2) lets extra arguments through to pubsubCommand's syntax error.
+    if (ctx.argc() > 3) {
+      return ctx.out.error("ERR unknown subcommand or wrong number of arguments for '" + std::string(sub) +
+                           "'. Try PUBSUB HELP.");
+    }
+    std::string_view pattern = ctx.argc() == 3 ? ctx.arg(2) : std::string_view();
+    std::vector<std::string> names =
+        util::iequals(sub, "shardchannels") ? ps.shard_channels(pattern) : ps.channels(pattern);
     ctx.out.array_header(names.size());
     for (const std::string& n : names) ctx.out.bulk(n);
     return;
@@ -97,7 +102,8 @@ void cmd_pubsub(Context& ctx) {
     ctx.out.map_header(ctx.argc() - 2);
     for (size_t i = 2; i < ctx.argc(); ++i) {
       ctx.out.bulk(ctx.arg(i));
-      ctx.out.integer(shard ? 0 : static_cast<int64_t>(ps.subscriber_count(ctx.arg(i))));
+      size_t n = shard ? ps.shard_subscriber_count(ctx.arg(i)) : ps.subscriber_count(ctx.arg(i));
+      ctx.out.integer(static_cast<int64_t>(n));
     }
     return;
   }

@@ -2,6 +2,11 @@
 
 namespace datanode {
 
+// Families added after families.h settled (declared here to keep that widely included header stable).
+void register_blocking_zset_commands(CommandTable& t);  // zsets_blocking.cpp
+void register_geo_commands(CommandTable& t);             // geo.cpp, geo_search.cpp
+void register_shard_pubsub_commands(CommandTable& t);   // pubsub_shard.cpp
+
 void register_all_commands(CommandTable& t) {
   register_string_commands(t);
   register_key_commands(t);
@@ -9,9 +14,12 @@ void register_all_commands(CommandTable& t) {
   register_hash_commands(t);
   register_set_commands(t);
   register_zset_commands(t);
+  register_blocking_zset_commands(t);
+  register_geo_commands(t);
   register_server_commands(t);
   register_client_commands(t);
   register_pubsub_commands(t);
+  register_shard_pubsub_commands(t);
   register_transaction_commands(t);
   register_replication_commands(t);
 }

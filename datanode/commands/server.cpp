@@ -19,7 +19,7 @@ using namespace command;
 
 void cmd_ping(Context& ctx) {
   if (ctx.argc() > 2) return ctx.out.error(wrong_arity_error("ping"));
-  if (ctx.client.subscription_count() > 0 && ctx.client.resp == 2) {
+  if (ctx.client.has(kClientPubSub) && ctx.client.resp == 2) {
     ctx.out.array_header(2);
     ctx.out.bulk("pong");
     ctx.out.bulk(ctx.argc() == 2 ? ctx.arg(1) : "");
