@@ -9,6 +9,9 @@ void register_all_commands(CommandTable& t) {
   register_hash_commands(t);
   register_set_commands(t);
   register_zset_commands(t);
+  register_bitmap_commands(t);
+  register_hyperloglog_commands(t);
+  register_dump_commands(t);
   register_server_commands(t);
   register_client_commands(t);
   register_pubsub_commands(t);
