@@ -73,7 +73,8 @@ std::optional<uint64_t> fit(const FieldOp& f, __int128 value, __int128 incr) {
 // "i8", "u16" ...: u64 is refused because replies are signed 64-bit integers.
 bool parse_type(Context& ctx, std::string_view arg, FieldOp& f) {
   auto n = arg.empty() ? std::nullopt : util::parse_int(arg.substr(1));
-  bool ok = !arg.empty() && (arg[0] == 'i' || arg[0] == 'u') && n && *n >= 1 && *n <= (arg[0] == 'i' ? 64 : 63);
+  bool ok =
+      !arg.empty() && (arg[0] == 'i' || arg[0] == 'u') && n && *n >= 1 && *n <= (arg[0] == 'i' ? 64 : 63);
   if (!ok) {
     ctx.out.error(
         "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.");
@@ -93,15 +94,22 @@ void bitfield_generic(Context& ctx, bool read_only_command) {
     size_t rest = ctx.argc() - j - 1;
     std::string_view sub = ctx.arg(j);
     FieldOp f{};
-    if (util::iequals(sub, "get") && rest >= 2) f.op = Op::kGet;
-    else if (util::iequals(sub, "set") && rest >= 3) f.op = Op::kSet;
-    else if (util::iequals(sub, "incrby") && rest >= 3) f.op = Op::kIncrBy;
+    if (util::iequals(sub, "get") && rest >= 2)
+      f.op = Op::kGet;
+    else if (util::iequals(sub, "set") && rest >= 3)
+      f.op = Op::kSet;
+    else if (util::iequals(sub, "incrby") && rest >= 3)
+      f.op = Op::kIncrBy;
     else if (util::iequals(sub, "overflow") && rest >= 1) {
       std::string_view kind = ctx.arg(++j);
-      if (util::iequals(kind, "wrap")) overflow = Overflow::kWrap;
-      else if (util::iequals(kind, "sat")) overflow = Overflow::kSat;
-      else if (util::iequals(kind, "fail")) overflow = Overflow::kFail;
-      else return ctx.out.error("ERR Invalid OVERFLOW type specified");
+      if (util::iequals(kind, "wrap"))
+        overflow = Overflow::kWrap;
+      else if (util::iequals(kind, "sat"))
+        overflow = Overflow::kSat;
+      else if (util::iequals(kind, "fail"))
+        overflow = Overflow::kFail;
+      else
+        return ctx.out.error("ERR Invalid OVERFLOW type specified");
       continue;
     } else {
       return ctx.syntax_error();
@@ -141,7 +149,8 @@ void bitfield_generic(Context& ctx, bool read_only_command) {
   for (const FieldOp& f : ops) {
     std::string_view s = source == nullptr ? std::string_view() : std::string_view(*source);
     uint64_t raw = get_bits(s, f.offset, f.width);
-    __int128 old = f.is_signed ? static_cast<__int128>(sign_extend(raw, f.width)) : static_cast<__int128>(raw);
+    __int128 old =
+        f.is_signed ? static_cast<__int128>(sign_extend(raw, f.width)) : static_cast<__int128>(raw);
     if (f.op == Op::kGet) {
       ctx.out.integer(static_cast<int64_t>(old));
       continue;

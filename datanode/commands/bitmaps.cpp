@@ -178,11 +178,16 @@ void cmd_bitpos(Context& ctx) {
 void cmd_bitop(Context& ctx) {
   std::string_view op = ctx.arg(1);
   enum { kAnd, kOr, kXor, kNot } kind;
-  if (util::iequals(op, "and")) kind = kAnd;
-  else if (util::iequals(op, "or")) kind = kOr;
-  else if (util::iequals(op, "xor")) kind = kXor;
-  else if (util::iequals(op, "not")) kind = kNot;
-  else return ctx.syntax_error();
+  if (util::iequals(op, "and"))
+    kind = kAnd;
+  else if (util::iequals(op, "or"))
+    kind = kOr;
+  else if (util::iequals(op, "xor"))
+    kind = kXor;
+  else if (util::iequals(op, "not"))
+    kind = kNot;
+  else
+    return ctx.syntax_error();
   if (kind == kNot && ctx.argc() != 4)
     return ctx.out.error("ERR BITOP NOT must be called with a single source key.");
   store::Database& db = ctx.db();
@@ -205,15 +210,20 @@ void cmd_bitop(Context& ctx) {
   }
   // Sources may alias the target: the result is built aside, then stored.
   std::string result(max_len, '\0');
-  auto at = [](std::string_view s, size_t j) -> uint8_t { return j < s.size() ? static_cast<uint8_t>(s[j]) : 0; };
+  auto at = [](std::string_view s, size_t j) -> uint8_t {
+    return j < s.size() ? static_cast<uint8_t>(s[j]) : 0;
+  };
   for (size_t j = 0; j < max_len; ++j) {
     uint8_t acc = at(sources[0], j);
     if (kind == kNot) acc = static_cast<uint8_t>(~acc);
     for (size_t k = 1; k < sources.size(); ++k) {
       uint8_t b = at(sources[k], j);
-      if (kind == kAnd) acc &= b;
-      else if (kind == kOr) acc |= b;
-      else acc ^= b;
+      if (kind == kAnd)
+        acc &= b;
+      else if (kind == kOr)
+        acc |= b;
+      else
+        acc ^= b;
     }
     result[j] = static_cast<char>(acc);
   }

@@ -18,7 +18,9 @@ namespace bits {
 inline constexpr const char* kOffsetError = "ERR bit offset is not an integer or out of range";
 
 // Replicated and AOF-loaded commands are applied even past the size limit, as Redis' mustObeyClient.
-inline bool must_obey(const Context& ctx) { return ctx.client.has(kClientMaster) || ctx.client.conn == nullptr; }
+inline bool must_obey(const Context& ctx) {
+  return ctx.client.has(kClientMaster) || ctx.client.conn == nullptr;
+}
 
 // A bit offset; with `width` > 0 a "#N" offset means N * width (BITFIELD). Offsets whose byte lies past
 // proto-max-bulk-len are refused, so no command can grow a string beyond it.

@@ -101,7 +101,8 @@ void cmd_pfmerge(Context& ctx) {
   std::string& s = v == nullptr ? db.put(key, Value(hll::create())).str() : v->str();
   if (use_dense && !hll::to_dense(s)) return ctx.out.error(kInvalidObj);
   for (int i = 0; i < hll::kRegisters; ++i)
-    if (max[static_cast<size_t>(i)] != 0) hll::set_register(s, i, max[static_cast<size_t>(i)], sparse_max(ctx));
+    if (max[static_cast<size_t>(i)] != 0)
+      hll::set_register(s, i, max[static_cast<size_t>(i)], sparse_max(ctx));
   hll::invalidate_cache(s);
   ctx.server.touch(ctx.client.db, key);
   ctx.changed();

@@ -97,10 +97,12 @@ std::string dump_payload(const store::Value& value) {
 bool verify_payload(std::string_view payload) {
   if (payload.size() < kFooterSize) return false;
   std::string_view footer = payload.substr(payload.size() - kFooterSize);
-  unsigned version = static_cast<uint8_t>(footer[0]) | (static_cast<unsigned>(static_cast<uint8_t>(footer[1])) << 8);
+  unsigned version =
+      static_cast<uint8_t>(footer[0]) | (static_cast<unsigned>(static_cast<uint8_t>(footer[1])) << 8);
   if (version > kDumpVersion) return false;
   uint64_t stored = 0;
-  for (int i = 7; i >= 0; --i) stored = (stored << 8) | static_cast<uint8_t>(footer[2 + static_cast<size_t>(i)]);
+  for (int i = 7; i >= 0; --i)
+    stored = (stored << 8) | static_cast<uint8_t>(footer[2 + static_cast<size_t>(i)]);
   return stored == crc64(0, payload.substr(0, payload.size() - 8));
 }
 
@@ -118,9 +120,12 @@ std::optional<store::Value> load_payload(std::string_view payload) {
   rdb.append(8, '\0');
   std::optional<store::Value> out;
   // Bytes after the value are ignored, as Redis ignores them: only the first key counts.
-  decode(rdb, [&](int, std::string, store::Value v, int64_t) {
-    if (!out) out = std::move(v);
-  }, nullptr);
+  decode(
+      rdb,
+      [&](int, std::string, store::Value v, int64_t) {
+        if (!out) out = std::move(v);
+      },
+      nullptr);
   if (!out || !acceptable(*out)) return std::nullopt;
   return out;
 }

@@ -178,7 +178,9 @@ void dense_set(uint8_t* regs, size_t regs_len, int index, uint8_t value) {
 namespace {
 
 uint8_t* dense_regs(std::string& s) { return reinterpret_cast<uint8_t*>(s.data()) + kHeaderSize; }
-const uint8_t* dense_regs(std::string_view s) { return reinterpret_cast<const uint8_t*>(s.data()) + kHeaderSize; }
+const uint8_t* dense_regs(std::string_view s) {
+  return reinterpret_cast<const uint8_t*>(s.data()) + kHeaderSize;
+}
 
 int dense_raise(std::string& s, int index, uint8_t count) {
   size_t len = s.size() - kHeaderSize;
@@ -433,7 +435,8 @@ std::string self_test(int64_t sparse_max_bytes) {
     int64_t maxerr = static_cast<int64_t>(std::ceil(relerr * 6 * static_cast<double>(checkpoint)));
     if (j == 10) maxerr = 1;
     if (abserr > maxerr)
-      return "TESTFAILED Too big error. card:" + std::to_string(checkpoint) + " abserr:" + std::to_string(abserr);
+      return "TESTFAILED Too big error. card:" + std::to_string(checkpoint) +
+             " abserr:" + std::to_string(abserr);
     checkpoint *= 10;
   }
   return "";

@@ -20,7 +20,7 @@
 namespace hll {
 
 inline constexpr int kPrecision = 14;
-inline constexpr int kRegisters = 1 << kPrecision;   // 16384
+inline constexpr int kRegisters = 1 << kPrecision;  // 16384
 inline constexpr int kRegisterBits = 6;
 inline constexpr size_t kHeaderSize = 16;
 inline constexpr size_t kDenseSize = kHeaderSize + (kRegisters * kRegisterBits + 7) / 8;  // 12304

@@ -49,9 +49,11 @@ void exercise(std::string s) {
   if (merged) {
     std::vector<uint8_t> after(hll::kRegisters, 0);
     if (hll::merge_into(s, after.data()))
-      for (int i = 0; i < hll::kRegisters; ++i) FUZZ_CHECK(after[static_cast<size_t>(i)] >= regs[static_cast<size_t>(i)]);
+      for (int i = 0; i < hll::kRegisters; ++i)
+        FUZZ_CHECK(after[static_cast<size_t>(i)] >= regs[static_cast<size_t>(i)]);
   }
-  for (int i = 0; i < hll::kRegisters; i += 997) hll::set_register(s, i, static_cast<uint8_t>(1 + i % 50), 3000);
+  for (int i = 0; i < hll::kRegisters; i += 997)
+    hll::set_register(s, i, static_cast<uint8_t>(1 + i % 50), 3000);
 }
 
 }  // namespace

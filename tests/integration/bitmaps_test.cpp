@@ -190,12 +190,20 @@ BITFIELD big GET u8 0 SET u16 #100 65535
 STRLEN big
 )"));
   EXPECT_EQ(diffs, std::vector<std::string>{});
-  Commands empty = {{"SET", "e", ""},          {"BITCOUNT", "e"}, {"BITCOUNT", "e", "0", "-1", "BIT"},
-                    {"BITPOS", "e", "0"},      {"BITPOS", "e", "1"}, {"BITPOS", "e", "0", "0", "-1", "BIT"},
-                    {"GETBIT", "e", "0"},      {"BITFIELD_RO", "e", "GET", "i8", "0"},
+  Commands empty = {{"SET", "e", ""},
+                    {"BITCOUNT", "e"},
+                    {"BITCOUNT", "e", "0", "-1", "BIT"},
+                    {"BITPOS", "e", "0"},
+                    {"BITPOS", "e", "1"},
+                    {"BITPOS", "e", "0", "0", "-1", "BIT"},
+                    {"GETBIT", "e", "0"},
+                    {"BITFIELD_RO", "e", "GET", "i8", "0"},
                     {"SET", "raw", std::string("\xff\xf0\x00\x01", 4)},
-                    {"BITPOS", "raw", "0"},    {"BITPOS", "raw", "1", "2"}, {"BITPOS", "raw", "0", "1", "1"},
-                    {"BITCOUNT", "raw", "1", "3"}, {"BITPOS", "raw", "1", "12", "-1", "BIT"}};
+                    {"BITPOS", "raw", "0"},
+                    {"BITPOS", "raw", "1", "2"},
+                    {"BITPOS", "raw", "0", "1", "1"},
+                    {"BITCOUNT", "raw", "1", "3"},
+                    {"BITPOS", "raw", "1", "12", "-1", "BIT"}};
   EXPECT_EQ(reference::differences(redis.port, node.port, empty), std::vector<std::string>{});
 }
 
@@ -238,7 +246,8 @@ TEST(Bitmaps, RandomWritesAgreeWithRealRedis) {
       std::string type = (sign ? "i" : "u") + std::to_string(width);
       int64_t value = static_cast<int64_t>((static_cast<uint64_t>(rng()) << 32) | rng()) >> pick(64);
       cmds.push_back({"BITFIELD", key, "OVERFLOW", overflows[pick(3)], pick(2) ? "INCRBY" : "SET", type,
-                      std::to_string(pick(200)), std::to_string(value), "GET", type, std::to_string(pick(200))});
+                      std::to_string(pick(200)), std::to_string(value), "GET", type,
+                      std::to_string(pick(200))});
     } else if (kind == 2) {
       cmds.push_back({"BITCOUNT", key, std::to_string(pick(80) - 40), std::to_string(pick(80) - 40),
                       pick(2) ? "BIT" : "BYTE"});

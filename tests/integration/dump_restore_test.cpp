@@ -45,11 +45,16 @@ std::string contents(harness::Client& c, const std::string& key) {
   std::vector<std::string> items;
   harness::Reply r;
   if (type == "string") return "string:" + c.command({"GET", key}).str;
-  if (type == "list") r = c.command({"LRANGE", key, "0", "-1"});
-  else if (type == "set") r = c.command({"SMEMBERS", key});
-  else if (type == "hash") r = c.command({"HGETALL", key});
-  else if (type == "zset") r = c.command({"ZRANGE", key, "0", "-1", "WITHSCORES"});
-  else return type;
+  if (type == "list")
+    r = c.command({"LRANGE", key, "0", "-1"});
+  else if (type == "set")
+    r = c.command({"SMEMBERS", key});
+  else if (type == "hash")
+    r = c.command({"HGETALL", key});
+  else if (type == "zset")
+    r = c.command({"ZRANGE", key, "0", "-1", "WITHSCORES"});
+  else
+    return type;
   if (type == "hash") {
     for (size_t i = 0; i + 1 < r.elements.size(); i += 2)
       items.push_back(r.elements[i].str + "=" + r.elements[i + 1].str);
@@ -78,7 +83,8 @@ std::vector<std::string> populate(harness::Client& c) {
   add("s:empty", {"SET", "s:empty", ""});
   add("l:small", {"RPUSH", "l:small", "a", "b", "1", "-300000", "70000"});
   std::vector<std::string> big = {"RPUSH", "l:big"};
-  for (int i = 0; i < 400; ++i) big.push_back(std::string(60, static_cast<char>('a' + i % 26)) + std::to_string(i));
+  for (int i = 0; i < 400; ++i)
+    big.push_back(std::string(60, static_cast<char>('a' + i % 26)) + std::to_string(i));
   add("l:big", big);
   add("l:plain", {"RPUSH", "l:plain", "x", std::string(10000, 'p'), "y"});
   add("set:ints", {"SADD", "set:ints", "1", "2", "3", "-7", "100000"});
@@ -164,7 +170,8 @@ TEST(DumpRestore, OlderEncodingsRestoreAlike) {
   std::string zset_zl = std::string("\x0c", 1) + blob(ziplist({str("a"), imm1, str("b"), imm2}));
   std::string hash_zl = std::string("\x0d", 1) + blob(ziplist({str("f"), str("v"), str("g"), imm2}));
   std::string intset = std::string("\x0b", 1) + blob(le(2, 4) + le(2, 4) + le(1, 2) + le(5, 2));
-  std::string old_zset = std::string("\x03\x02", 2) + str("m") + str("1.5") + str("n") + std::string("\xfe", 1);
+  std::string old_zset =
+      std::string("\x03\x02", 2) + str("m") + str("1.5") + str("n") + std::string("\xfe", 1);
   Commands cmds;
   int n = 0;
   for (const std::string& body : {list_zl, quicklist, zset_zl, hash_zl, intset, old_zset}) {
@@ -196,7 +203,8 @@ TEST(DumpRestore, ErrorsAndTtlAgreeWithRedis) {
   std::string truncated = payload(std::string("\x00\x10hello", 7));
   std::string stream = payload(std::string("\x0f\x00", 2));
   std::string opcode = payload(std::string("\xfe\x00", 2));
-  std::string nan_score = payload(std::string("\x05\x01\x01m", 4) + std::string("\x00\x00\x00\x00\x00\x00\xf8\x7f", 8));
+  std::string nan_score =
+      payload(std::string("\x05\x01\x01m", 4) + std::string("\x00\x00\x00\x00\x00\x00\xf8\x7f", 8));
   std::string huge_lzf = payload(std::string("\x00\xc3\x02\x80\x10\x00\x00\x00\x01\x41", 10));
   Commands cmds = {
       {"DUMP", "nokey"},

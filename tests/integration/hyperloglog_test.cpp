@@ -101,8 +101,8 @@ PFSELFTEST x
 )"));
   EXPECT_EQ(diffs, std::vector<std::string>{});
   // GETREG: all 16384 registers, after turning a sparse value dense.
-  Commands getreg = {{"PFADD", "g", "1", "2", "3"}, {"PFDEBUG", "GETREG", "g"}, {"PFDEBUG", "ENCODING", "g"},
-                     {"GET", "g"}};
+  Commands getreg = {
+      {"PFADD", "g", "1", "2", "3"}, {"PFDEBUG", "GETREG", "g"}, {"PFDEBUG", "ENCODING", "g"}, {"GET", "g"}};
   EXPECT_EQ(reference::differences(redis.port, node.port, getreg), std::vector<std::string>{});
   EXPECT_EQ(rawresp::Conn(node.port, 30000).command({"PFSELFTEST"}), "+OK\r\n");
 }
@@ -130,7 +130,8 @@ TEST(HyperLogLog, SparseMaxBytesSetting) {
   reference::RealRedis redis;
   if (!redis.available) GTEST_SKIP() << "redis-server not installed";
   harness::Datanode node;
-  Commands cmds = {{"CONFIG", "SET", "hll-sparse-max-bytes", "100"}, {"CONFIG", "GET", "hll-sparse-max-bytes"}};
+  Commands cmds = {{"CONFIG", "SET", "hll-sparse-max-bytes", "100"},
+                   {"CONFIG", "GET", "hll-sparse-max-bytes"}};
   for (auto& c : pfadd_batches("k", "v", 60)) cmds.push_back(c);
   cmds.push_back({"PFDEBUG", "ENCODING", "k"});
   cmds.push_back({"GET", "k"});
@@ -167,9 +168,9 @@ TEST(HyperLogLog, CorruptValuesAreRefused) {
   harness::Datanode node;
   std::string hdr("HYLL\x01\0\0\0\0\0\0\0\0\0\0\x80", 16);
   const std::vector<std::string> bodies = {
-      std::string("\x7f\xfe", 2),         // one register short
-      std::string("\x7f\xff\x00", 3),     // one register too many
-      std::string("\x7f\xfd\x83", 3),     // a VAL run past the last register
+      std::string("\x7f\xfe", 2),          // one register short
+      std::string("\x7f\xff\x00", 3),      // one register too many
+      std::string("\x7f\xfd\x83", 3),      // a VAL run past the last register
       std::string("\x7f\xff\xff\xff", 4),  // far too many
       std::string(),                       // no opcodes
       std::string("\x80", 1),              // one register only
@@ -191,7 +192,8 @@ TEST(HyperLogLog, CorruptValuesAreRefused) {
   cmds.push_back({"SET", "dense", std::string("HYLL\0\0\0\0\0\0\0\0\0\0\0\x80", 16) + std::string(100, 'x')});
   cmds.push_back({"PFCOUNT", "dense"});
   cmds.push_back({"PFADD", "dense", "x"});
-  cmds.push_back({"SET", "dense", std::string("HYLL\0\0\0\0\0\0\0\0\0\0\0\x80", 16) + std::string(12288, '\xff')});
+  cmds.push_back(
+      {"SET", "dense", std::string("HYLL\0\0\0\0\0\0\0\0\0\0\0\x80", 16) + std::string(12288, '\xff')});
   cmds.push_back({"PFCOUNT", "dense"});
   cmds.push_back({"PFADD", "dense", "x"});
   cmds.push_back({"PFCOUNT", "dense", "nokey"});

@@ -17,7 +17,9 @@ using Argv = std::vector<std::string>;
 
 class Recorder : public datanode::PropagationSink {
  public:
-  void feed(int, const std::vector<std::string_view>& argv) override { seen.emplace_back(argv.begin(), argv.end()); }
+  void feed(int, const std::vector<std::string_view>& argv) override {
+    seen.emplace_back(argv.begin(), argv.end());
+  }
   std::vector<Argv> seen;
 };
 
@@ -65,7 +67,8 @@ TEST_F(BitsPropagation, BitmapWritesAsGivenWhenTheyChangeSomething) {
   EXPECT_EQ(propagated({"BITFIELD", "b", "SET", "u8", "0", "5"}),
             (std::vector<Argv>{{"BITFIELD", "b", "SET", "u8", "0", "5"}}));
   EXPECT_EQ(propagated({"BITFIELD", "b", "SET", "u8", "0", "5"}), std::vector<Argv>{});
-  EXPECT_EQ(propagated({"BITFIELD", "b", "OVERFLOW", "FAIL", "INCRBY", "u8", "0", "300"}), std::vector<Argv>{});
+  EXPECT_EQ(propagated({"BITFIELD", "b", "OVERFLOW", "FAIL", "INCRBY", "u8", "0", "300"}),
+            std::vector<Argv>{});
 }
 
 TEST_F(BitsPropagation, HyperLogLogWrites) {
@@ -93,7 +96,8 @@ TEST_F(BitsPropagation, RestoreWithAbsoluteTtl) {
   EXPECT_EQ(propagated({"RESTORE", "a", "5000000000000", payload, "ABSTTL"}),
             (std::vector<Argv>{{"RESTORE", "a", "5000000000000", payload, "ABSTTL"}}));
   // Already expired: REPLACE deletes the old value (a DEL); without an old value nothing happens.
-  EXPECT_EQ(propagated({"RESTORE", "k", "1", payload, "ABSTTL", "REPLACE"}), (std::vector<Argv>{{"DEL", "k"}}));
+  EXPECT_EQ(propagated({"RESTORE", "k", "1", payload, "ABSTTL", "REPLACE"}),
+            (std::vector<Argv>{{"DEL", "k"}}));
   EXPECT_EQ(propagated({"RESTORE", "k", "1", payload, "ABSTTL", "REPLACE"}), std::vector<Argv>{});
   EXPECT_EQ(run({"EXISTS", "k"}), ":0\r\n");
 }

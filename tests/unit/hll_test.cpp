@@ -1,13 +1,13 @@
 // The HyperLogLog codec (datanode/types/hll.h) against values taken from redis-server 7.0.15: the same
 // elements give byte-identical values (sparse and dense, cached cardinality included) and the same
 // counts; sparse <-> dense round trips; hostile strings are reported as corrupt, never read past.
+#include "datanode/types/hll.h"
+
 #include <gtest/gtest.h>
 
 #include <random>
 #include <string>
 #include <vector>
-
-#include "datanode/types/hll.h"
 
 namespace {
 
@@ -19,7 +19,8 @@ uint64_t fnv1a(std::string_view s) {
 
 std::string unhex(std::string_view hex) {
   std::string out;
-  for (size_t i = 0; i + 1 < hex.size(); i += 2) out.push_back(static_cast<char>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16)));
+  for (size_t i = 0; i + 1 < hex.size(); i += 2)
+    out.push_back(static_cast<char>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16)));
   return out;
 }
 
@@ -120,15 +121,16 @@ TEST(Hll, DenseRegistersDoNotDisturbNeighbours) {
     want[static_cast<size_t>(i)] = static_cast<uint8_t>(rng() & 63);
     hll::dense_set(regs.data(), regs.size(), i, want[static_cast<size_t>(i)]);
   }
-  for (int i = 0; i < hll::kRegisters; ++i) ASSERT_EQ(hll::dense_get(regs.data(), regs.size(), i), want[static_cast<size_t>(i)]);
+  for (int i = 0; i < hll::kRegisters; ++i)
+    ASSERT_EQ(hll::dense_get(regs.data(), regs.size(), i), want[static_cast<size_t>(i)]);
 }
 
 TEST(Hll, CorruptSparseDataIsReported) {
   std::string header = hll::create().substr(0, hll::kHeaderSize);
   std::vector<uint8_t> regs(hll::kRegisters);
   // Too few registers, too many, a VAL run past the end, a cut XZERO, nothing at all.
-  for (std::string body : {std::string("\x7f\xfe", 2), std::string("\x7f\xff\x00", 3), std::string("\x7f\xfd\x83", 3),
-                           std::string("\x7f", 1), std::string()}) {
+  for (std::string body : {std::string("\x7f\xfe", 2), std::string("\x7f\xff\x00", 3),
+                           std::string("\x7f\xfd\x83", 3), std::string("\x7f", 1), std::string()}) {
     std::string s = header + body;
     ASSERT_TRUE(hll::looks_valid(s));
     EXPECT_FALSE(hll::estimate(s).has_value());
