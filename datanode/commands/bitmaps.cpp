@@ -122,9 +122,18 @@ void cmd_bitcount(Context& ctx) {
 int64_t find_bit(std::string_view s, BitRange r, bool bit) {
   int64_t i = r.first;
   uint8_t skip = bit ? 0x00 : 0xFF;
+  uint64_t skip_word = bit ? 0 : ~uint64_t{0};
+  // Whole words, then whole bytes, that cannot hold the bit are skipped at once.
   while (i <= r.last) {
+    if ((i & 7) == 0 && i + 63 <= r.last) {
+      uint64_t w;
+      std::memcpy(&w, s.data() + (i >> 3), 8);
+      if (w == skip_word) {
+        i += 64;
+        continue;
+      }
+    }
     if ((i & 7) == 0 && i + 7 <= r.last) {
-      // Whole bytes that cannot hold the bit are skipped at once.
       size_t b = static_cast<size_t>(i >> 3);
       if (static_cast<uint8_t>(s[b]) == skip) {
         i += 8;

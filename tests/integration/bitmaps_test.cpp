@@ -205,6 +205,20 @@ STRLEN big
                     {"BITCOUNT", "raw", "1", "3"},
                     {"BITPOS", "raw", "1", "12", "-1", "BIT"}};
   EXPECT_EQ(reference::differences(redis.port, node.port, empty), std::vector<std::string>{});
+  // Long runs of zeros and ones (the word-at-a-time paths).
+  Commands runs = {{"SETRANGE", "z", "700", "\x01"},
+                   {"SET", "o", std::string(300, '\xff') + "\x7f" + std::string(40, '\xff')}};
+  for (const char* key : {"z", "o"}) {
+    for (const char* bit : {"0", "1"}) {
+      runs.push_back({"BITPOS", key, bit});
+      runs.push_back({"BITPOS", key, bit, "9"});
+      runs.push_back({"BITPOS", key, bit, "9", "-1"});
+      runs.push_back({"BITPOS", key, bit, "77", "5000", "BIT"});
+      runs.push_back({"BITPOS", key, bit, "-400", "-2"});
+      runs.push_back({"BITCOUNT", key, "3", "-3", "BIT"});
+    }
+  }
+  EXPECT_EQ(reference::differences(redis.port, node.port, runs), std::vector<std::string>{});
 }
 
 // Errors that depend on proto-max-bulk-len: the offset limit follows the setting, as in Redis.
