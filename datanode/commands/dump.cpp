@@ -19,6 +19,7 @@ void cmd_dump(Context& ctx) {
 
 void cmd_restore(Context& ctx) {
   bool replace = false, absttl = false, idle_given = false, freq_given = false;
+  int64_t idle = 0;
   for (size_t j = 4; j < ctx.argc(); ++j) {
     std::string_view opt = ctx.arg(j);
     bool has_arg = j + 1 < ctx.argc();
@@ -27,9 +28,10 @@ void cmd_restore(Context& ctx) {
     } else if (util::iequals(opt, "absttl")) {
       absttl = true;
     } else if (util::iequals(opt, "idletime") && has_arg && !freq_given) {
-      auto idle = util::parse_int(ctx.arg(++j));
-      if (!idle) return ctx.not_integer();
-      if (*idle < 0) return ctx.out.error("ERR Invalid IDLETIME value, must be >= 0");
+      auto seconds = util::parse_int(ctx.arg(++j));
+      if (!seconds) return ctx.not_integer();
+      if (*seconds < 0) return ctx.out.error("ERR Invalid IDLETIME value, must be >= 0");
+      idle = *seconds;
       idle_given = true;
     } else if (util::iequals(opt, "freq") && has_arg && !idle_given) {
       auto freq = util::parse_int(ctx.arg(++j));
@@ -67,6 +69,16 @@ void cmd_restore(Context& ctx) {
   }
   db.put(key, std::move(*value));
   if (at != 0) db.set_expire(key, at);
+  if (idle_given && ctx.server.settings().maxmemory_policy.find("lfu") == std::string::npos) {
+    // The access clock as if the key was last touched `idle` seconds ago (OBJECT IDLETIME). The
+    // database has no setter for it: the entry is reached through its table.
+    if (store::KeyEntry* e = db.keys_table().lookup(key)) {
+      constexpr int64_t kClock = int64_t{store::KeyEntry::kLruMask} + 1;
+      int64_t last =
+          (static_cast<int64_t>(store::KeyEntry::lru_clock(ctx.now_ms)) - idle % kClock + kClock) % kClock;
+      e->lru = static_cast<uint32_t>(last);
+    }
+  }
   ctx.server.touch(ctx.client.db, key);
   ctx.changed();
   if (at != 0 && !absttl) {

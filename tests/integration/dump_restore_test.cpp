@@ -256,6 +256,11 @@ TEST(DumpRestore, ErrorsAndTtlAgreeWithRedis) {
   };
   EXPECT_EQ(reference::differences(redis.port, node.port, cmds), std::vector<std::string>{});
   harness::Client ours(node.port);
+  // IDLETIME sets the access clock as if the key was last used that long ago.
+  ASSERT_EQ(ours.command({"RESTORE", "idle", "0", good, "IDLETIME", "1000"}).str, "OK");
+  int64_t idle = ours.command({"OBJECT", "IDLETIME", "idle"}).integer;
+  EXPECT_GE(idle, 1000);
+  EXPECT_LE(idle, 1002);
   int64_t ttl = ours.command({"PTTL", "t1"}).integer;
   EXPECT_GT(ttl, 90000);
   EXPECT_LE(ttl, 100000);
