@@ -71,6 +71,7 @@ void register_settings(Settings& s, config::Registry& r) {
   r.add_int("hz", &s.hz, 1, 500);
   r.add_string("requirepass", &s.requirepass).sensitive = true;
   r.add_memory("proto-max-bulk-len", &s.proto_max_bulk_len, 1024 * 1024, INT64_MAX);
+  r.add_memory("hll-sparse-max-bytes", &s.hll_sparse_max_bytes, 0, INT64_MAX);
   r.add_memory("client-query-buffer-limit", &s.client_query_buffer_limit, 1024 * 1024, INT64_MAX);
   r.add_string("client-output-buffer-limit-normal", &s.client_output_buffer_limit_normal);
   r.add_string("client-output-buffer-limit-replica", &s.client_output_buffer_limit_replica);

@@ -27,6 +27,7 @@ struct Settings {
   int hz = 10;
   std::string requirepass;
   int64_t proto_max_bulk_len = 512LL * 1024 * 1024;
+  int64_t hll_sparse_max_bytes = 3000;  // a sparse HyperLogLog longer than this becomes dense
   int64_t client_query_buffer_limit = 1024LL * 1024 * 1024;
   std::string client_output_buffer_limit_normal = "0 0 0";
   std::string client_output_buffer_limit_replica = "256mb 64mb 60";

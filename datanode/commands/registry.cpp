@@ -16,6 +16,9 @@ void register_all_commands(CommandTable& t) {
   register_zset_commands(t);
   register_blocking_zset_commands(t);
   register_geo_commands(t);
+  register_bitmap_commands(t);
+  register_hyperloglog_commands(t);
+  register_dump_commands(t);
   register_server_commands(t);
   register_client_commands(t);
   register_pubsub_commands(t);

@@ -7,6 +7,9 @@ namespace rdb {
 //   LLLooooo [LLLLLLLL] oooooooo  a back reference: length L+2 (L==7: one more length byte added),
 //                              offset ((o_hi << 8) | o_lo) + 1 bytes back into the output.
 std::optional<std::string> lzf_decompress(std::string_view in, size_t out_len) {
+  // No item expands more than 88 times (3 bytes -> 264): a longer claimed length is a lie, and must not
+  // become an allocation (DUMP payloads come from clients).
+  if (out_len / 88 > in.size()) return std::nullopt;
   std::string out;
   out.resize(out_len);
   size_t ip = 0, op = 0;
