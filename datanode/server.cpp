@@ -403,6 +403,8 @@ void Server::process_input(Client& c) {
 }
 
 void Server::execute(Client& c, const Args& args, resp::Writer& out) {
+  // Every reply speaks the client's protocol: HELLO may change it between two pipelined commands.
+  out.set_protocol(c.resp);
   const CommandSpec* cmd = commands_.find(args[0]);
   bool in_multi = c.has(kClientMulti);
   // Refusals before the command runs: counted as rejected calls, and they make a transaction fail.

@@ -64,7 +64,7 @@ void client_list(Context& ctx) {
     text += client_info_line(ctx.server, *c);
     text += '\n';
   }
-  ctx.out.bulk(text);
+  ctx.out.verbatim(text);
 }
 
 struct KillFilter {
@@ -240,7 +240,7 @@ void cmd_client(Context& ctx) {
   } else if (util::iequals(sub, "info")) {
     if (!arity(n == 2)) return;
     ctx.client.last_command = "client|info";
-    ctx.out.bulk(client_info_line(ctx.server, ctx.client) + "\n");
+    ctx.out.verbatim(client_info_line(ctx.server, ctx.client) + "\n");
   } else if (util::iequals(sub, "kill")) {
     if (arity(n >= 3)) client_kill(ctx);
   } else if (util::iequals(sub, "unblock")) {

@@ -65,9 +65,6 @@ void cmd_hello(Context& ctx) {
   if (user && !credentials_ok(ctx, *user, *pass)) return ctx.out.error(kWrongPassError);
   if (!user && !ctx.client.authenticated && !ctx.server.settings().requirepass.empty())
     return ctx.out.error(kHelloNoAuthError);
-  // RESP3 is not spoken by this server: clients fall back to RESP2 on this error. It comes after the
-  // credentials check, as Redis' errors do, but before they take effect: a refused HELLO changes nothing.
-  if (version == 3) return ctx.out.error("NOPROTO unsupported protocol version");
   if (user) ctx.client.authenticated = true;
   if (name) {
     if (!valid_client_name(*name))
@@ -75,6 +72,7 @@ void cmd_hello(Context& ctx) {
     ctx.client.name = std::string(*name);
   }
   if (version) ctx.client.resp = static_cast<int>(version);
+  ctx.out.set_protocol(ctx.client.resp);  // the reply to HELLO 3 is already a RESP3 map
   ctx.out.map_header(7);
   ctx.out.bulk("server");
   ctx.out.bulk("redis");
@@ -105,6 +103,7 @@ void cmd_reset(Context& ctx) {
   for (const std::string& n : names) ctx.server.pubsub().punsubscribe(c, n);
   c.db = 0;
   c.resp = 2;
+  ctx.out.set_protocol(2);
   c.name.clear();
   c.authenticated = ctx.server.settings().requirepass.empty();
   ctx.out.simple("RESET");

@@ -54,7 +54,7 @@ void cmd_shutdown(Context& ctx) {
 
 void cmd_info(Context& ctx) {
   std::vector<std::string_view> sections(ctx.args.begin() + 1, ctx.args.end());
-  ctx.out.bulk(render_info(ctx.server, sections));
+  ctx.out.verbatim(render_info(ctx.server, sections));
 }
 
 void cmd_time(Context& ctx) {
