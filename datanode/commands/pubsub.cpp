@@ -95,7 +95,7 @@ void cmd_pubsub(Context& ctx) {
   }
   if (util::iequals(sub, "numsub") || util::iequals(sub, "shardnumsub")) {
     bool shard = util::iequals(sub, "shardnumsub");
-    ctx.out.map_header(ctx.argc() - 2);
+    ctx.out.array_header(2 * (ctx.argc() - 2));  // an array, not a map, in RESP3 too (Redis 7.0)
     for (size_t i = 2; i < ctx.argc(); ++i) {
       ctx.out.bulk(ctx.arg(i));
       ctx.out.integer(shard ? 0 : static_cast<int64_t>(ps.subscriber_count(ctx.arg(i))));

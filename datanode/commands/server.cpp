@@ -8,6 +8,7 @@
 #include "common/command/help.h"
 #include "common/log/log.h"
 #include "common/util/clock.h"
+#include "datanode/commands/debug_protocol.h"
 #include "datanode/commands/families.h"
 #include "datanode/commands/server_family.h"
 #include "datanode/info.h"
@@ -116,6 +117,7 @@ void cmd_debug(Context& ctx) {
     return ctx.out.ok();
   }
   if (util::iequals(sub, "populate") && ctx.argc() >= 3 && ctx.argc() <= 5) return debug_populate(ctx);
+  if (util::iequals(sub, "protocol") && ctx.argc() == 3) return debug_protocol(ctx);
   ctx.out.error("ERR unknown subcommand or wrong number of arguments for '" + std::string(sub.substr(0, 128)) +
                 "'. Try DEBUG HELP.");
 }
