@@ -416,7 +416,47 @@ TEST(Resp3, RedisCliThreeOutput) {
     EXPECT_EQ(ours.find("Could not connect"), std::string::npos) << ours;
   }
   // The typed forms really are there.
+  harness::run("redis-cli -p " + std::to_string(node.port) + " ZADD zz 2 b");
   std::string scores =
-      harness::run("redis-cli -3 --no-raw -p " + std::to_string(node.port) + " ZRANGE z 0 -1 WITHSCORES");
+      harness::run("redis-cli -3 --no-raw -p " + std::to_string(node.port) + " ZRANGE zz 0 -1 WITHSCORES");
   EXPECT_NE(scores.find("(double) 2"), std::string::npos) << scores;
+}
+
+// Two replies that used to differ from Redis: an SMOVE that finds the member already in the destination
+// leaves the destination unchanged (its WATCHers go on), and a denormal score is a valid float.
+TEST(Resp3, SmoveWatchAndDenormalScoresAsRedis) {
+  reference::RealRedis redis;
+  if (!redis.available) GTEST_SKIP() << "redis-server not installed";
+  Datanode node;
+  auto diffs = reference::differences(redis.port, node.port, script(R"(
+SADD src m n
+SADD dst m
+WATCH dst
+SMOVE src dst m
+MULTI
+SET x 1
+EXEC
+SMEMBERS dst
+WATCH dst
+SMOVE src dst n
+MULTI
+SET x 2
+EXEC
+WATCH src
+SMOVE src dst m
+MULTI
+SET x 3
+EXEC
+ZADD z 9.8813129168249309e-323 m
+ZSCORE z m
+ZADD z 4.9406564584124654e-324 n
+ZRANGE z 0 -1 WITHSCORES
+ZINCRBY z 1e-310 m
+ZADD z 1e-400 o
+ZADD z 1e400 o
+ZRANGEBYSCORE z 0 1e-320
+INCRBYFLOAT f 1e-320
+HINCRBYFLOAT h f 1e-320
+)"));
+  for (const std::string& d : diffs) ADD_FAILURE() << d;
 }
