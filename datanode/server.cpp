@@ -1,3 +1,5 @@
+#include "datanode/client_pause.h"
+#include "datanode/tracking.h"
 #include "datanode/server.h"
 
 #include <algorithm>
@@ -113,6 +115,8 @@ Server::Server(Settings& settings, config::Registry& registry)
   replication_ = std::make_unique<Replication>(*this);
   metrics_ = std::make_unique<Metrics>(*this);
   watches_ = std::make_unique<Watches>(*this);
+  tracking_ = std::make_unique<Tracking>(*this);
+  client_pause_ = std::make_unique<ClientPause>(*this);
   lastsave_unix_ = util::unix_ms() / 1000;
   memory_startup_ = memory_peak_ = malloc_used_bytes();
   apply_output_limits();
@@ -374,7 +378,7 @@ void Server::process_input(Client& c) {
   net::InputBuffer& in = c.conn->input();
   stats_.net_input_bytes += in.size();  // approximate: counted per read round
   resp::Writer out(&c.conn->output());
-  while (in.size() > 0 && !c.conn->closing() && !c.has(kClientBlocked | kClientCloseAsap)) {
+  while (in.size() > 0 && !c.conn->closing() && !c.has(kClientBlocked | kClientCloseAsap | kClientPaused)) {
     auto status = c.parser.parse(in.data());
     if (status == resp::RequestParser::Status::kNeedMore) {
       if (static_cast<int64_t>(in.size()) > settings_.client_query_buffer_limit) {
@@ -396,7 +400,23 @@ void Server::process_input(Client& c) {
       flush_later(c);
       return;
     }
-    if (!c.parser.args().empty()) execute(c, c.parser.args(), out);
+    const Args& args = c.parser.args();
+    if (!args.empty()) {
+      const CommandSpec* spec = commands_.find(args[0]);
+      bool may_run = spec != nullptr && spec->arity_ok(args.size()) &&
+                     (c.authenticated || settings_.requirepass.empty() || spec->has(command::kNoAuth));
+      // CLIENT PAUSE: the request stays in the input, parsed again when the pause ends.
+      if (may_run && client_pause_->holds(c, *spec)) {
+        c.parser.reset();
+        break;
+      }
+      size_t reply_start = out.buffer()->size();
+      execute(c, args, out);
+      // CLIENT REPLY OFF / SKIP: the reply is dropped, whatever it was (errors too, as in Redis).
+      if (c.has(kClientReplyOff | kClientReplySkip)) out.buffer()->resize(reply_start);
+      c.flags &= ~kClientReplySkip;
+      if (c.has(kClientReplySkipNext)) c.flags = (c.flags & ~kClientReplySkipNext) | kClientReplySkip;
+    }
     in.consume(c.parser.consumed());
   }
   flush_later(c);
@@ -470,6 +490,7 @@ void Server::execute(Client& c, const Args& args, resp::Writer& out) {
   Context ctx{*this, c, args, out, util::unix_ms(), 0, {}, false};
   size_t out_before = out.buffer()->size();
   int64_t start = util::mono_us();
+  tracking_->enter(c);
   cmd->handler(ctx);
   auto elapsed = static_cast<uint64_t>(util::mono_us() - start);
   cmd->usec += elapsed;
@@ -503,6 +524,7 @@ void Server::execute(Client& c, const Args& args, resp::Writer& out) {
     propagate(c.db, args);
   }
   if (!monitors_.empty() && !loading_ && !cmd->has(command::kAdmin | command::kSkipMonitor)) feed_monitors(c, args);
+  tracking_->leave(c, *cmd, args);
 }
 
 void Server::flush_later(Client& c) {
