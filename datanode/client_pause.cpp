@@ -19,7 +19,8 @@ ClientPause::~ClientPause() { close_timer(); }
 
 void ClientPause::close_timer() {
   if (timer_ == nullptr) return;
-  uv_close(reinterpret_cast<uv_handle_t*>(timer_), [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
+  uv_close(reinterpret_cast<uv_handle_t*>(timer_),
+           [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
   timer_ = nullptr;
 }
 

@@ -1,5 +1,3 @@
-#include "datanode/client_pause.h"
-#include "datanode/tracking.h"
 #include "datanode/server.h"
 
 #include <algorithm>
@@ -12,10 +10,12 @@
 #include "datanode/aof/aof.h"
 #include "datanode/blocking.h"
 #include "datanode/client_info.h"
+#include "datanode/client_pause.h"
 #include "datanode/info.h"
 #include "datanode/metrics/metrics.h"
 #include "datanode/pubsub.h"
 #include "datanode/replication/replication.h"
+#include "datanode/tracking.h"
 #include "datanode/watch.h"
 
 namespace datanode {

@@ -55,8 +55,8 @@ std::string Tracking::prefix_collision(const Client& c, const std::vector<std::s
 void Tracking::enable(Client& c, const TrackingOptions& options) {
   if (!c.has(kClientTracking)) ++clients_;
   c.flags |= kClientTracking;
-  c.flags &= ~(kClientTrackingBrokenRedir | kClientTrackingBcast | kClientTrackingOptin | kClientTrackingOptout |
-               kClientTrackingNoloop);
+  c.flags &= ~(kClientTrackingBrokenRedir | kClientTrackingBcast | kClientTrackingOptin |
+               kClientTrackingOptout | kClientTrackingNoloop);
   c.tracking_redirect = options.redirect;
   if (options.bcast) {
     c.flags |= kClientTrackingBcast;
@@ -102,14 +102,17 @@ void Tracking::leave(Client& c, const command::Command<Context>& cmd, const Args
   std::vector<std::optional<std::string>> mine;
   mine.swap(pending_);
   for (const auto& key : mine) {
-    if (key) send(c, key_array({*key}));
-    else send(c, std::nullopt);
+    if (key)
+      send(c, key_array({*key}));
+    else
+      send(c, std::nullopt);
   }
 }
 
 void Tracking::remember_keys(Client& c, const Args& args) {
   bool caching_given = c.has(kClientTrackingCaching);
-  if ((c.has(kClientTrackingOptin) && !caching_given) || (c.has(kClientTrackingOptout) && caching_given)) return;
+  if ((c.has(kClientTrackingOptin) && !caching_given) || (c.has(kClientTrackingOptout) && caching_given))
+    return;
   const command::Command<Context>* cmd = server_.commands().find(args[0]);
   if (cmd == nullptr) return;
   std::vector<std::string_view> keys;
@@ -117,7 +120,8 @@ void Tracking::remember_keys(Client& c, const Args& args) {
     auto argc = static_cast<int64_t>(args.size());
     int64_t last = cmd->last_key < 0 ? argc + cmd->last_key : cmd->last_key;
     int64_t step = std::max(1, cmd->key_step);
-    for (int64_t i = cmd->first_key; i <= last && i < argc; i += step) keys.push_back(args[static_cast<size_t>(i)]);
+    for (int64_t i = cmd->first_key; i <= last && i < argc; i += step)
+      keys.push_back(args[static_cast<size_t>(i)]);
   } else if (args.size() > 2) {
     // Commands with movable keys (ZUNION, SINTERCARD ...) name numkeys first.
     auto numkeys = util::parse_int(args[1]);
@@ -146,8 +150,10 @@ void Tracking::invalidate_key(std::string_view key) {
     if (target == nullptr || !target->has(kClientTracking) || target->has(kClientTrackingBcast)) continue;
     if (target == current_ && target->has(kClientTrackingNoloop)) continue;
     // The running client hears about its own change after its reply.
-    if (target == current_) pending_.emplace_back(std::string(key));
-    else send(*target, key_array({key}));
+    if (target == current_)
+      pending_.emplace_back(std::string(key));
+    else
+      send(*target, key_array({key}));
   }
 }
 
@@ -155,8 +161,10 @@ void Tracking::invalidate_all() {
   if (clients_ > 0) {
     for (const auto& [id, c] : server_.clients()) {
       if (!c->has(kClientTracking)) continue;
-      if (c == current_) pending_.emplace_back(std::nullopt);
-      else send(*c, std::nullopt);
+      if (c == current_)
+        pending_.emplace_back(std::nullopt);
+      else
+        send(*c, std::nullopt);
     }
   }
   // Every client was told that everything is invalid: what they read is forgotten (Redis too).
@@ -197,8 +205,10 @@ void Tracking::send(Client& c, const std::optional<std::string>& keys) {
     return;  // RESP2 without a subscribed redirect: no way to tell it
   }
   // Everything is invalid: a null, spelled in the tracking client's protocol as Redis does.
-  if (keys) w.raw(*keys);
-  else w.raw(c.resp > 2 ? "_\r\n" : "$-1\r\n");
+  if (keys)
+    w.raw(*keys);
+  else
+    w.raw(c.resp > 2 ? "_\r\n" : "$-1\r\n");
   if (server_.check_output_limits(*target)) server_.flush_later(*target);
 }
 

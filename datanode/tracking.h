@@ -64,8 +64,8 @@ class Tracking {
   std::map<std::string, Broadcast> prefixes_;
   size_t clients_ = 0;
   size_t items_ = 0;
-  Client* current_ = nullptr;  // the client whose command is running
-  int depth_ = 0;              // EXEC runs commands inside a command
+  Client* current_ = nullptr;                        // the client whose command is running
+  int depth_ = 0;                                    // EXEC runs commands inside a command
   std::vector<std::optional<std::string>> pending_;  // the current client's own invalidations
 };
 

@@ -12,8 +12,10 @@ namespace datanode {
 void client_pause(Context& ctx) {
   bool all = true;
   if (ctx.argc() == 4) {
-    if (util::iequals(ctx.arg(3), "write")) all = false;
-    else if (!util::iequals(ctx.arg(3), "all")) return ctx.out.error("ERR CLIENT PAUSE mode must be WRITE or ALL");
+    if (util::iequals(ctx.arg(3), "write"))
+      all = false;
+    else if (!util::iequals(ctx.arg(3), "all"))
+      return ctx.out.error("ERR CLIENT PAUSE mode must be WRITE or ALL");
   }
   auto ms = util::parse_int(ctx.arg(2));
   if (!ms) return ctx.out.error("ERR timeout is not an integer or out of range");
@@ -80,12 +82,14 @@ void client_tracking(Context& ctx) {
     return ctx.out.ok();
   }
   if (!util::iequals(ctx.arg(2), "on")) return ctx.syntax_error();
-  if (!o.bcast && !o.prefixes.empty()) return ctx.out.error("ERR PREFIX option requires BCAST mode to be enabled");
+  if (!o.bcast && !o.prefixes.empty())
+    return ctx.out.error("ERR PREFIX option requires BCAST mode to be enabled");
   if (c.has(kClientTracking) && c.has(kClientTrackingBcast) != o.bcast)
     return ctx.out.error(
         "ERR You can't switch BCAST mode on/off before disabling tracking for this client, and then "
         "re-enabling it with a different mode.");
-  if (o.bcast && (o.optin || o.optout)) return ctx.out.error("ERR OPTIN and OPTOUT are not compatible with BCAST");
+  if (o.bcast && (o.optin || o.optout))
+    return ctx.out.error("ERR OPTIN and OPTOUT are not compatible with BCAST");
   if (o.optin && o.optout) return ctx.out.error("ERR You can't specify both OPTIN mode and OPTOUT mode");
   if ((o.optin && c.has(kClientTrackingOptout)) || (o.optout && c.has(kClientTrackingOptin)))
     return ctx.out.error(

@@ -257,8 +257,9 @@ void cmd_client(Context& ctx) {
   } else if (util::iequals(sub, "pause")) {
     if (!arity(n >= 3)) return;
     // Redis' own check, after the table's arity: a fifth argument is a syntax error of the subcommand.
-    if (n > 4) return ctx.out.error("ERR unknown subcommand or wrong number of arguments for '" + std::string(sub) +
-                                    "'. Try CLIENT HELP.");
+    if (n > 4)
+      return ctx.out.error("ERR unknown subcommand or wrong number of arguments for '" + std::string(sub) +
+                           "'. Try CLIENT HELP.");
     client_pause(ctx);
   } else if (util::iequals(sub, "unpause")) {
     if (arity(n == 2)) client_unpause(ctx);

@@ -19,8 +19,10 @@ void debug_protocol(Context& ctx) {
   } else if (is("null")) {
     out.null();
   } else if (is("array") || is("set")) {
-    if (is("set")) out.set_header(3);
-    else out.array_header(3);
+    if (is("set"))
+      out.set_header(3);
+    else
+      out.array_header(3);
     for (int j = 0; j < 3; ++j) out.integer(j);
   } else if (is("map")) {
     out.map_header(3);

@@ -127,7 +127,8 @@ void cmd_command(Context& ctx) {
     for (size_t i = 2; i < n; ++i) {
       const CommandSpec* c = table.find(ctx.arg(i));
       if (c) reply_command_info(ctx, *c);
-      else ctx.out.null();
+      else
+        ctx.out.null();
     }
     return;
   }

@@ -63,8 +63,10 @@ std::vector<std::string> sample(const Set& s, size_t k) {
 
 // `as_set`: the reply is a set in RESP3 (SPOP with a count, SUNION & co.), not an array (SRANDMEMBER).
 void reply_members(Context& ctx, const std::vector<std::string>& members, bool as_set) {
-  if (as_set) ctx.out.set_header(members.size());
-  else ctx.out.array_header(members.size());
+  if (as_set)
+    ctx.out.set_header(members.size());
+  else
+    ctx.out.array_header(members.size());
   for (const auto& m : members) ctx.out.bulk(m);
 }
 

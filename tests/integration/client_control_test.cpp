@@ -79,21 +79,63 @@ TEST(ClientControl, ErrorsAndTrackingInfoAsRedis) {
   if (!redis.available) GTEST_SKIP() << "redis-server not installed";
   Datanode node;
   const char* lines[] = {
-      "CLIENT PAUSE 10 WRITE extra", "CLIENT PAUSE", "CLIENT TRACKING", "CLIENT CACHING",
-      "CLIENT CACHING yes extra", "CLIENT UNPAUSE x", "CLIENT REPLY", "CLIENT REPLY foo", "CLIENT PAUSE abc",
-      "CLIENT PAUSE -1", "CLIENT PAUSE 10 FOO", "CLIENT PAUSE 0", "CLIENT UNPAUSE", "CLIENT TRACKING maybe",
-      "CLIENT TRACKING on PREFIX a", "CLIENT TRACKING on BCAST OPTIN", "CLIENT TRACKING on OPTIN OPTOUT",
-      "CLIENT TRACKING on REDIRECT 99999", "CLIENT TRACKING on REDIRECT abc", "CLIENT TRACKING on REDIRECT 0",
-      "CLIENT TRACKING on FOO", "CLIENT TRACKING on PREFIX", "CLIENT CACHING yes", "CLIENT GETREDIR",
-      "CLIENT TRACKINGINFO", "CLIENT TRACKING on BCAST PREFIX a PREFIX ab",
-      "CLIENT TRACKING on BCAST PREFIX b PREFIX a", "CLIENT TRACKINGINFO", "CLIENT TRACKING on BCAST PREFIX abc",
-      "CLIENT TRACKING on BCAST PREFIX c NOLOOP", "CLIENT TRACKINGINFO", "CLIENT TRACKING on",
-      "CLIENT GETREDIR", "CLIENT TRACKING off", "CLIENT TRACKINGINFO", "CLIENT GETREDIR",
-      "CLIENT TRACKING on OPTIN", "CLIENT CACHING no", "CLIENT CACHING yes", "CLIENT CACHING maybe",
-      "CLIENT TRACKINGINFO", "GET k", "CLIENT TRACKINGINFO", "CLIENT TRACKING on OPTOUT",
-      "CLIENT TRACKING off", "CLIENT TRACKING on OPTOUT NOLOOP", "CLIENT CACHING no", "CLIENT TRACKINGINFO",
-      "CLIENT TRACKING off", "CLIENT TRACKINGINFO", "HELLO 3", "CLIENT TRACKINGINFO", "CLIENT NO-EVICT on",
-      "CLIENT NO-EVICT maybe", "CLIENT NO-EVICT off", "CLIENT UNBLOCK 99999", "CLIENT UNBLOCK abc",
+      "CLIENT PAUSE 10 WRITE extra",
+      "CLIENT PAUSE",
+      "CLIENT TRACKING",
+      "CLIENT CACHING",
+      "CLIENT CACHING yes extra",
+      "CLIENT UNPAUSE x",
+      "CLIENT REPLY",
+      "CLIENT REPLY foo",
+      "CLIENT PAUSE abc",
+      "CLIENT PAUSE -1",
+      "CLIENT PAUSE 10 FOO",
+      "CLIENT PAUSE 0",
+      "CLIENT UNPAUSE",
+      "CLIENT TRACKING maybe",
+      "CLIENT TRACKING on PREFIX a",
+      "CLIENT TRACKING on BCAST OPTIN",
+      "CLIENT TRACKING on OPTIN OPTOUT",
+      "CLIENT TRACKING on REDIRECT 99999",
+      "CLIENT TRACKING on REDIRECT abc",
+      "CLIENT TRACKING on REDIRECT 0",
+      "CLIENT TRACKING on FOO",
+      "CLIENT TRACKING on PREFIX",
+      "CLIENT CACHING yes",
+      "CLIENT GETREDIR",
+      "CLIENT TRACKINGINFO",
+      "CLIENT TRACKING on BCAST PREFIX a PREFIX ab",
+      "CLIENT TRACKING on BCAST PREFIX b PREFIX a",
+      "CLIENT TRACKINGINFO",
+      "CLIENT TRACKING on BCAST PREFIX abc",
+      "CLIENT TRACKING on BCAST PREFIX c NOLOOP",
+      "CLIENT TRACKINGINFO",
+      "CLIENT TRACKING on",
+      "CLIENT GETREDIR",
+      "CLIENT TRACKING off",
+      "CLIENT TRACKINGINFO",
+      "CLIENT GETREDIR",
+      "CLIENT TRACKING on OPTIN",
+      "CLIENT CACHING no",
+      "CLIENT CACHING yes",
+      "CLIENT CACHING maybe",
+      "CLIENT TRACKINGINFO",
+      "GET k",
+      "CLIENT TRACKINGINFO",
+      "CLIENT TRACKING on OPTOUT",
+      "CLIENT TRACKING off",
+      "CLIENT TRACKING on OPTOUT NOLOOP",
+      "CLIENT CACHING no",
+      "CLIENT TRACKINGINFO",
+      "CLIENT TRACKING off",
+      "CLIENT TRACKINGINFO",
+      "HELLO 3",
+      "CLIENT TRACKINGINFO",
+      "CLIENT NO-EVICT on",
+      "CLIENT NO-EVICT maybe",
+      "CLIENT NO-EVICT off",
+      "CLIENT UNBLOCK 99999",
+      "CLIENT UNBLOCK abc",
       "CLIENT UNBLOCK 1 FOO",
   };
   std::vector<std::vector<std::string>> commands;
@@ -253,7 +295,9 @@ TEST(ClientControl, TrackingBrokenRedirect) {
   EXPECT_EQ(tracker.command({"GET", "k"}), "_\r\n");
   target.reset();
   EXPECT_TRUE(harness::eventually(
-      [&] { return writer.command({"CLIENT", "LIST"}).find("id=" + id + " ") == std::string::npos; },
+      [&] {
+        return writer.command({"CLIENT", "LIST"}).find("id=" + id + " ") == std::string::npos;
+      },
       std::chrono::seconds(5)));
   EXPECT_EQ(writer.command({"SET", "k", "1"}), "+OK\r\n");
   EXPECT_EQ(tracker.read_reply(), ">2\r\n$21\r\ntracking-redir-broken\r\n:" + id + "\r\n");
@@ -291,7 +335,8 @@ TEST(ClientControl, PauseHoldsWritesThenAll) {
   rawresp::Conn reader(node.port, 200);
   reader.send({"GET", "k"});
   EXPECT_EQ(reader.read_reply(), "");
-  EXPECT_TRUE(harness::eventually([&] { return reader.read_reply() == "$1\r\nv\r\n"; }, std::chrono::seconds(5)));
+  EXPECT_TRUE(
+      harness::eventually([&] { return reader.read_reply() == "$1\r\nv\r\n"; }, std::chrono::seconds(5)));
   EXPECT_EQ(other.command({"SET", "k", "w"}), "+OK\r\n");
 }
 
@@ -305,6 +350,10 @@ TEST(ClientControl, PauseDoesNotHoldReplicas) {
   // A write pause on the replica does not stop the stream from its master.
   EXPECT_EQ(r.command({"CLIENT", "PAUSE", "100000", "WRITE"}), "+OK\r\n");
   EXPECT_EQ(m.command({"SET", "k", "v"}), "+OK\r\n");
-  EXPECT_TRUE(harness::eventually([&] { return r.command({"GET", "k"}) == "$1\r\nv\r\n"; }, std::chrono::seconds(5)));
+  EXPECT_TRUE(harness::eventually(
+      [&] {
+        return r.command({"GET", "k"}) == "$1\r\nv\r\n";
+      },
+      std::chrono::seconds(5)));
   EXPECT_EQ(r.command({"CLIENT", "UNPAUSE"}), "+OK\r\n");
 }

@@ -1,4 +1,4 @@
-// A minimal RESP client (RESP2 and RESP3 types) that returns each reply as its raw bytes, so tests can tell a null array (*-1)
+// A minimal RESP client that returns each reply as its raw bytes, so tests can tell a null array (*-1)
 // from a null bulk ($-1) and compare a datanode's replies byte for byte with a real redis-server's.
 #pragma once
 

@@ -18,8 +18,8 @@ struct RealRedis {
     std::string bin = harness::run("command -v redis-server");
     while (!bin.empty() && (bin.back() == '\n' || bin.back() == ' ')) bin.pop_back();
     if (bin.empty()) return;
-    std::vector<std::string> args = {"--port", std::to_string(port), "--bind", "127.0.0.1", "--save", "",
-                                     "--appendonly", "no", "--dir", dir.path()};
+    std::vector<std::string> args = {"--port", std::to_string(port), "--bind", "127.0.0.1", "--save",
+                                     "",       "--appendonly",       "no",     "--dir",     dir.path()};
     args.insert(args.end(), extra.begin(), extra.end());
     process = harness::Process(bin, args, dir.file("redis.log"));
     available = harness::wait_for_port(port, std::chrono::seconds(10));
