@@ -4,6 +4,7 @@
 #include "datanode/commands/families.h"
 #include "datanode/commands/server_family.h"
 #include "datanode/pubsub.h"
+#include "datanode/tracking.h"
 #include "datanode/watch.h"
 
 namespace datanode {
@@ -91,7 +92,9 @@ void cmd_reset(Context& ctx) {
   Client& c = ctx.client;
   c.multi_queue.clear();
   c.multi_mem = 0;
-  c.flags &= ~(kClientMulti | kClientDirtyExec | kClientDirtyCas | kClientNoEvict | kClientNoTouch);
+  c.flags &= ~(kClientMulti | kClientDirtyExec | kClientDirtyCas | kClientNoEvict | kClientNoTouch |
+               kClientReplyOff | kClientReplySkipNext);
+  ctx.server.tracking().disable(c);
   ctx.server.watches().unwatch_all(c);
   ctx.server.remove_monitor(c);
   std::vector<std::string> names(c.channels.begin(), c.channels.end());

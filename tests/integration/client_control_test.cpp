@@ -175,6 +175,9 @@ TEST(ClientControl, ReplyOffAndSkip) {
           {0, {"CLIENT", "REPLY", "SKIP"}, 0},
           {0, {"GET", "b"}, 0},
           {0, {"INCR", "a"}, 1},
+          {0, {"CLIENT", "REPLY", "OFF"}, 0},
+          {0, {"RESET"}, 1},  // RESET turns replies back on, and answers
+          {0, {"GET", "a"}, 1},
       },
       1);
 }
@@ -205,6 +208,13 @@ TEST(ClientControl, TrackingDefaultModeResp3) {
           {0, {"GET", "k"}, 1},
           {1, {"SET", "k", "z"}, 1},
           {0, {"PING"}, 1},
+          {0, {"HELLO", "3"}, 1},
+          {0, {"CLIENT", "TRACKING", "on"}, 1},
+          {0, {"GET", "k"}, 1},
+          {0, {"RESET"}, 1},  // tracking off, RESP2 again
+          {0, {"HELLO", "3"}, 1},
+          {1, {"SET", "k", "r"}, 1},
+          {0, {"CLIENT", "TRACKINGINFO"}, 1},
       },
       2);
 }
