@@ -26,6 +26,17 @@ enum ClientFlag : uint32_t {
   kClientCloseAsap = 1u << 9,   // output limit or CLIENT KILL of itself: closed at the end of the round
   kClientNoEvict = 1u << 10,    // e
   kClientNoTouch = 1u << 11,    // T
+  kClientReplyOff = 1u << 12,       // CLIENT REPLY OFF
+  kClientReplySkipNext = 1u << 13,  // CLIENT REPLY SKIP was the command: the next reply is dropped
+  kClientReplySkip = 1u << 14,      // this command's reply is dropped
+  kClientPaused = 1u << 15,         // b: its next command waits for CLIENT PAUSE to end
+  kClientTracking = 1u << 16,       // t: CLIENT TRACKING on
+  kClientTrackingBcast = 1u << 17,  // B
+  kClientTrackingOptin = 1u << 18,
+  kClientTrackingOptout = 1u << 19,
+  kClientTrackingCaching = 1u << 20,  // CLIENT CACHING yes/no, for the next command
+  kClientTrackingNoloop = 1u << 21,
+  kClientTrackingBrokenRedir = 1u << 22,  // R: the redirect client went away
 };
 
 struct QueuedCommand {
@@ -54,6 +65,9 @@ struct Client {
   int64_t obuf_soft_limit_since_ms = 0;
   util::StringSet channels;
   util::StringSet patterns;
+  // CLIENT TRACKING: where invalidations go (0: this connection) and, in BCAST mode, the prefixes.
+  uint64_t tracking_redirect = 0;
+  std::vector<std::string> tracking_prefixes;
 
   // Replica link state, for INFO replication and CLIENT LIST (filled by the replication code).
   int replica_listening_port = 0;

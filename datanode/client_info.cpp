@@ -15,7 +15,10 @@ std::string client_flags(const Client& c) {
   if (c.has(kClientMaster)) f[n++] = 'M';
   if (c.has(kClientPubSub)) f[n++] = 'P';
   if (c.has(kClientMulti)) f[n++] = 'x';
-  if (c.has(kClientBlocked)) f[n++] = 'b';
+  if (c.has(kClientBlocked | kClientPaused)) f[n++] = 'b';
+  if (c.has(kClientTracking)) f[n++] = 't';
+  if (c.has(kClientTrackingBrokenRedir)) f[n++] = 'R';
+  if (c.has(kClientTrackingBcast)) f[n++] = 'B';
   if (c.has(kClientDirtyCas)) f[n++] = 'd';
   if (c.has(kClientCloseAfterReply) || (c.conn && c.conn->closing())) f[n++] = 'c';
   if (c.has(kClientCloseAsap)) f[n++] = 'A';
@@ -69,7 +72,7 @@ std::string client_info_line(Server& server, const Client& c) {
   field("events", omem > 0 ? "rw" : "r");
   field("cmd", c.last_command);
   field("user", c.user);
-  num("redir", -1);
+  num("redir", c.has(kClientTracking) ? static_cast<int64_t>(c.tracking_redirect) : -1);
   num("resp", c.resp);
   return line;
 }

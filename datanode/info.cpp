@@ -15,6 +15,7 @@
 #include "datanode/blocking.h"
 #include "datanode/pubsub.h"
 #include "datanode/server.h"
+#include "datanode/tracking.h"
 #include "datanode/watch.h"
 
 namespace datanode {
@@ -112,7 +113,7 @@ void write_clients(Server& s, Section& w) {
   w.unum("client_recent_max_input_buffer", max_in);
   w.unum("client_recent_max_output_buffer", max_out);
   w.unum("blocked_clients", s.blocking().blocked_clients());
-  w.num("tracking_clients", 0);
+  w.num("tracking_clients", static_cast<int64_t>(s.tracking().tracking_clients()));
   w.num("clients_in_timeout_table", 0);
 }
 
@@ -246,9 +247,9 @@ void write_stats(Server& s, Section& w) {
   w.num("active_defrag_key_misses", 0);
   w.num("total_active_defrag_time", 0);
   w.num("current_active_defrag_time", 0);
-  w.num("tracking_total_keys", 0);
-  w.num("tracking_total_items", 0);
-  w.num("tracking_total_prefixes", 0);
+  w.num("tracking_total_keys", static_cast<int64_t>(s.tracking().total_keys()));
+  w.num("tracking_total_items", static_cast<int64_t>(s.tracking().total_items()));
+  w.num("tracking_total_prefixes", static_cast<int64_t>(s.tracking().total_prefixes()));
   w.unum("unexpected_error_replies", st.unexpected_error_replies);
   w.unum("total_error_replies", st.total_error_replies);
   w.num("dump_payload_sanitizations", 0);

@@ -90,12 +90,13 @@ int64_t PubSub::publish(std::string_view channel, std::string_view message) {
   auto deliver = [&](Client* c, const std::string* pattern) {
     if (c->conn == nullptr || c->has(kClientCloseAsap)) return;
     resp::Writer w(&c->conn->output());
+    w.set_protocol(c->resp);  // RESP3 subscribers get out-of-band pushes
     if (pattern) {
-      w.array_header(4);
+      w.push_header(4);
       w.bulk("pmessage");
       w.bulk(*pattern);
     } else {
-      w.array_header(3);
+      w.push_header(3);
       w.bulk("message");
     }
     w.bulk(channel);

@@ -10,11 +10,13 @@
 #include "datanode/aof/aof.h"
 #include "datanode/blocking.h"
 #include "datanode/client_info.h"
+#include "datanode/client_pause.h"
 #include "datanode/info.h"
 #include "datanode/metrics/metrics.h"
 #include "datanode/pubsub.h"
 #include "datanode/replication/replication.h"
 #include "datanode/shutdown_signals.h"
+#include "datanode/tracking.h"
 #include "datanode/watch.h"
 
 namespace datanode {
@@ -114,6 +116,8 @@ Server::Server(Settings& settings, config::Registry& registry)
   replication_ = std::make_unique<Replication>(*this);
   metrics_ = std::make_unique<Metrics>(*this);
   watches_ = std::make_unique<Watches>(*this);
+  tracking_ = std::make_unique<Tracking>(*this);
+  client_pause_ = std::make_unique<ClientPause>(*this);
   lastsave_unix_ = util::unix_ms() / 1000;
   memory_startup_ = memory_peak_ = malloc_used_bytes();
   apply_output_limits();
@@ -375,7 +379,7 @@ void Server::process_input(Client& c) {
   net::InputBuffer& in = c.conn->input();
   stats_.net_input_bytes += in.size();  // approximate: counted per read round
   resp::Writer out(&c.conn->output());
-  while (in.size() > 0 && !c.conn->closing() && !c.has(kClientBlocked | kClientCloseAsap)) {
+  while (in.size() > 0 && !c.conn->closing() && !c.has(kClientBlocked | kClientCloseAsap | kClientPaused)) {
     // Per request: an AUTH earlier in the same pipeline lifts the limits for what follows it.
     c.parser.set_unauthenticated(!c.authenticated && !settings_.requirepass.empty());
     auto status = c.parser.parse(in.data());
@@ -399,13 +403,31 @@ void Server::process_input(Client& c) {
       flush_later(c);
       return;
     }
-    if (!c.parser.args().empty()) execute(c, c.parser.args(), out);
+    const Args& args = c.parser.args();
+    if (!args.empty()) {
+      const CommandSpec* spec = commands_.find(args[0]);
+      bool may_run = spec != nullptr && spec->arity_ok(args.size()) &&
+                     (c.authenticated || settings_.requirepass.empty() || spec->has(command::kNoAuth));
+      // CLIENT PAUSE: the request stays in the input, parsed again when the pause ends.
+      if (may_run && client_pause_->holds(c, *spec)) {
+        c.parser.reset();
+        break;
+      }
+      size_t reply_start = out.buffer()->size();
+      execute(c, args, out);
+      // CLIENT REPLY OFF / SKIP: the reply is dropped, whatever it was (errors too, as in Redis).
+      if (c.has(kClientReplyOff | kClientReplySkip)) out.buffer()->resize(reply_start);
+      c.flags &= ~kClientReplySkip;
+      if (c.has(kClientReplySkipNext)) c.flags = (c.flags & ~kClientReplySkipNext) | kClientReplySkip;
+    }
     in.consume(c.parser.consumed());
   }
   flush_later(c);
 }
 
 void Server::execute(Client& c, const Args& args, resp::Writer& out) {
+  // Every reply speaks the client's protocol: HELLO may change it between two pipelined commands.
+  out.set_protocol(c.resp);
   const CommandSpec* cmd = commands_.find(args[0]);
   bool in_multi = c.has(kClientMulti);
   // Refusals before the command runs: counted as rejected calls, and they make a transaction fail.
@@ -472,6 +494,7 @@ void Server::execute(Client& c, const Args& args, resp::Writer& out) {
   Context ctx{*this, c, args, out, util::unix_ms(), 0, {}, false};
   size_t out_before = out.buffer()->size();
   int64_t start = util::mono_us();
+  tracking_->enter(c);
   cmd->handler(ctx);
   auto elapsed = static_cast<uint64_t>(util::mono_us() - start);
   cmd->usec += elapsed;
@@ -505,6 +528,7 @@ void Server::execute(Client& c, const Args& args, resp::Writer& out) {
     propagate(c.db, args);
   }
   if (!monitors_.empty() && !loading_ && !cmd->has(command::kAdmin | command::kSkipMonitor)) feed_monitors(c, args);
+  tracking_->leave(c, *cmd, args);
 }
 
 void Server::flush_later(Client& c) {

@@ -31,6 +31,8 @@ class PubSub;
 class Metrics;
 class Watches;
 class ShutdownSignals;
+class Tracking;
+class ClientPause;
 
 using CommandTable = command::Table<Context>;
 using CommandSpec = command::Command<Context>;
@@ -104,6 +106,8 @@ class Server : public net::ConnectionHandler {
   Replication& replication() { return *replication_; }
   Metrics& metrics() { return *metrics_; }
   Watches& watches() { return *watches_; }
+  Tracking& tracking() { return *tracking_; }
+  ClientPause& client_pause() { return *client_pause_; }
 
   // Clients by id, in connection order (CLIENT LIST prints them in this order).
   const std::map<uint64_t, Client*>& clients() const { return clients_; }
@@ -219,6 +223,8 @@ class Server : public net::ConnectionHandler {
   std::unique_ptr<Replication> replication_;
   std::unique_ptr<Metrics> metrics_;
   std::unique_ptr<Watches> watches_;
+  std::unique_ptr<Tracking> tracking_;
+  std::unique_ptr<ClientPause> client_pause_;
 
   std::vector<PropagationSink*> sinks_;
   struct Periodic {

@@ -49,7 +49,9 @@ std::optional<T> parse_float_with(std::string_view s, F conv) {
   T v = conv(buf.c_str(), &end);
   if (end != buf.c_str() + buf.size()) return std::nullopt;
   if (std::isnan(v)) return std::nullopt;
-  if (errno == ERANGE && !std::isinf(v) && v != 0) return std::nullopt;
+  // As Redis' string2d: overflow (to +-inf) and underflow to zero are refused; a denormal result
+  // (ERANGE too) is a valid value.
+  if (errno == ERANGE && (std::isinf(v) || v == 0)) return std::nullopt;
   return v;
 }
 }  // namespace

@@ -1,8 +1,9 @@
 // CLIENT subcommands: ID, GETNAME/SETNAME, LIST, INFO, KILL (old and filter forms), UNBLOCK, NO-EVICT,
-// NO-TOUCH, GETREDIR, HELP; texts as Redis 7.
+// NO-TOUCH, HELP; texts as Redis 7. PAUSE, REPLY and the tracking ones live in client_control.cpp.
 #include "common/command/help.h"
 #include "datanode/blocking.h"
 #include "datanode/client_info.h"
+#include "datanode/commands/client_control.h"
 #include "datanode/commands/families.h"
 
 namespace datanode {
@@ -64,7 +65,7 @@ void client_list(Context& ctx) {
     text += client_info_line(ctx.server, *c);
     text += '\n';
   }
-  ctx.out.bulk(text);
+  ctx.out.verbatim(text);
 }
 
 struct KillFilter {
@@ -240,7 +241,7 @@ void cmd_client(Context& ctx) {
   } else if (util::iequals(sub, "info")) {
     if (!arity(n == 2)) return;
     ctx.client.last_command = "client|info";
-    ctx.out.bulk(client_info_line(ctx.server, ctx.client) + "\n");
+    ctx.out.verbatim(client_info_line(ctx.server, ctx.client) + "\n");
   } else if (util::iequals(sub, "kill")) {
     if (arity(n >= 3)) client_kill(ctx);
   } else if (util::iequals(sub, "unblock")) {
@@ -250,12 +251,24 @@ void cmd_client(Context& ctx) {
   } else if (util::iequals(sub, "no-touch")) {
     if (arity(n == 3)) client_on_off_flag(ctx, kClientNoTouch);
   } else if (util::iequals(sub, "getredir")) {
-    if (arity(n == 2)) ctx.out.integer(-1);
+    if (arity(n == 2)) client_getredir(ctx);
   } else if (util::iequals(sub, "reply")) {
-    if (!arity(n == 3)) return;
-    // Only ON is honoured: replies are never suppressed by this server.
-    if (util::iequals(ctx.arg(2), "on")) return ctx.out.ok();
-    ctx.out.error("ERR CLIENT REPLY OFF|SKIP is not supported by this server");
+    if (arity(n == 3)) client_reply(ctx);
+  } else if (util::iequals(sub, "pause")) {
+    if (!arity(n >= 3)) return;
+    // Redis' own check, after the table's arity: a fifth argument is a syntax error of the subcommand.
+    if (n > 4)
+      return ctx.out.error("ERR unknown subcommand or wrong number of arguments for '" + std::string(sub) +
+                           "'. Try CLIENT HELP.");
+    client_pause(ctx);
+  } else if (util::iequals(sub, "unpause")) {
+    if (arity(n == 2)) client_unpause(ctx);
+  } else if (util::iequals(sub, "tracking")) {
+    if (arity(n >= 3)) client_tracking(ctx);
+  } else if (util::iequals(sub, "caching")) {
+    if (arity(n == 3)) client_caching(ctx);
+  } else if (util::iequals(sub, "trackinginfo")) {
+    if (arity(n == 2)) client_trackinginfo(ctx);
   } else {
     ctx.out.error(unknown_subcommand_error(sub, "client"));
   }

@@ -4,6 +4,7 @@
 #include "datanode/commands/families.h"
 #include "datanode/commands/server_family.h"
 #include "datanode/pubsub.h"
+#include "datanode/tracking.h"
 #include "datanode/watch.h"
 
 namespace datanode {
@@ -48,33 +49,28 @@ void cmd_hello(Context& ctx) {
     version = *v;
     next = 2;
   }
-  std::optional<std::string_view> user, pass, name;
+  // As Redis: each option takes effect as it is read, so an error leaves the earlier ones applied.
   for (size_t j = next; j < ctx.argc(); ++j) {
     size_t more = ctx.argc() - 1 - j;
     std::string_view opt = ctx.arg(j);
     if (util::iequals(opt, "auth") && more >= 2) {
-      user = ctx.arg(j + 1);
-      pass = ctx.arg(j + 2);
+      if (!credentials_ok(ctx, ctx.arg(j + 1), ctx.arg(j + 2))) return ctx.out.error(kWrongPassError);
+      ctx.client.authenticated = true;
+      ctx.client.user = "default";
       j += 2;
     } else if (util::iequals(opt, "setname") && more >= 1) {
-      name = ctx.arg(++j);
+      std::string_view name = ctx.arg(++j);
+      if (!valid_client_name(name))
+        return ctx.out.error("ERR Client names cannot contain spaces, newlines or special characters.");
+      ctx.client.name = std::string(name);
     } else {
       return ctx.out.error("ERR Syntax error in HELLO option '" + std::string(opt) + "'");
     }
   }
-  if (user && !credentials_ok(ctx, *user, *pass)) return ctx.out.error(kWrongPassError);
-  if (!user && !ctx.client.authenticated && !ctx.server.settings().requirepass.empty())
+  if (!ctx.client.authenticated && !ctx.server.settings().requirepass.empty())
     return ctx.out.error(kHelloNoAuthError);
-  // RESP3 is not spoken by this server: clients fall back to RESP2 on this error. It comes after the
-  // credentials check, as Redis' errors do, but before they take effect: a refused HELLO changes nothing.
-  if (version == 3) return ctx.out.error("NOPROTO unsupported protocol version");
-  if (user) ctx.client.authenticated = true;
-  if (name) {
-    if (!valid_client_name(*name))
-      return ctx.out.error("ERR Client names cannot contain spaces, newlines or special characters.");
-    ctx.client.name = std::string(*name);
-  }
   if (version) ctx.client.resp = static_cast<int>(version);
+  ctx.out.set_protocol(ctx.client.resp);  // the reply to HELLO 3 is already a RESP3 map
   ctx.out.map_header(7);
   ctx.out.bulk("server");
   ctx.out.bulk("redis");
@@ -96,7 +92,9 @@ void cmd_reset(Context& ctx) {
   Client& c = ctx.client;
   c.multi_queue.clear();
   c.multi_mem = 0;
-  c.flags &= ~(kClientMulti | kClientDirtyExec | kClientDirtyCas | kClientNoEvict | kClientNoTouch);
+  c.flags &= ~(kClientMulti | kClientDirtyExec | kClientDirtyCas | kClientNoEvict | kClientNoTouch |
+               kClientReplyOff | kClientReplySkipNext);
+  ctx.server.tracking().disable(c);
   ctx.server.watches().unwatch_all(c);
   ctx.server.remove_monitor(c);
   std::vector<std::string> names(c.channels.begin(), c.channels.end());
@@ -107,6 +105,7 @@ void cmd_reset(Context& ctx) {
   for (const std::string& n : ps.shard_channels_of(c)) ps.sunsubscribe(c, n);
   c.db = 0;
   c.resp = 2;
+  ctx.out.set_protocol(2);
   c.name.clear();
   c.authenticated = ctx.server.settings().requirepass.empty();
   ctx.out.simple("RESET");

@@ -153,7 +153,7 @@ void getall_generic(Context& ctx, Part part) {
   bool ok;
   store::Value* v = lookup_hash(ctx, ctx.arg(1), ok);
   if (!ok) return;
-  if (v == nullptr) return ctx.out.array_header(0);
+  if (v == nullptr) return part == Part::kBoth ? ctx.out.map_header(0) : ctx.out.array_header(0);
   const store::Hash& h = v->hash();
   if (part == Part::kBoth) {
     ctx.out.map_header(h.size());
@@ -222,6 +222,7 @@ std::mt19937_64& rng() {
 }
 
 void reply_field(Context& ctx, const std::pair<const std::string, std::string>* e, bool with_values) {
+  if (with_values && ctx.out.protocol() >= 3) ctx.out.array_header(2);
   ctx.out.bulk(e->first);
   if (with_values) ctx.out.bulk(e->second);
 }
@@ -256,7 +257,8 @@ void cmd_hrandfield(Context& ctx) {
   std::vector<const std::pair<const std::string, std::string>*> entries;
   entries.reserve(h.size());
   for (const auto& e : h) entries.push_back(&e);
-  size_t per = with_values ? 2 : 1;
+  bool pairs = with_values && ctx.out.protocol() >= 3;  // RESP3: [field, value] arrays
+  size_t per = with_values && !pairs ? 2 : 1;
   if (*l < 0) {
     // Repetitions allowed: each pick is independent.
     auto count = static_cast<size_t>(-*l);

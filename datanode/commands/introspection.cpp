@@ -44,17 +44,17 @@ void reply_command_info(Context& ctx, const CommandSpec& c) {
   ctx.out.bulk(c.name);
   ctx.out.integer(c.arity);
   auto flags = flag_names(c);
-  ctx.out.array_header(flags.size());
+  ctx.out.set_header(flags.size());
   for (const char* f : flags) ctx.out.simple(f);
   ctx.out.integer(c.first_key);
   ctx.out.integer(c.last_key);
   ctx.out.integer(c.key_step);
   auto cats = acl_categories(c);
-  ctx.out.array_header(cats.size());
+  ctx.out.set_header(cats.size());
   for (const char* cat : cats) ctx.out.simple(cat);
-  ctx.out.array_header(0);  // tips
-  ctx.out.array_header(0);  // key specifications
-  ctx.out.array_header(0);  // subcommands
+  ctx.out.set_header(0);  // tips
+  ctx.out.set_header(0);  // key specifications
+  ctx.out.set_header(0);  // subcommands (Redis sends an empty set when there are none)
 }
 
 std::vector<const CommandSpec*> sorted_commands(Context& ctx) {
@@ -127,7 +127,8 @@ void cmd_command(Context& ctx) {
     for (size_t i = 2; i < n; ++i) {
       const CommandSpec* c = table.find(ctx.arg(i));
       if (c) reply_command_info(ctx, *c);
-      else ctx.out.null_array();
+      else
+        ctx.out.null();
     }
     return;
   }

@@ -1,5 +1,6 @@
 // Pub/sub commands: (P)SUBSCRIBE, (P)UNSUBSCRIBE, PUBLISH and PUBSUB introspection, with Redis' RESP2
-// replies (one "subscribe"/"unsubscribe" array per channel, carrying the client's subscription count).
+// replies (one "subscribe"/"unsubscribe" array per channel, carrying the client's subscription count;
+// a RESP3 client gets them as pushes).
 #include "common/command/help.h"
 #include "datanode/commands/families.h"
 #include "datanode/pubsub.h"
@@ -10,7 +11,7 @@ namespace {
 using namespace command;
 
 void reply_subscription(Context& ctx, std::string_view kind, const std::string_view* name) {
-  ctx.out.array_header(3);
+  ctx.out.push_header(3);
   ctx.out.bulk(kind);
   if (name) ctx.out.bulk(*name);
   else ctx.out.null();
@@ -99,7 +100,7 @@ void cmd_pubsub(Context& ctx) {
   }
   if (util::iequals(sub, "numsub") || util::iequals(sub, "shardnumsub")) {
     bool shard = util::iequals(sub, "shardnumsub");
-    ctx.out.map_header(ctx.argc() - 2);
+    ctx.out.array_header(2 * (ctx.argc() - 2));  // an array, not a map, in RESP3 too (Redis 7.0)
     for (size_t i = 2; i < ctx.argc(); ++i) {
       ctx.out.bulk(ctx.arg(i));
       size_t n = shard ? ps.shard_subscriber_count(ctx.arg(i)) : ps.subscriber_count(ctx.arg(i));

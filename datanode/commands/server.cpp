@@ -8,6 +8,7 @@
 #include "common/command/help.h"
 #include "common/log/log.h"
 #include "common/util/clock.h"
+#include "datanode/commands/debug_protocol.h"
 #include "datanode/commands/families.h"
 #include "datanode/commands/server_family.h"
 #include "datanode/info.h"
@@ -54,7 +55,7 @@ void cmd_shutdown(Context& ctx) {
 
 void cmd_info(Context& ctx) {
   std::vector<std::string_view> sections(ctx.args.begin() + 1, ctx.args.end());
-  ctx.out.bulk(render_info(ctx.server, sections));
+  ctx.out.verbatim(render_info(ctx.server, sections));
 }
 
 void cmd_time(Context& ctx) {
@@ -116,6 +117,7 @@ void cmd_debug(Context& ctx) {
     return ctx.out.ok();
   }
   if (util::iequals(sub, "populate") && ctx.argc() >= 3 && ctx.argc() <= 5) return debug_populate(ctx);
+  if (util::iequals(sub, "protocol") && ctx.argc() == 3) return debug_protocol(ctx);
   ctx.out.error("ERR unknown subcommand or wrong number of arguments for '" + std::string(sub.substr(0, 128)) +
                 "'. Try DEBUG HELP.");
 }

@@ -61,8 +61,12 @@ std::vector<std::string> sample(const Set& s, size_t k) {
   return out;
 }
 
-void reply_members(Context& ctx, const std::vector<std::string>& members) {
-  ctx.out.array_header(members.size());
+// `as_set`: the reply is a set in RESP3 (SPOP with a count, SUNION & co.), not an array (SRANDMEMBER).
+void reply_members(Context& ctx, const std::vector<std::string>& members, bool as_set) {
+  if (as_set)
+    ctx.out.set_header(members.size());
+  else
+    ctx.out.array_header(members.size());
   for (const auto& m : members) ctx.out.bulk(m);
 }
 
@@ -97,8 +101,8 @@ void cmd_srem(Context& ctx) {
 void cmd_smembers(Context& ctx) {
   Set* s;
   if (!read_set(ctx, ctx.arg(1), s)) return;
-  if (!s) return ctx.out.array_header(0);
-  ctx.out.array_header(s->size());
+  if (!s) return ctx.out.set_header(0);
+  ctx.out.set_header(s->size());
   for (const auto& m : *s) ctx.out.bulk(m);
 }
 
@@ -142,13 +146,13 @@ void cmd_spop(Context& ctx) {
   if (!count || *count < 0) return ctx.out.error("ERR value is out of range, must be positive");
   Set* s;
   if (!get_set(ctx, key, s)) return;
-  if (!s || *count == 0) return ctx.out.array_header(0);
+  if (!s || *count == 0) return ctx.out.set_header(0);
   if (static_cast<uint64_t>(*count) >= s->size()) {
     std::vector<std::string> all(s->begin(), s->end());
     ctx.db().erase(key);
     touch(ctx, key);
     ctx.propagate_as({"DEL", key});
-    return reply_members(ctx, all);
+    return reply_members(ctx, all, true);
   }
   std::vector<std::string> popped = sample(*s, static_cast<size_t>(*count));
   for (const auto& m : popped) s->erase(m);
@@ -160,7 +164,7 @@ void cmd_spop(Context& ctx) {
     for (size_t j = i; j < std::min(popped.size(), i + kBatch); ++j) argv.push_back(popped[j]);
     ctx.propagate_as(std::move(argv));
   }
-  reply_members(ctx, popped);
+  reply_members(ctx, popped, true);
 }
 
 void cmd_srandmember(Context& ctx) {
@@ -193,7 +197,7 @@ void cmd_srandmember(Context& ctx) {
     for (const auto& m : *s) ctx.out.bulk(m);
     return;
   }
-  reply_members(ctx, sample(*s, static_cast<size_t>(*count)));
+  reply_members(ctx, sample(*s, static_cast<size_t>(*count)), false);
 }
 
 void cmd_smove(Context& ctx) {
@@ -213,8 +217,8 @@ void cmd_smove(Context& ctx) {
   // Looked up again: erasing the source may have moved entries of the keyspace.
   if (!get_set(ctx, dst_key, dst)) return;
   if (!dst) dst = &ctx.db().create(dst_key, store::Type::kSet).set();
-  dst->insert(std::move(m));
-  touch(ctx, dst_key);
+  // A member already in the destination leaves it unchanged: its WATCHers are not disturbed (Redis).
+  if (dst->insert(std::move(m)).second) touch(ctx, dst_key);
   ctx.changed();
   ctx.out.integer(1);
 }
@@ -267,7 +271,7 @@ bool combine(Context& ctx, size_t first, SetOp op, std::vector<std::string>& res
 void combine_reply(Context& ctx, SetOp op) {
   std::vector<std::string> result;
   if (!combine(ctx, 1, op, result)) return;
-  reply_members(ctx, result);
+  reply_members(ctx, result, true);
 }
 
 // The STORE forms replace the destination (and its TTL); an empty result deletes it.

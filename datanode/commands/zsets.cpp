@@ -305,7 +305,9 @@ void pop_command(Context& ctx, bool max) {
   ZSet* z;
   if (!get_zset(ctx, key, z)) return;
   if (!z || count == 0) return ctx.out.array_header(0);
-  ctx.changed(static_cast<int64_t>(pop_elements(ctx, key, *z, max, count, false)));
+  // RESP3 nests [member, score] pairs when a count was given, as Redis 7 does.
+  bool nested = ctx.argc() == 3 && ctx.out.protocol() >= 3;
+  ctx.changed(static_cast<int64_t>(pop_elements(ctx, key, *z, max, count, nested)));
 }
 void cmd_zpopmin(Context& ctx) { pop_command(ctx, false); }
 void cmd_zpopmax(Context& ctx) { pop_command(ctx, true); }
@@ -368,8 +370,10 @@ void cmd_zrandmember(Context& ctx) {
     return ctx.out.error("ERR value is out of range");
   if (!read_zset(ctx, ctx.arg(1), z)) return;
   if (!z || *count == 0) return ctx.out.array_header(0);
-  size_t per = with_scores ? 2 : 1;
+  bool pairs = with_scores && ctx.out.protocol() >= 3;  // RESP3: [member, score] arrays
+  size_t per = with_scores && !pairs ? 2 : 1;
   auto emit = [&](const ZSet::Node* n) {
+    if (pairs) ctx.out.array_header(2);
     if (with_scores)
       reply_pair(ctx, n);
     else
@@ -433,7 +437,11 @@ void cmd_zscan(Context& ctx) {
   ctx.out.array_header(2);
   ctx.out.bulk(std::to_string(next));
   ctx.out.array_header(found.size() * 2);
-  for (const ZSet::Node* n : found) reply_pair(ctx, n);
+  for (const ZSet::Node* n : found) {
+    // Scores are strings in a SCAN reply, whatever the protocol.
+    ctx.out.bulk(n->member());
+    ctx.out.bulk(util::format_double(n->score()));
+  }
 }
 
 }  // namespace

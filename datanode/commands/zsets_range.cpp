@@ -160,8 +160,11 @@ void range_command(Context& ctx, size_t key_index, std::string_view dst, RangeTy
   std::vector<const ZSet::Node*> nodes;
   if (z) collect(*z, q, nodes);
   if (store) return store_result(ctx, dst, nodes);
-  ctx.out.array_header(nodes.size() * (with_scores ? 2 : 1));
+  // RESP3 pairs each member with its score, as Redis 7 does.
+  bool pairs = with_scores && ctx.out.protocol() >= 3;
+  ctx.out.array_header(nodes.size() * (with_scores && !pairs ? 2 : 1));
   for (const ZSet::Node* n : nodes) {
+    if (pairs) ctx.out.array_header(2);
     ctx.out.bulk(n->member());
     if (with_scores) ctx.out.double_value(n->score());
   }

@@ -200,8 +200,10 @@ void run(Context& ctx, const Request& req) {
   ZSet result;
   combine(p, req.op, result);
   if (req.dst.empty()) {
-    ctx.out.array_header(result.size() * (p.with_scores ? 2 : 1));
+    bool pairs = p.with_scores && ctx.out.protocol() >= 3;  // RESP3: [member, score] arrays
+    ctx.out.array_header(result.size() * (p.with_scores && !pairs ? 2 : 1));
     for (const ZSet::Node* n = result.first(); n; n = ZSet::next(n)) {
+      if (pairs) ctx.out.array_header(2);
       ctx.out.bulk(n->member());
       if (p.with_scores) ctx.out.double_value(n->score());
     }

@@ -84,6 +84,18 @@ class Conn {
     if (!read_line(line)) return false;
     out += line;
     char t = line[0];
+    // RESP3 (after HELLO 3): verbatim (=) and blob errors (!) are sized like bulks; maps (%) and
+    // attributes (|) hold pairs, sets (~) and pushes (>) elements; an attribute precedes its reply.
+    // Doubles (,), booleans (#), nulls (_) and big numbers (() are one line, like integers.
+    if (t == '=' || t == '!') t = '$';
+    if (t == '~' || t == '>') t = '*';
+    if (t == '%' || t == '|') {
+      long pairs = std::stol(line.substr(1));
+      for (long i = 0; i < 2 * pairs; ++i) {
+        if (!read_one(out)) return false;
+      }
+      return line[0] == '|' ? read_one(out) : true;
+    }
     if (t == '$') {
       long n = std::stol(line.substr(1));
       if (n < 0) return true;

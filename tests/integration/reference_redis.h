@@ -13,14 +13,15 @@
 namespace reference {
 
 struct RealRedis {
-  RealRedis() : port(harness::free_port()) {
+  // `extra`: more command-line options ("--enable-debug-command", "yes" ...).
+  explicit RealRedis(const std::vector<std::string>& extra = {}) : port(harness::free_port()) {
     std::string bin = harness::run("command -v redis-server");
     while (!bin.empty() && (bin.back() == '\n' || bin.back() == ' ')) bin.pop_back();
     if (bin.empty()) return;
-    process = harness::Process(bin,
-                               {"--port", std::to_string(port), "--bind", "127.0.0.1", "--save", "",
-                                "--appendonly", "no", "--dir", dir.path()},
-                               dir.file("redis.log"));
+    std::vector<std::string> args = {"--port", std::to_string(port), "--bind", "127.0.0.1", "--save",
+                                     "",       "--appendonly",       "no",     "--dir",     dir.path()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    process = harness::Process(bin, args, dir.file("redis.log"));
     available = harness::wait_for_port(port, std::chrono::seconds(10));
   }
   harness::TempDir dir;

@@ -48,7 +48,7 @@ TEST(ServerCommands, AuthAndNoauthGate) {
 TEST(ServerCommands, HelloVersions) {
   Datanode node;
   Client c(node.port);
-  EXPECT_EQ(c.command({"HELLO", "3"}).str, "NOPROTO unsupported protocol version");
+  EXPECT_EQ(c.command({"HELLO", "4"}).str, "NOPROTO unsupported protocol version");  // HELLO 3: resp3_test
   EXPECT_EQ(c.command({"HELLO", "abc"}).str, "ERR Protocol version is not an integer or out of range");
   EXPECT_EQ(c.command({"HELLO", "2", "FOO"}).str, "ERR Syntax error in HELLO option 'FOO'");
   Reply r = c.command({"HELLO"});
