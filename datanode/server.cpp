@@ -11,9 +11,11 @@
 #include "datanode/blocking.h"
 #include "datanode/client_info.h"
 #include "datanode/info.h"
+#include "datanode/latency.h"
 #include "datanode/metrics/metrics.h"
 #include "datanode/pubsub.h"
 #include "datanode/replication/replication.h"
+#include "datanode/slowlog.h"
 #include "datanode/watch.h"
 
 namespace datanode {
@@ -113,6 +115,8 @@ Server::Server(Settings& settings, config::Registry& registry)
   replication_ = std::make_unique<Replication>(*this);
   metrics_ = std::make_unique<Metrics>(*this);
   watches_ = std::make_unique<Watches>(*this);
+  slowlog_ = std::make_unique<SlowLog>();
+  latency_ = std::make_unique<LatencyMonitor>();
   lastsave_unix_ = util::unix_ms() / 1000;
   memory_startup_ = memory_peak_ = malloc_used_bytes();
   apply_output_limits();
@@ -201,6 +205,7 @@ void Server::reset_stats() {
   stats_ = Stats{};
   for (auto& [name, cmd] : commands_.all()) cmd.calls = cmd.usec = cmd.rejected_calls = cmd.failed_calls = 0;
   subcommand_stats_.clear();
+  latency_->reset_histograms();
   for (auto& s : ops_samples_) s = 0;
 }
 
@@ -491,6 +496,7 @@ void Server::execute(Client& c, const Args& args, resp::Writer& out) {
     st.usec += elapsed;
     if (failed) st.failed_calls++;
   }
+  if (!loading_) note_call_timing(c, *cmd, args, static_cast<int64_t>(elapsed));
 
   if (ctx.custom_propagation) {
     for (const auto& argv : ctx.rewritten) {
@@ -501,6 +507,20 @@ void Server::execute(Client& c, const Args& args, resp::Writer& out) {
     propagate(c.db, args);
   }
   if (!monitors_.empty() && !loading_ && !cmd->has(command::kAdmin | command::kSkipMonitor)) feed_monitors(c, args);
+}
+
+void Server::note_call_timing(const Client& c, const CommandSpec& cmd, const Args& args, int64_t usec) {
+  latency_->sample_if_needed(cmd.has(command::kFast) ? "fast-command" : "command", usec / 1000,
+                             settings_.latency_monitor_threshold);
+  // A blocked command is timed again when it is served; Redis logs it then, so neither logs it here.
+  if (c.has(kClientBlocked)) return;
+  if (cmd.name != "exec")
+    slowlog_->record(args, usec, c.conn ? c.conn->peer() : std::string(), c.name,
+                     settings_.slowlog_log_slower_than, settings_.slowlog_max_len);
+  if (settings_.latency_tracking) {
+    bool by_sub = cmd.has(command::kSubcommands) && subcommand_stats_.contains(c.last_command);
+    latency_->record_call(by_sub ? std::string_view(c.last_command) : std::string_view(cmd.name), usec);
+  }
 }
 
 void Server::flush_later(Client& c) {

@@ -30,6 +30,8 @@ class Blocking;
 class PubSub;
 class Metrics;
 class Watches;
+class SlowLog;
+class LatencyMonitor;
 
 using CommandTable = command::Table<Context>;
 using CommandSpec = command::Command<Context>;
@@ -103,6 +105,8 @@ class Server : public net::ConnectionHandler {
   Replication& replication() { return *replication_; }
   Metrics& metrics() { return *metrics_; }
   Watches& watches() { return *watches_; }
+  SlowLog& slowlog() { return *slowlog_; }
+  LatencyMonitor& latency() { return *latency_; }
 
   // Clients by id, in connection order (CLIENT LIST prints them in this order).
   const std::map<uint64_t, Client*>& clients() const { return clients_; }
@@ -192,6 +196,8 @@ class Server : public net::ConnectionHandler {
  private:
   void cron(int64_t now_ms);
   void feed_monitors(const Client& c, const Args& args);
+  // Slow log, latency monitor and LATENCY HISTOGRAM: what one executed command took.
+  void note_call_timing(const Client& c, const CommandSpec& cmd, const Args& args, int64_t usec);
   void track_ops(int64_t now_ms);
   void start_cron_timer();
   void flush_pending();
@@ -219,6 +225,8 @@ class Server : public net::ConnectionHandler {
   std::unique_ptr<Replication> replication_;
   std::unique_ptr<Metrics> metrics_;
   std::unique_ptr<Watches> watches_;
+  std::unique_ptr<SlowLog> slowlog_;
+  std::unique_ptr<LatencyMonitor> latency_;
 
   std::vector<PropagationSink*> sinks_;
   struct Periodic {

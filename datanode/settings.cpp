@@ -110,6 +110,26 @@ void register_settings(Settings& s, config::Registry& r) {
 
   r.add_int("metrics-port", &s.metrics_port, 0, 65535).immutable = true;
   r.add_string("metrics-bind", &s.metrics_bind).immutable = true;
+
+  // Slow log, latency monitor, encoding thresholds (introspection surface).
+  r.add_int("slowlog-log-slower-than", &s.slowlog_log_slower_than, -1, INT64_MAX);
+  r.add_int("slowlog-max-len", &s.slowlog_max_len, 0, INT64_MAX);
+  r.add_int("latency-monitor-threshold", &s.latency_monitor_threshold, 0, INT64_MAX);
+  r.add_bool("latency-tracking", &s.latency_tracking);
+  r.add_int("hash-max-listpack-entries", &s.hash_max_listpack_entries, 0, INT64_MAX).aliases = {
+      "hash-max-ziplist-entries"};
+  r.add_memory("hash-max-listpack-value", &s.hash_max_listpack_value, 0, INT64_MAX).aliases = {
+      "hash-max-ziplist-value"};
+  r.add_int("zset-max-listpack-entries", &s.zset_max_listpack_entries, 0, INT64_MAX).aliases = {
+      "zset-max-ziplist-entries"};
+  r.add_memory("zset-max-listpack-value", &s.zset_max_listpack_value, 0, INT64_MAX).aliases = {
+      "zset-max-ziplist-value"};
+  r.add_int("set-max-intset-entries", &s.set_max_intset_entries, 0, INT64_MAX);
+  r.add_int("list-max-listpack-size", &s.list_max_listpack_size, INT32_MIN, INT32_MAX).aliases = {
+      "list-max-ziplist-size"};
+  r.add_int("list-compress-depth", &s.list_compress_depth, 0, INT32_MAX);
+  r.add_memory("stream-node-max-bytes", &s.stream_node_max_bytes, 0, INT64_MAX);
+  r.add_int("stream-node-max-entries", &s.stream_node_max_entries, 0, INT64_MAX);
 }
 
 }  // namespace datanode
