@@ -214,3 +214,32 @@ TEST(SurfaceMemory, UsageStatsDoctorLolwut) {
   EXPECT_NE(dbg.str.find("encoding:embstr serializedlength:2"), std::string::npos) << dbg.str;
   EXPECT_EQ(c.command({"DEBUG", "OBJECT", "missing"}).str, "ERR no such key");
 }
+
+TEST(SurfaceConfig, EncodingKnobsAndAliasesMatchRedis) {
+  if (!harness::have_program("redis-server")) GTEST_SKIP() << "redis-server not installed";
+  reference::RealRedis redis;
+  ASSERT_TRUE(redis.available);
+  Datanode node;
+  for (const std::string& d : differences(redis.port, node.port,
+                                          {{"CONFIG", "GET", "MAXMEMORY"},
+                                           {"CONFIG", "GET", "hash-max-ziplist-entries"},
+                                           {"CONFIG", "GET", "HASH-MAX-LISTPACK-VALUE"},
+                                           {"CONFIG", "SET", "hash-max-ziplist-entries", "100"},
+                                           {"CONFIG", "GET", "hash-max-listpack-entries"},
+                                           {"CONFIG", "SET", "zset-max-listpack-value", "abc"},
+                                           {"CONFIG", "SET", "zset-max-ziplist-value", "1kb"},
+                                           {"CONFIG", "GET", "zset-max-listpack-value"},
+                                           {"CONFIG", "SET", "list-max-ziplist-size", "-3"},
+                                           {"CONFIG", "GET", "list-max-listpack-size"},
+                                           {"CONFIG", "SET", "list-compress-depth", "-1"},
+                                           {"CONFIG", "SET", "stream-node-max-bytes", "4kb"},
+                                           {"CONFIG", "GET", "stream-node-max-bytes"},
+                                           {"CONFIG", "SET", "stream-node-max-entries", "x"},
+                                           {"CONFIG", "SET", "set-max-intset-entries", "-1"},
+                                           {"CONFIG", "SET", "latency-tracking", "maybe"},
+                                           {"CONFIG", "SET", "latency-tracking", "no"},
+                                           {"CONFIG", "GET", "latency-tracking"},
+                                           {"CONFIG", "SET", "slowlog-max-len", "5", "hz", "abc"},
+                                           {"CONFIG", "GET", "slowlog-max-len"}}))
+    ADD_FAILURE() << d;
+}

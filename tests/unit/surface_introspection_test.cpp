@@ -21,7 +21,8 @@ TEST(SurfaceSlowLog, TrimsArgumentsAndEntries) {
   out = SlowLog::trimmed_argv({"GET", big});
   EXPECT_EQ(out[1], std::string(128, 'y') + "... (2 more bytes)");
   out = SlowLog::trimmed_argv({"HELLO", "3", "AUTH", "user", "pass", "SETNAME", "auth"});
-  EXPECT_EQ(out, (std::vector<std::string>{"HELLO", "3", "AUTH", "(redacted)", "(redacted)", "SETNAME", "auth"}));
+  EXPECT_EQ(out,
+            (std::vector<std::string>{"HELLO", "3", "AUTH", "(redacted)", "(redacted)", "SETNAME", "auth"}));
 
   SlowLog log;
   for (int i = 0; i < 5; ++i) log.record({"PING"}, i, "peer", "", 2, 3);
