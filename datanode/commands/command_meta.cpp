@@ -1,8 +1,8 @@
 #include "datanode/commands/command_meta.h"
 
 #include <algorithm>
+#include <unordered_map>
 
-#include "common/util/string_map.h"
 #include "common/util/strings.h"
 
 namespace datanode::meta {
@@ -15,9 +15,9 @@ const std::vector<CommandMeta>& all() {
   return kAll;
 }
 
-const util::StringMap<const CommandMeta*>& by_name() {
-  static const util::StringMap<const CommandMeta*> kIndex = [] {
-    util::StringMap<const CommandMeta*> m;
+const std::unordered_map<std::string_view, const CommandMeta*>& by_name() {
+  static const std::unordered_map<std::string_view, const CommandMeta*> kIndex = [] {
+    std::unordered_map<std::string_view, const CommandMeta*> m;
     for (const CommandMeta& c : all()) m[c.name] = &c;
     return m;
   }();
@@ -31,8 +31,13 @@ bool has_word(const char* list, std::string_view w) {
 }
 
 // Commands whose keys Redis finds with its own function rather than (only) the key specs.
+bool has_special_keys(std::string_view name) {
+  return name == "sort" || name == "sort_ro" || name == "set" || name == "bitfield";
+}
+
 std::optional<std::vector<KeyRef>> special_keys(std::string_view name,
                                                 const std::vector<std::string_view>& argv) {
+  if (argv.size() < 2) return std::nullopt;  // the key is argv[1] for each of them
   if (name == "sort" || name == "sort_ro") {
     std::vector<KeyRef> keys = {{1, "RO access"}};
     if (name == "sort_ro") return keys;
@@ -136,7 +141,7 @@ std::vector<std::string_view> words(const char* list) {
 
 const CommandMeta* find(std::string_view full_name) {
   std::string lower = util::to_lower(full_name);
-  auto it = by_name().find(lower);
+  auto it = by_name().find(std::string_view(lower));
   return it == by_name().end() ? nullptr : it->second;
 }
 
@@ -149,7 +154,7 @@ std::vector<const CommandMeta*> subcommands(std::string_view container) {
 }
 
 bool has_keys(const CommandMeta& cmd) {
-  if (special_keys(cmd.name, {}).has_value()) return true;
+  if (has_special_keys(cmd.name)) return true;
   return std::any_of(cmd.key_specs.begin(), cmd.key_specs.end(),
                      [](const KeySpec& s) { return !has_word(s.flags, "not_key"); });
 }
