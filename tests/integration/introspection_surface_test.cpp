@@ -240,6 +240,12 @@ TEST(SurfaceConfig, EncodingKnobsAndAliasesMatchRedis) {
                                            {"CONFIG", "SET", "latency-tracking", "no"},
                                            {"CONFIG", "GET", "latency-tracking"},
                                            {"CONFIG", "SET", "slowlog-max-len", "5", "hz", "abc"},
-                                           {"CONFIG", "GET", "slowlog-max-len"}}))
+                                           {"CONFIG", "GET", "slowlog-max-len"},
+                                           {"CONFIG", "GET", "lua-time-limit"},
+                                           {"CONFIG", "SET", "active-expire-effort", "11"},
+                                           {"CONFIG", "SET", "io-threads", "2"},
+                                           {"CONFIG", "SET", "slave-lazy-flush", "yes"},
+                                           {"CONFIG", "GET", "replica-lazy-flush"},
+                                           {"CONFIG", "GET", "maxmemory-samples"}}))
     ADD_FAILURE() << d;
 }
