@@ -514,9 +514,13 @@ void Server::note_call_timing(const Client& c, const CommandSpec& cmd, const Arg
                              settings_.latency_monitor_threshold);
   // A blocked command is timed again when it is served; Redis logs it then, so neither logs it here.
   if (c.has(kClientBlocked)) return;
-  if (cmd.name != "exec")
-    slowlog_->record(args, usec, c.conn ? c.conn->peer() : std::string(), c.name,
-                     settings_.slowlog_log_slower_than, settings_.slowlog_max_len);
+  // The peer text is built only for a command that is logged: this runs for every command.
+  int64_t slower_than = settings_.slowlog_log_slower_than;
+  if (cmd.name != "exec" && slower_than >= 0 && usec >= slower_than)
+    slowlog_->record(args, usec, c.conn ? c.conn->peer() : std::string(), c.name, slower_than,
+                     settings_.slowlog_max_len);
+  else
+    slowlog_->trim(settings_.slowlog_max_len);
   if (settings_.latency_tracking) {
     bool by_sub = cmd.has(command::kSubcommands) && subcommand_stats_.contains(c.last_command);
     latency_->record_call(by_sub ? std::string_view(c.last_command) : std::string_view(cmd.name), usec);
