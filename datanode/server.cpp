@@ -12,11 +12,13 @@
 #include "datanode/client_info.h"
 #include "datanode/client_pause.h"
 #include "datanode/info.h"
+#include "datanode/latency.h"
 #include "datanode/metrics/metrics.h"
 #include "datanode/pubsub.h"
 #include "datanode/replication/replication.h"
 #include "datanode/shutdown_signals.h"
 #include "datanode/tracking.h"
+#include "datanode/slowlog.h"
 #include "datanode/watch.h"
 
 namespace datanode {
@@ -118,6 +120,8 @@ Server::Server(Settings& settings, config::Registry& registry)
   watches_ = std::make_unique<Watches>(*this);
   tracking_ = std::make_unique<Tracking>(*this);
   client_pause_ = std::make_unique<ClientPause>(*this);
+  slowlog_ = std::make_unique<SlowLog>();
+  latency_ = std::make_unique<LatencyMonitor>();
   lastsave_unix_ = util::unix_ms() / 1000;
   memory_startup_ = memory_peak_ = malloc_used_bytes();
   apply_output_limits();
@@ -206,6 +210,7 @@ void Server::reset_stats() {
   stats_ = Stats{};
   for (auto& [name, cmd] : commands_.all()) cmd.calls = cmd.usec = cmd.rejected_calls = cmd.failed_calls = 0;
   subcommand_stats_.clear();
+  latency_->reset_histograms();
   for (auto& s : ops_samples_) s = 0;
 }
 
@@ -518,6 +523,7 @@ void Server::execute(Client& c, const Args& args, resp::Writer& out) {
     st.usec += elapsed;
     if (failed) st.failed_calls++;
   }
+  if (!loading_) note_call_timing(c, *cmd, args, static_cast<int64_t>(elapsed));
 
   if (ctx.custom_propagation) {
     for (const auto& argv : ctx.rewritten) {
@@ -529,6 +535,24 @@ void Server::execute(Client& c, const Args& args, resp::Writer& out) {
   }
   if (!monitors_.empty() && !loading_ && !cmd->has(command::kAdmin | command::kSkipMonitor)) feed_monitors(c, args);
   tracking_->leave(c, *cmd, args);
+}
+
+void Server::note_call_timing(const Client& c, const CommandSpec& cmd, const Args& args, int64_t usec) {
+  latency_->sample_if_needed(cmd.has(command::kFast) ? "fast-command" : "command", usec / 1000,
+                             settings_.latency_monitor_threshold);
+  // A blocked command is timed again when it is served; Redis logs it then, so neither logs it here.
+  if (c.has(kClientBlocked)) return;
+  // The peer text is built only for a command that is logged: this runs for every command.
+  int64_t slower_than = settings_.slowlog_log_slower_than;
+  if (cmd.name != "exec" && slower_than >= 0 && usec >= slower_than)
+    slowlog_->record(args, usec, c.conn ? c.conn->peer() : std::string(), c.name, slower_than,
+                     settings_.slowlog_max_len);
+  else
+    slowlog_->trim(settings_.slowlog_max_len);
+  if (settings_.latency_tracking) {
+    bool by_sub = cmd.has(command::kSubcommands) && subcommand_stats_.contains(c.last_command);
+    latency_->record_call(by_sub ? std::string_view(c.last_command) : std::string_view(cmd.name), usec);
+  }
 }
 
 void Server::flush_later(Client& c) {

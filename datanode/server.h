@@ -33,6 +33,8 @@ class Watches;
 class ShutdownSignals;
 class Tracking;
 class ClientPause;
+class SlowLog;
+class LatencyMonitor;
 
 using CommandTable = command::Table<Context>;
 using CommandSpec = command::Command<Context>;
@@ -108,6 +110,8 @@ class Server : public net::ConnectionHandler {
   Watches& watches() { return *watches_; }
   Tracking& tracking() { return *tracking_; }
   ClientPause& client_pause() { return *client_pause_; }
+  SlowLog& slowlog() { return *slowlog_; }
+  LatencyMonitor& latency() { return *latency_; }
 
   // Clients by id, in connection order (CLIENT LIST prints them in this order).
   const std::map<uint64_t, Client*>& clients() const { return clients_; }
@@ -197,6 +201,8 @@ class Server : public net::ConnectionHandler {
  private:
   void cron(int64_t now_ms);
   void feed_monitors(const Client& c, const Args& args);
+  // Slow log, latency monitor and LATENCY HISTOGRAM: what one executed command took.
+  void note_call_timing(const Client& c, const CommandSpec& cmd, const Args& args, int64_t usec);
   void track_ops(int64_t now_ms);
   void start_cron_timer();
   void flush_pending();
@@ -225,6 +231,8 @@ class Server : public net::ConnectionHandler {
   std::unique_ptr<Watches> watches_;
   std::unique_ptr<Tracking> tracking_;
   std::unique_ptr<ClientPause> client_pause_;
+  std::unique_ptr<SlowLog> slowlog_;
+  std::unique_ptr<LatencyMonitor> latency_;
 
   std::vector<PropagationSink*> sinks_;
   struct Periodic {

@@ -1,5 +1,6 @@
 #include "datanode/settings.h"
 
+#include <memory>
 #include <sstream>
 
 #include "common/util/strings.h"
@@ -51,6 +52,55 @@ void add_output_limit_option(Settings& s, config::Registry& r) {
   o.toml_literal = [get] { return config::toml_quote(get()); };
   o.why_invalid = [](std::string_view) { return std::string("Wrong number of arguments in buffer limit configuration."); };
   r.add(std::move(o));
+}
+
+// A Redis 7.0 parameter this server accepts, validates and remembers for CONFIG GET/SET/REWRITE but does
+// not act on (eviction tuning, lazy freeing, RDB options): its value lives in the option itself.
+template <typename T, typename Add>
+config::Option& add_remembered(T initial, Add add) {
+  auto value = std::make_shared<T>(initial);
+  config::Option& o = add(value.get());
+  o.get = [value, get = o.get] { return get(); };
+  return o;
+}
+
+void add_remembered_options(config::Registry& r) {
+  auto int_opt = [&r](const char* name, int initial, int64_t min, int64_t max) -> config::Option& {
+    return add_remembered(initial, [&](int* f) -> config::Option& { return r.add_int(name, f, min, max); });
+  };
+  auto long_opt = [&r](const char* name, int64_t initial, int64_t min, int64_t max) -> config::Option& {
+    return add_remembered(initial,
+                          [&](int64_t* f) -> config::Option& { return r.add_int(name, f, min, max); });
+  };
+  auto bool_opt = [&r](const char* name, bool initial) -> config::Option& {
+    return add_remembered(initial, [&](bool* f) -> config::Option& { return r.add_bool(name, f); });
+  };
+  int_opt("maxmemory-samples", 5, 1, INT32_MAX);
+  int_opt("maxmemory-eviction-tenacity", 10, 0, 100);
+  int_opt("lfu-log-factor", 10, 0, INT32_MAX);
+  int_opt("lfu-decay-time", 1, 0, INT32_MAX);
+  int_opt("active-expire-effort", 1, 1, 10);
+  bool_opt("activerehashing", true);
+  bool_opt("lazyfree-lazy-eviction", false);
+  bool_opt("lazyfree-lazy-expire", false);
+  bool_opt("lazyfree-lazy-server-del", false);
+  bool_opt("lazyfree-lazy-user-del", false);
+  bool_opt("lazyfree-lazy-user-flush", false);
+  bool_opt("replica-lazy-flush", false).aliases = {"slave-lazy-flush"};
+  long_opt("busy-reply-threshold", 5000, 0, INT64_MAX).aliases = {"lua-time-limit"};
+  bool_opt("dynamic-hz", true);
+  bool_opt("stop-writes-on-bgsave-error", true);
+  bool_opt("rdbcompression", true);
+  bool_opt("rdbchecksum", true).immutable = true;
+  add_remembered(std::string("dump.rdb"),
+                 [&](std::string* f) -> config::Option& { return r.add_string("dbfilename", f); });
+  bool_opt("aof-use-rdb-preamble", true);
+  bool_opt("aof-timestamp-enabled", false);
+  long_opt("tracking-table-max-keys", 1000000, 0, INT64_MAX);
+  bool_opt("activedefrag", false);
+  int_opt("active-defrag-cycle-min", 1, 1, 99);
+  int_opt("io-threads", 1, 1, 128).immutable = true;
+  bool_opt("crash-log-enabled", true);
 }
 
 }  // namespace
@@ -111,6 +161,27 @@ void register_settings(Settings& s, config::Registry& r) {
 
   r.add_int("metrics-port", &s.metrics_port, 0, 65535).immutable = true;
   r.add_string("metrics-bind", &s.metrics_bind).immutable = true;
+
+  // Slow log, latency monitor, encoding thresholds (introspection surface).
+  r.add_int("slowlog-log-slower-than", &s.slowlog_log_slower_than, -1, INT64_MAX);
+  r.add_int("slowlog-max-len", &s.slowlog_max_len, 0, INT64_MAX);
+  r.add_int("latency-monitor-threshold", &s.latency_monitor_threshold, 0, INT64_MAX);
+  r.add_bool("latency-tracking", &s.latency_tracking);
+  r.add_int("hash-max-listpack-entries", &s.hash_max_listpack_entries, 0, INT64_MAX).aliases = {
+      "hash-max-ziplist-entries"};
+  r.add_memory("hash-max-listpack-value", &s.hash_max_listpack_value, 0, INT64_MAX).aliases = {
+      "hash-max-ziplist-value"};
+  r.add_int("zset-max-listpack-entries", &s.zset_max_listpack_entries, 0, INT64_MAX).aliases = {
+      "zset-max-ziplist-entries"};
+  r.add_memory("zset-max-listpack-value", &s.zset_max_listpack_value, 0, INT64_MAX).aliases = {
+      "zset-max-ziplist-value"};
+  r.add_int("set-max-intset-entries", &s.set_max_intset_entries, 0, INT64_MAX);
+  r.add_int("list-max-listpack-size", &s.list_max_listpack_size, INT32_MIN, INT32_MAX).aliases = {
+      "list-max-ziplist-size"};
+  r.add_int("list-compress-depth", &s.list_compress_depth, 0, INT32_MAX);
+  r.add_memory("stream-node-max-bytes", &s.stream_node_max_bytes, 0, INT64_MAX);
+  r.add_int("stream-node-max-entries", &s.stream_node_max_entries, 0, INT64_MAX);
+  add_remembered_options(r);
 }
 
 }  // namespace datanode

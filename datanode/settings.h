@@ -63,6 +63,20 @@ struct Settings {
   // Metrics
   int metrics_port = 0;
   std::string metrics_bind = "127.0.0.1";
+  // Slow log, latency monitor and the encodings OBJECT ENCODING reports (Redis 7.0 defaults).
+  int64_t slowlog_log_slower_than = 10000;  // microseconds; -1 disables, 0 logs everything
+  int64_t slowlog_max_len = 128;
+  int64_t latency_monitor_threshold = 0;  // milliseconds; 0 disables
+  bool latency_tracking = true;
+  int64_t hash_max_listpack_entries = 512;
+  int64_t hash_max_listpack_value = 64;
+  int64_t zset_max_listpack_entries = 128;
+  int64_t zset_max_listpack_value = 64;
+  int64_t set_max_intset_entries = 512;
+  int list_max_listpack_size = -2;
+  int list_compress_depth = 0;
+  int64_t stream_node_max_bytes = 4096;
+  int64_t stream_node_max_entries = 100;
 };
 
 // Binds every field of settings to its option in the registry (names and aliases as in redis.conf).

@@ -263,25 +263,29 @@ std::string Registry::apply_arguments(const std::vector<std::string>& args) {
 }
 
 std::vector<std::pair<std::string, std::string>> Registry::get(const std::vector<std::string>& patterns) const {
+  // As Redis 7: a name without glob characters is answered under the name as typed (an alias
+  // included); a pattern matches names and aliases alike; each name is listed once.
   std::vector<std::pair<std::string, std::string>> out;
-  for (const auto& o : options_) {
-    for (const std::string& p : patterns) {
-      bool hit = util::glob_match(p, o->name, true);
-      std::string shown = o->name;
-      if (!hit) {
-        // An alias asked for by its exact name is answered under that name, as Redis does.
-        for (const std::string& a : o->aliases) {
-          if (util::iequals(p, a)) {
-            hit = true;
-            shown = a;
-            break;
-          }
+  auto seen = [&](std::string_view n) {
+    return std::any_of(out.begin(), out.end(), [&](const auto& kv) { return util::iequals(kv.first, n); });
+  };
+  for (const std::string& p : patterns) {
+    if (p.find_first_of("[*?") == std::string::npos) {
+      if (seen(p)) continue;
+      for (const auto& o : options_) {
+        bool hit = util::iequals(p, o->name);
+        for (const std::string& a : o->aliases) hit = hit || util::iequals(p, a);
+        if (hit) {
+          out.emplace_back(p, o->get());
+          break;
         }
       }
-      if (hit) {
-        out.emplace_back(shown, o->get());
-        break;
-      }
+      continue;
+    }
+    for (const auto& o : options_) {
+      if (!seen(o->name) && util::glob_match(p, o->name, true)) out.emplace_back(o->name, o->get());
+      for (const std::string& a : o->aliases)
+        if (!seen(a) && util::glob_match(p, a, true)) out.emplace_back(a, o->get());
     }
   }
   return out;

@@ -19,5 +19,10 @@ void register_client_commands(CommandTable& t);
 void register_pubsub_commands(CommandTable& t);
 void register_transaction_commands(CommandTable& t);
 void register_replication_commands(CommandTable& t);
+void register_slowlog_commands(CommandTable& t);
+void register_latency_commands(CommandTable& t);
+void register_sort_commands(CommandTable& t);
+void register_object_commands(CommandTable& t);
+void register_memory_commands(CommandTable& t);
 
 }  // namespace datanode

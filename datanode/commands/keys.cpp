@@ -1,5 +1,5 @@
 // Keyspace commands: DEL, EXISTS, TYPE, RENAME, KEYS, SCAN, RANDOMKEY, TOUCH, databases (SELECT, DBSIZE,
-// FLUSHDB, FLUSHALL, SWAPDB, MOVE, COPY) and OBJECT. The expiry family lives in keys_expire.cpp.
+// FLUSHDB, FLUSHALL, SWAPDB, MOVE, COPY). The expiry family lives in keys_expire.cpp; OBJECT in object.cpp.
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
@@ -255,99 +255,6 @@ void cmd_copy(Context& ctx) {
   ctx.out.integer(1);
 }
 
-// What Redis 7.0 would report for a value of this size with the default thresholds.
-const char* encoding_of(const store::Value& v) {
-  switch (v.type()) {
-    case store::Type::kString: {
-      const std::string& s = v.str();
-      if (s.size() <= 20 && util::parse_int(s)) return "int";
-      return s.size() <= 44 ? "embstr" : "raw";
-    }
-    case store::Type::kList: return "quicklist";
-    case store::Type::kHash: {
-      const auto& h = v.hash();
-      if (h.size() > 128) return "hashtable";
-      for (const auto& [f, val] : h)
-        if (f.size() > 64 || val.size() > 64) return "hashtable";
-      return "listpack";
-    }
-    case store::Type::kSet: {
-      const auto& s = v.set();
-      if (s.size() > 512) return "hashtable";
-      for (const auto& m : s)
-        if (!util::parse_int(m)) return "hashtable";
-      return "intset";
-    }
-    case store::Type::kZSet: {
-      if (v.zset().size() > 128) return "skiplist";
-      bool small = true;
-      v.zset().for_each([&](const std::string& m, double) { small = small && m.size() <= 64; });
-      return small ? "listpack" : "skiplist";
-    }
-  }
-  return "raw";
-}
-
-void object_help(Context& ctx) {
-  static const char* const kLines[] = {
-      "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-      "ENCODING <key>",
-      "    Return the kind of internal representation used in order to store the value",
-      "    associated with a <key>.",
-      "FREQ <key>",
-      "    Return the access frequency index of the <key>. The returned integer is",
-      "    proportional to the logarithm of the recent access frequency of the key.",
-      "IDLETIME <key>",
-      "    Return the idle time of the <key>, that is the approximated number of",
-      "    seconds elapsed since the last access to the key.",
-      "REFCOUNT <key>",
-      "    Return the number of references of the value associated with the specified",
-      "    <key>.",
-      "HELP",
-      "    Prints this help.",
-  };
-  ctx.out.array_header(std::size(kLines));
-  for (const char* l : kLines) ctx.out.simple(l);
-}
-
-void cmd_object(Context& ctx) {
-  std::string sub = util::to_lower(ctx.arg(1));
-  bool known = sub == "encoding" || sub == "freq" || sub == "idletime" || sub == "refcount" || sub == "help";
-  if (!known) return ctx.out.error(unknown_subcommand_error(ctx.arg(1), "object"));
-  if (ctx.argc() != (sub == "help" ? 2u : 3u))
-    return ctx.out.error("ERR wrong number of arguments for 'object|" + sub + "' command");
-  if (sub == "help") return object_help(ctx);
-  std::string_view key = ctx.arg(2);
-  // Looked at without counting as an access, like Redis' LOOKUP_NOTOUCH.
-  int64_t idle = ctx.db().idle_seconds(key, ctx.now_ms);
-  store::Value* v = keys::lookup_read(ctx, key, false);
-  if (v == nullptr) return ctx.out.null();
-  bool lfu = ctx.server.settings().maxmemory_policy.find("lfu") != std::string::npos;
-  if (sub == "encoding") return ctx.out.bulk(encoding_of(*v));
-  if (sub == "refcount") {
-    // Small integers are shared objects in Redis (OBJ_SHARED_REFCOUNT).
-    bool shared = false;
-    if (v->type() == store::Type::kString && v->str().size() <= 20) {
-      auto n = util::parse_int(v->str());
-      shared = n && *n >= 0 && *n < 10000;
-    }
-    return ctx.out.integer(shared ? INT_MAX : 1);
-  }
-  if (sub == "idletime") {
-    if (lfu)
-      return ctx.out.error(
-          "ERR An LRU maxmemory policy is not selected, access time not tracked. Please note that when "
-          "switching between policies at runtime LRU and LFU data will take some time to adjust.");
-    return ctx.out.integer(idle);
-  }
-  // FREQ
-  if (!lfu)
-    return ctx.out.error(
-        "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when "
-        "switching between policies at runtime LRU and LFU data will take some time to adjust.");
-  ctx.out.integer(5);  // Redis' LFU_INIT_VAL: frequencies are not tracked
-}
-
 }  // namespace
 
 void register_key_commands(CommandTable& t) {
@@ -368,7 +275,6 @@ void register_key_commands(CommandTable& t) {
   t.add("swapdb", 3, kWrite | kFast, cmd_swapdb);
   t.add("move", 3, kWrite | kFast, cmd_move, 1, 1, 1);
   t.add("copy", -3, kWrite | kDenyOom, cmd_copy, 1, 2, 1);
-  t.add("object", -2, kReadOnly, cmd_object, 2, 2, 1);
   register_expire_commands(t);
 }
 

@@ -25,6 +25,11 @@ void register_all_commands(CommandTable& t) {
   register_shard_pubsub_commands(t);
   register_transaction_commands(t);
   register_replication_commands(t);
+  register_slowlog_commands(t);
+  register_latency_commands(t);
+  register_sort_commands(t);
+  register_object_commands(t);
+  register_memory_commands(t);
 }
 
 }  // namespace datanode

@@ -103,7 +103,8 @@ void cmd_debug(Context& ctx) {
   std::string_view sub = ctx.arg(1);
   if (util::iequals(sub, "help") && ctx.argc() == 2) {
     return reply_help(ctx.out, "debug",
-                      {"POPULATE <count> [<prefix>] [<size>]",
+                      {"OBJECT <key>", "    Show low level info about `key` and associated value.",
+                       "POPULATE <count> [<prefix>] [<size>]",
                        "    Create <count> string keys named key:<num>. If <prefix> is specified then",
                        "    it is used instead of the 'key' prefix. These are not propagated to",
                        "    replicas. Cluster slots are not respected so keys not belonging to the",
@@ -118,6 +119,11 @@ void cmd_debug(Context& ctx) {
   }
   if (util::iequals(sub, "populate") && ctx.argc() >= 3 && ctx.argc() <= 5) return debug_populate(ctx);
   if (util::iequals(sub, "protocol") && ctx.argc() == 3) return debug_protocol(ctx);
+  if (util::iequals(sub, "object") && ctx.argc() == 3) return debug_object(ctx);
+  if (util::iequals(sub, "reload") || util::iequals(sub, "set-active-expire") || util::iequals(sub, "jmap") ||
+      util::iequals(sub, "digest") || util::iequals(sub, "change-repl-id"))
+    return ctx.out.error("ERR DEBUG " + util::to_upper(sub.substr(0, 32)) +
+                         " is not supported by this server");
   ctx.out.error("ERR unknown subcommand or wrong number of arguments for '" + std::string(sub.substr(0, 128)) +
                 "'. Try DEBUG HELP.");
 }

@@ -152,7 +152,8 @@ TEST(ServerCommands, CommandIntrospection) {
   int64_t count = c.command({"COMMAND", "COUNT"}).integer;
   EXPECT_GT(count, 20);
   EXPECT_EQ(static_cast<int64_t>(c.command({"COMMAND"}).elements.size()), count);
-  EXPECT_EQ(static_cast<int64_t>(c.command({"COMMAND", "LIST"}).elements.size()), count);
+  // As Redis 7: LIST names subcommands too (config|get ...).
+  EXPECT_GT(static_cast<int64_t>(c.command({"COMMAND", "LIST"}).elements.size()), count);
   Reply info = c.command({"COMMAND", "INFO", "get", "nosuch"});
   ASSERT_EQ(info.elements.size(), 2u);
   ASSERT_EQ(info.elements[0].elements.size(), 10u);
@@ -166,7 +167,7 @@ TEST(ServerCommands, CommandIntrospection) {
   Reply keys = c.command({"COMMAND", "GETKEYS", "SET", "a", "b"});
   ASSERT_EQ(keys.elements.size(), 1u);
   EXPECT_EQ(keys.elements[0].str, "a");
-  EXPECT_EQ(c.command({"COMMAND", "GETKEYS", "PING"}).str, "ERR The command has no key arguments");
+  EXPECT_EQ(c.command({"COMMAND", "GETKEYS", "PING", "x"}).str, "ERR The command has no key arguments");
   EXPECT_EQ(c.command({"COMMAND", "FOO"}).str, "ERR unknown subcommand 'FOO'. Try COMMAND HELP.");
   EXPECT_EQ(c.command({"COMMAND", "LIST", "FILTERBY", "PATTERN", "xyz*"}).elements.size(), 0u);
 }

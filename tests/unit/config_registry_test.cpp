@@ -70,12 +70,15 @@ TEST(ConfigRegistry, SetIsAllOrNothingAndRunsOnChange) {
 TEST(ConfigRegistry, GetPatternsAndAliases) {
   Fixture f;
   auto all = f.r.get({"*"});
-  EXPECT_EQ(all.size(), 6u);
+  EXPECT_EQ(all.size(), 7u);  // replicaof and its alias slaveof, as Redis lists both
   auto some = f.r.get({"max*", "TIMEOUT"});
   ASSERT_EQ(some.size(), 2u);
   auto alias = f.r.get({"slaveof"});
   ASSERT_EQ(alias.size(), 1u);
   EXPECT_EQ(alias[0].first, "slaveof");
+  auto typed = f.r.get({"TIMEOUT", "timeout"});
+  ASSERT_EQ(typed.size(), 1u);
+  EXPECT_EQ(typed[0].first, "TIMEOUT");
 }
 
 TEST(ConfigRegistry, RewriteKeepsCommentsAndOrder) {
