@@ -12,6 +12,7 @@
 #include "datanode/client_info.h"
 #include "datanode/info.h"
 #include "datanode/metrics/metrics.h"
+#include "datanode/persistence/persistence.h"
 #include "datanode/pubsub.h"
 #include "datanode/replication/replication.h"
 #include "datanode/watch.h"
@@ -111,6 +112,7 @@ Server::Server(Settings& settings, config::Registry& registry)
   blocking_ = std::make_unique<Blocking>(*this);
   aof_ = std::make_unique<Aof>(*this);
   replication_ = std::make_unique<Replication>(*this);
+  persistence_ = std::make_unique<Persistence>(*this);
   metrics_ = std::make_unique<Metrics>(*this);
   watches_ = std::make_unique<Watches>(*this);
   lastsave_unix_ = util::unix_ms() / 1000;
@@ -261,6 +263,7 @@ Server::~Server() {
   // would otherwise be destroyed first: take the subsystems down while those lists still exist.
   watches_.reset();
   metrics_.reset();
+  persistence_.reset();
   replication_.reset();
   aof_.reset();
   blocking_.reset();
@@ -357,7 +360,11 @@ void Server::on_input(net::Connection& conn) {
   process_input(*c);
 }
 
-void Server::on_drained(net::Connection&) {}
+void Server::on_drained(net::Connection& conn) {
+  auto* c = static_cast<Client*>(conn.user_data);
+  if (c == nullptr) return;
+  for (auto& fn : drain_listeners_) fn(*c);
+}
 
 void Server::on_close(net::Connection& conn) {
   auto* c = static_cast<Client*>(conn.user_data);
@@ -606,6 +613,8 @@ void Server::request_shutdown(bool) {
 void Server::on_signal(uv_signal_t* h, int signum) {
   auto* self = static_cast<Server*>(h->data);
   LOG_WARNING("Received %s scheduling shutdown...", signum == SIGINT ? "SIGINT" : "SIGTERM");
+  // As Redis 7: the final RDB save (when save points are configured) must work, or we keep running.
+  if (!self->persistence().prepare_shutdown(Persistence::kShutdownNoFlags)) return;
   self->request_shutdown(false);
 }
 

@@ -30,6 +30,7 @@ class Blocking;
 class PubSub;
 class Metrics;
 class Watches;
+class Persistence;
 
 using CommandTable = command::Table<Context>;
 using CommandSpec = command::Command<Context>;
@@ -103,6 +104,7 @@ class Server : public net::ConnectionHandler {
   Replication& replication() { return *replication_; }
   Metrics& metrics() { return *metrics_; }
   Watches& watches() { return *watches_; }
+  Persistence& persistence() { return *persistence_; }
 
   // Clients by id, in connection order (CLIENT LIST prints them in this order).
   const std::map<uint64_t, Client*>& clients() const { return clients_; }
@@ -151,6 +153,8 @@ class Server : public net::ConnectionHandler {
   void add_before_flush(std::function<void()> fn) { before_flush_.push_back(std::move(fn)); }
   // Called when a client goes away (pub/sub, blocking, replication state cleanup).
   void add_client_close_listener(std::function<void(Client&)> fn) { close_listeners_.push_back(std::move(fn)); }
+  // Called when a client's output buffer has drained (a snapshot transfer sends its next chunk).
+  void add_drain_listener(std::function<void(Client&)> fn) { drain_listeners_.push_back(std::move(fn)); }
   // Called once when the server stops (flush the AOF, close links).
   void add_shutdown_hook(std::function<void()> fn) { shutdown_hooks_.push_back(std::move(fn)); }
   // Runs once in run() before listening (AOF load); returning false stops the start (exit code 1).
@@ -219,6 +223,7 @@ class Server : public net::ConnectionHandler {
   std::unique_ptr<Replication> replication_;
   std::unique_ptr<Metrics> metrics_;
   std::unique_ptr<Watches> watches_;
+  std::unique_ptr<Persistence> persistence_;
 
   std::vector<PropagationSink*> sinks_;
   struct Periodic {
@@ -233,6 +238,7 @@ class Server : public net::ConnectionHandler {
   std::vector<std::function<void(int, std::string_view)>> key_listeners_;
   std::vector<std::function<void()>> before_flush_;
   std::vector<std::function<void(Client&)>> close_listeners_;
+  std::vector<std::function<void(Client&)>> drain_listeners_;
   std::vector<std::function<void()>> shutdown_hooks_;
   std::vector<std::function<bool()>> startup_hooks_;
   std::vector<std::function<void(int)>> flush_listeners_;

@@ -6,6 +6,7 @@
 #include "common/util/clock.h"
 #include "common/util/strings.h"
 #include "datanode/aof/aof.h"
+#include "datanode/replication/full_sync.h"
 #include "datanode/replication/replica_link.h"
 
 namespace datanode {
