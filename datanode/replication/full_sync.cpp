@@ -10,6 +10,7 @@
 
 #include "common/log/log.h"
 #include "common/util/clock.h"
+#include "datanode/replication/replica_link.h"
 #include "datanode/replication/replication.h"
 
 namespace datanode {
@@ -117,10 +118,15 @@ rdb::SaveInfo FullSync::fork_point() {
   info.has_repl = true;
   info.repl_id = repl_.replid_;
   info.repl_offset = repl_.master_repl_offset_;
-  info.repl_stream_db = 0;
   fork_offset_ = repl_.master_repl_offset_;
-  // The stream after the snapshot must say which database its first command is for.
-  repl_.last_db_ = -1;
+  if (repl_.is_replica()) {
+    // A replica relays its master's bytes as they are: the snapshot says which database they are in.
+    info.repl_stream_db = repl_.link_ ? repl_.link_->stream_db() : 0;
+  } else {
+    // Our own stream after the snapshot says which database its first command is for.
+    info.repl_stream_db = 0;
+    repl_.last_db_ = -1;
+  }
   return info;
 }
 

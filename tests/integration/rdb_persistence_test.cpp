@@ -102,6 +102,19 @@ void fill(Client& c) {
   c.command({"SELECT", "0"});
 }
 
+// `count` keys of 64 bytes through one pipelined connection.
+void load_keys(int port, int count) {
+  rawresp::Conn conn(port, 30000);
+  const int kBatch = 10000;
+  for (int base = 0; base < count; base += kBatch) {
+    std::string batch;
+    for (int i = base; i < std::min(count, base + kBatch); ++i)
+      batch += rawresp::encode({"SET", "key:" + std::to_string(i), std::string(64, 'v')});
+    conn.send_bytes(batch);
+    for (int i = base; i < std::min(count, base + kBatch); ++i) conn.read_reply();
+  }
+}
+
 harness::Process start_redis(const harness::TempDir& dir, int port) {
   std::string bin = harness::run("command -v redis-server");
   while (!bin.empty() && (bin.back() == '\n' || bin.back() == ' ')) bin.pop_back();
