@@ -10,6 +10,7 @@
 
 #include "common/log/log.h"
 #include "common/util/clock.h"
+#include "common/util/strings.h"
 #include "datanode/replication/replica_link.h"
 #include "datanode/replication/replication.h"
 
@@ -57,7 +58,7 @@ void FullSync::ensure_listener() {
 
 const char* FullSync::state_name(uint64_t id) const {
   auto it = targets_.find(id);
-  if (it == targets_.end()) return "online";
+  if (it == targets_.end()) return "wait_bgsave";
   switch (it->second.state) {
     case State::kWaitStart:
     case State::kWaitEnd: return "wait_bgsave";
@@ -324,8 +325,17 @@ void FullSync::on_drained(Client& c) {
 }
 
 void FullSync::on_stream(std::string_view bytes) {
-  for (auto& [id, t] : targets_)
-    if (t.state != State::kWaitStart) t.pending.append(bytes);
+  // The stream kept for a replica still waiting for its payload counts against its output buffer hard
+  // limit, as in Redis: a replica whose sync outlasts what the master can hold starts over.
+  std::string limit = server_.settings().client_output_buffer_limit_replica;
+  auto hard = util::parse_memory(limit.substr(0, limit.find(' ')));
+  std::vector<uint64_t> over;
+  for (auto& [id, t] : targets_) {
+    if (t.state == State::kWaitStart) continue;
+    t.pending.append(bytes);
+    if (hard && *hard > 0 && static_cast<int64_t>(t.pending.size()) >= *hard) over.push_back(id);
+  }
+  for (uint64_t id : over) drop(id, "output buffer limit reached while the snapshot was being transferred");
 }
 
 void FullSync::on_ack(Client& c) {
