@@ -117,7 +117,7 @@ SyncFigures measure_sync(int master_port, pid_t master_pid, int64_t keys, StartR
 
 TEST(RdbFullSync, TwoReplicasOfAMillionKeysWithoutStallingTheMaster) {
   constexpr int64_t kKeys = 1000000;
-  Datanode master("repl-diskless-sync-delay = 1\nrepl-diskless-sync-max-replicas = 2\nsave = \"\"");
+  Datanode master("repl-diskless-sync-delay = 5\nrepl-diskless-sync-max-replicas = 2\nsave = \"\"");
   Client m(master.port);
   m.set_timeout(60s);
   ASSERT_EQ(m.command({"DEBUG", "POPULATE", std::to_string(kKeys), "key", "20"}).str, "OK");
@@ -143,7 +143,7 @@ TEST(RdbFullSync, TwoReplicasOfAMillionKeysWithoutStallingTheMaster) {
       static_cast<long long>(ours.dataset >> 20));
 
   if (redis_bin().empty()) return;
-  RedisServer redis({"--repl-diskless-sync-delay", "1", "--repl-diskless-sync-max-replicas", "2"});
+  RedisServer redis({"--repl-diskless-sync-delay", "5", "--repl-diskless-sync-max-replicas", "2"});
   Client rc(redis.port);
   rc.set_timeout(60s);
   ASSERT_EQ(rc.command({"DEBUG", "POPULATE", std::to_string(kKeys), "key", "20"}).str, "OK");
