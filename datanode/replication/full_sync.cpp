@@ -21,6 +21,7 @@ constexpr size_t kChunk = 64 * 1024;
 // A replica's socket gets the next chunk once its output holds less than this: the payload never sits
 // in our memory beyond a few chunks per replica.
 constexpr size_t kHighWater = 1024 * 1024;
+constexpr size_t kPumpBudget = 4 * 1024 * 1024;
 
 std::string random_mark() {
   static const char kHex[] = "0123456789abcdef";
@@ -45,6 +46,10 @@ FullSync::FullSync(Server& server, Replication& repl) : server_(server), repl_(r
 
 FullSync::~FullSync() {
   stop_pipe();
+  if (kick_timer_ != nullptr) {
+    uv_timer_stop(kick_timer_);
+    uv_close(reinterpret_cast<uv_handle_t*>(kick_timer_), [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
+  }
   for (auto& [id, t] : targets_)
     if (t.fd >= 0) ::close(t.fd);
 }
@@ -213,7 +218,8 @@ void FullSync::read_pipe() {
     for (auto& [id, t] : targets_) {
       if (!t.socket || t.state != State::kWaitEnd || t.client->conn == nullptr) continue;
       t.client->conn->output().append(buf, static_cast<size_t>(n));
-      server_.flush_later(*t.client);
+      // Written now: what stays pending is then really in flight, and its completion resumes us.
+      t.client->conn->flush();
     }
   }
 }
@@ -295,7 +301,9 @@ void FullSync::pump(Target& t) {
   net::Connection* conn = t.client->conn;
   if (conn == nullptr) return;
   char buf[kChunk];
-  while (t.left > 0 && conn->pending_output() < kHighWater) {
+  // A bounded amount per call: a fast local replica must not keep the loop busy for the whole file.
+  size_t budget = kPumpBudget;
+  while (t.left > 0 && budget > 0 && conn->pending_output() < kHighWater) {
     ssize_t n = ::read(t.fd, buf, static_cast<size_t>(std::min<int64_t>(t.left, sizeof buf)));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
@@ -304,9 +312,16 @@ void FullSync::pump(Target& t) {
     }
     conn->output().append(buf, static_cast<size_t>(n));
     t.left -= n;
+    budget -= std::min(budget, static_cast<size_t>(n));
+    conn->flush();
+  }
+  if (t.left > 0) {
+    // Either a write is in flight (its completion calls on_drained) or the budget ran out: come back on
+    // the next loop iteration rather than wait for a drain that a synchronous write never reports.
+    if (conn->pending_output() < kHighWater) kick();
+    return;
   }
   server_.flush_later(*t.client);
-  if (t.left > 0) return;
   ::close(t.fd);
   t.fd = -1;
   uint64_t id = t.client->id;
@@ -381,6 +396,29 @@ void FullSync::on_close(Client& c) {
 void FullSync::periodic(int64_t now_ms) {
   ensure_listener();
   try_start(now_ms);
+  resume();  // a safety net for a drain notification that did not come
+}
+
+void FullSync::resume() {
+  std::vector<uint64_t> sending;
+  for (auto& [id, t] : targets_)
+    if (t.state == State::kSending) sending.push_back(id);
+  for (uint64_t id : sending) {
+    auto it = targets_.find(id);
+    if (it != targets_.end() && it->second.client->conn && it->second.client->conn->pending_output() < kHighWater)
+      pump(it->second);
+  }
+  if (pipe_fd_ >= 0 && !poll_active_) read_pipe();
+}
+
+void FullSync::kick() {
+  if (kick_timer_ == nullptr) {
+    kick_timer_ = new uv_timer_t;
+    uv_timer_init(server_.loop(), kick_timer_);
+    kick_timer_->data = this;
+  }
+  if (uv_is_active(reinterpret_cast<uv_handle_t*>(kick_timer_))) return;
+  uv_timer_start(kick_timer_, [](uv_timer_t* h) { static_cast<FullSync*>(h->data)->resume(); }, 1, 0);
 }
 
 }  // namespace datanode

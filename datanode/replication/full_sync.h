@@ -69,6 +69,9 @@ class FullSync {
   void on_child_done(Persistence::ChildKind kind, bool ok);
   void on_drained(Client& c);
   void pump(Target& t);
+  // Continues paused transfers whose sockets have room (drain, cron, or the next loop iteration).
+  void resume();
+  void kick();
   void finish_socket_if_done();
   static void on_pipe(uv_poll_t* h, int status, int events);
   void read_pipe();
@@ -90,6 +93,7 @@ class FullSync {
   bool socket_child_ok_ = false;
   bool socket_child_done_ = false;
   std::string eof_mark_;
+  uv_timer_t* kick_timer_ = nullptr;
 };
 
 }  // namespace datanode
