@@ -48,7 +48,8 @@ FullSync::~FullSync() {
   stop_pipe();
   if (kick_timer_ != nullptr) {
     uv_timer_stop(kick_timer_);
-    uv_close(reinterpret_cast<uv_handle_t*>(kick_timer_), [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
+    uv_close(reinterpret_cast<uv_handle_t*>(kick_timer_),
+             [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
   }
   for (auto& [id, t] : targets_)
     if (t.fd >= 0) ::close(t.fd);
@@ -405,7 +406,8 @@ void FullSync::resume() {
     if (t.state == State::kSending) sending.push_back(id);
   for (uint64_t id : sending) {
     auto it = targets_.find(id);
-    if (it != targets_.end() && it->second.client->conn && it->second.client->conn->pending_output() < kHighWater)
+    if (it != targets_.end() && it->second.client->conn &&
+        it->second.client->conn->pending_output() < kHighWater)
       pump(it->second);
   }
   if (pipe_fd_ >= 0 && !poll_active_) read_pipe();
@@ -418,7 +420,8 @@ void FullSync::kick() {
     kick_timer_->data = this;
   }
   if (uv_is_active(reinterpret_cast<uv_handle_t*>(kick_timer_))) return;
-  uv_timer_start(kick_timer_, [](uv_timer_t* h) { static_cast<FullSync*>(h->data)->resume(); }, 1, 0);
+  uv_timer_start(
+      kick_timer_, [](uv_timer_t* h) { static_cast<FullSync*>(h->data)->resume(); }, 1, 0);
 }
 
 }  // namespace datanode
