@@ -614,7 +614,7 @@ struct NetNs {
 struct ExposedDatanode {
   ExposedDatanode(const std::string& ip, const std::string& extra) : port(harness::free_port()) {
     dir.write("datanode.toml", "port = " + std::to_string(port) + "\nbind = [\"127.0.0.1\", \"" + ip +
-                                   "\"]\ndir = \"" + dir.path() + "\"\nrepl-diskless-sync-delay = 0\n" + extra);
+                                   "\"]\ndir = \"" + dir.path() + "\"\n" + extra);
     proc = Process(DATANODE_BIN, {"--config", dir.file("datanode.toml")}, dir.file("datanode.log"));
     harness::wait_for_port(port, 20s);
   }
@@ -631,7 +631,7 @@ struct ExposedSentinel {
       proc = Process(program_path("redis-sentinel"), {dir.file("sentinel.conf")}, dir.file("sentinel.log"));
     } else {
       dir.write("sentinel.toml", "port = " + std::to_string(port) + "\nbind = [\"127.0.0.1\", \"" + ip +
-                                     "\"]\ndir = \"" + dir.path() + "\"\nrepl-diskless-sync-delay = 0\n" + extra);
+                                     "\"]\ndir = \"" + dir.path() + "\"\n" + extra);
       proc = Process(SENTINEL_BIN, {"--config", dir.file("sentinel.toml")}, dir.file("sentinel.log"));
     }
     harness::wait_for_port(port, 20s);

@@ -207,12 +207,16 @@ TEST(RdbFullSync, OurReplicaConvergesDisklessAndDiskBased) {
     Datanode master(std::string("repl-diskless-sync = ") + (diskless ? "true" : "false"));
     Client m(master.port);
     ASSERT_EQ(m.command({"DEBUG", "POPULATE", "20000", "k", "10"}).str, "OK");
+    // Accepted as Redis does: the backlog takes memory as the stream grows, not when a replica comes.
+    ASSERT_EQ(m.command({"CONFIG", "SET", "repl-backlog-size", "100gb"}).str, "OK");
     Datanode replica("replicaof = \"127.0.0.1 " + std::to_string(master.port) + "\"");
     Client r(replica.port);
     for (int i = 0; i < 100; ++i) m.command({"RPUSH", "during", std::to_string(i)});
     ASSERT_TRUE(harness::eventually([&] { return link_up(r); }, 20s)) << replica.process.log();
     EXPECT_TRUE(harness::eventually([&] { return r.command({"LLEN", "during"}).integer == 100; }, 10s));
     EXPECT_EQ(r.command({"DBSIZE"}).integer, 20001);
+    EXPECT_EQ(harness::info_field(m, "replication", "repl_backlog_size"), "107374182400");
+    EXPECT_LT(rss_bytes(master.process.pid()), int64_t{1} << 30);
   }
 }
 
