@@ -309,3 +309,35 @@ TEST(RdbPersistence, AofWinsOverDumpWhenAppendonly) {
 }
 
 }  // namespace
+
+namespace {
+
+// An append-only file that starts with an RDB preamble (Redis' aof-use-rdb-preamble) loads: the
+// snapshot's keys, then the commands after it.
+TEST(RdbPersistence, AofWithRdbPreambleLoads) {
+  Datanode other;
+  auto oc = other.client();
+  fill(*oc);
+  oc->command({"SET", "k", "from-preamble"});
+  ASSERT_EQ(oc->command({"SAVE"}).str, "OK");
+  Datanode node("appendonly = true\nsave = \"\"");
+  node.process.kill(SIGKILL);
+  node.process.wait(10s);
+  std::string aof = other.dir.read("dump.rdb") + "*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n" +
+                    "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$11\r\nfrom-tail-1\r\n" +
+                    "*2\r\n$4\r\nINCR\r\n$3\r\nint\r\n";
+  node.dir.write("appendonly.aof", aof);
+  node.start();
+  auto c = node.client();
+  EXPECT_EQ(c->command({"GET", "k"}).str, "from-tail-1");
+  EXPECT_EQ(c->command({"GET", "int"}).str, "12346");
+  EXPECT_EQ(c->command({"LLEN", "biglist"}).integer, 300);
+  // It keeps appending after the loaded content.
+  c->command({"SET", "k2", "v2"});
+  node.restart();
+  c = node.client();
+  EXPECT_EQ(c->command({"GET", "k2"}).str, "v2");
+  EXPECT_EQ(c->command({"GET", "k"}).str, "from-tail-1");
+}
+
+}  // namespace
