@@ -14,6 +14,7 @@
 #include "datanode/info.h"
 #include "datanode/latency.h"
 #include "datanode/metrics/metrics.h"
+#include "datanode/persistence/persistence.h"
 #include "datanode/pubsub.h"
 #include "datanode/replication/replication.h"
 #include "datanode/shutdown_signals.h"
@@ -116,6 +117,7 @@ Server::Server(Settings& settings, config::Registry& registry)
   blocking_ = std::make_unique<Blocking>(*this);
   aof_ = std::make_unique<Aof>(*this);
   replication_ = std::make_unique<Replication>(*this);
+  persistence_ = std::make_unique<Persistence>(*this);
   metrics_ = std::make_unique<Metrics>(*this);
   watches_ = std::make_unique<Watches>(*this);
   tracking_ = std::make_unique<Tracking>(*this);
@@ -271,6 +273,7 @@ Server::~Server() {
   // would otherwise be destroyed first: take the subsystems down while those lists still exist.
   watches_.reset();
   metrics_.reset();
+  persistence_.reset();
   replication_.reset();
   aof_.reset();
   blocking_.reset();
@@ -367,7 +370,11 @@ void Server::on_input(net::Connection& conn) {
   process_input(*c);
 }
 
-void Server::on_drained(net::Connection&) {}
+void Server::on_drained(net::Connection& conn) {
+  auto* c = static_cast<Client*>(conn.user_data);
+  if (c == nullptr) return;
+  for (auto& fn : drain_listeners_) fn(*c);
+}
 
 void Server::on_close(net::Connection& conn) {
   auto* c = static_cast<Client*>(conn.user_data);
@@ -622,6 +629,9 @@ void Server::close_idle_clients(int64_t now_ms) {
 
 void Server::cron(int64_t mono_now) {
   track_ops(mono_now);
+  // Without an AOF, writes since the last snapshot live only in memory: a signal must then wait for the
+  // final save on the loop instead of ending the process during a long command.
+  if (signals_) signals_->set_loop_shutdown_required(!settings_.appendonly && persistence_->has_save_points());
   if (mono_now - memory_sampled_ms_ >= 1000) {
     memory_sampled_ms_ = mono_now;
     note_memory_peak(malloc_used_bytes());
@@ -685,6 +695,8 @@ int Server::run() {
 
   signals_ = std::make_unique<ShutdownSignals>(loop_, [this](int signum) {
     LOG_WARNING("Received %s scheduling shutdown...", signum == SIGINT ? "SIGINT" : "SIGTERM");
+    // As Redis 7: the final RDB save (when save points are configured) must work, or we keep running.
+    if (!persistence().prepare_shutdown(Persistence::kShutdownNoFlags)) return;
     request_shutdown(false);
   });
 

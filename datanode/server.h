@@ -35,6 +35,7 @@ class Tracking;
 class ClientPause;
 class SlowLog;
 class LatencyMonitor;
+class Persistence;
 
 using CommandTable = command::Table<Context>;
 using CommandSpec = command::Command<Context>;
@@ -112,6 +113,7 @@ class Server : public net::ConnectionHandler {
   ClientPause& client_pause() { return *client_pause_; }
   SlowLog& slowlog() { return *slowlog_; }
   LatencyMonitor& latency() { return *latency_; }
+  Persistence& persistence() { return *persistence_; }
 
   // Clients by id, in connection order (CLIENT LIST prints them in this order).
   const std::map<uint64_t, Client*>& clients() const { return clients_; }
@@ -160,6 +162,8 @@ class Server : public net::ConnectionHandler {
   void add_before_flush(std::function<void()> fn) { before_flush_.push_back(std::move(fn)); }
   // Called when a client goes away (pub/sub, blocking, replication state cleanup).
   void add_client_close_listener(std::function<void(Client&)> fn) { close_listeners_.push_back(std::move(fn)); }
+  // Called when a client's output buffer has drained (a snapshot transfer sends its next chunk).
+  void add_drain_listener(std::function<void(Client&)> fn) { drain_listeners_.push_back(std::move(fn)); }
   // Called once when the server stops (flush the AOF, close links).
   void add_shutdown_hook(std::function<void()> fn) { shutdown_hooks_.push_back(std::move(fn)); }
   // Runs once in run() before listening (AOF load); returning false stops the start (exit code 1).
@@ -233,6 +237,7 @@ class Server : public net::ConnectionHandler {
   std::unique_ptr<ClientPause> client_pause_;
   std::unique_ptr<SlowLog> slowlog_;
   std::unique_ptr<LatencyMonitor> latency_;
+  std::unique_ptr<Persistence> persistence_;
 
   std::vector<PropagationSink*> sinks_;
   struct Periodic {
@@ -247,6 +252,7 @@ class Server : public net::ConnectionHandler {
   std::vector<std::function<void(int, std::string_view)>> key_listeners_;
   std::vector<std::function<void()>> before_flush_;
   std::vector<std::function<void(Client&)>> close_listeners_;
+  std::vector<std::function<void(Client&)>> drain_listeners_;
   std::vector<std::function<void()>> shutdown_hooks_;
   std::vector<std::function<bool()>> startup_hooks_;
   std::vector<std::function<void(int)>> flush_listeners_;

@@ -140,6 +140,12 @@ void register_settings(Settings& s, config::Registry& r) {
   r.add_memory("auto-aof-rewrite-min-size", &s.auto_aof_rewrite_min_size);
   r.add_bool("aof-load-truncated", &s.aof_load_truncated);
 
+  r.add_string("save", &s.save);  // validated by the persistence subsystem (on_change)
+  r.add_string("dbfilename", &s.dbfilename);
+  r.add_bool("rdbcompression", &s.rdbcompression);
+  r.add_bool("rdbchecksum", &s.rdbchecksum).immutable = true;
+  r.add_bool("stop-writes-on-bgsave-error", &s.stop_writes_on_bgsave_error);
+
   r.add_string("replicaof", &s.replicaof).aliases = {"slaveof"};
   r.add_string("masterauth", &s.masterauth).sensitive = true;
   r.add_string("masteruser", &s.masteruser);
@@ -158,6 +164,7 @@ void register_settings(Settings& s, config::Registry& r) {
   r.add_int("min-replicas-max-lag", &s.min_replicas_max_lag, 0, INT32_MAX).aliases = {"min-slaves-max-lag"};
   r.add_bool("repl-diskless-sync", &s.repl_diskless_sync);
   r.add_int("repl-diskless-sync-delay", &s.repl_diskless_sync_delay, 0, INT32_MAX);
+  r.add_int("repl-diskless-sync-max-replicas", &s.repl_diskless_sync_max_replicas, 0, INT32_MAX);
 
   r.add_int("metrics-port", &s.metrics_port, 0, 65535).immutable = true;
   r.add_string("metrics-bind", &s.metrics_bind).immutable = true;

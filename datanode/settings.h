@@ -42,6 +42,12 @@ struct Settings {
   int auto_aof_rewrite_percentage = 100;
   int64_t auto_aof_rewrite_min_size = 64LL * 1024 * 1024;
   bool aof_load_truncated = true;
+  // RDB snapshots (datanode/persistence/)
+  std::string save = "3600 1 300 100 60 10000";  // "<seconds> <changes>" pairs; "" disables
+  std::string dbfilename = "dump.rdb";
+  bool rdbcompression = true;
+  bool rdbchecksum = true;
+  bool stop_writes_on_bgsave_error = true;
   // Replication
   std::string replicaof;  // "host port"
   std::string masterauth;
@@ -59,7 +65,8 @@ struct Settings {
   int min_replicas_to_write = 0;
   int min_replicas_max_lag = 10;
   bool repl_diskless_sync = true;
-  int repl_diskless_sync_delay = 0;
+  int repl_diskless_sync_delay = 5;
+  int repl_diskless_sync_max_replicas = 0;
   // Metrics
   int metrics_port = 0;
   std::string metrics_bind = "127.0.0.1";

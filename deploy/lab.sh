@@ -40,6 +40,7 @@ start_datanode() {  # name port metrics-port priority [replicaof-port]
     echo "masterauth = \"$PASSWORD\""
     echo "replica-priority = $prio"
     echo "appendonly = true"
+    echo "repl-diskless-sync-delay = 0"
     echo "metrics-port = $mport"
     [ -n "$upstream" ] && echo "replicaof = \"127.0.0.1 $upstream\""
   } >"$dir/datanode.toml"

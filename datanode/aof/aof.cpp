@@ -15,6 +15,7 @@
 #include "common/util/clock.h"
 #include "common/util/fs.h"
 #include "common/util/strings.h"
+#include "datanode/persistence/persistence.h"
 
 namespace datanode {
 namespace {
@@ -318,16 +319,7 @@ void Aof::write_info(std::string& out) const {
   field("current_fork_perc", "0.00");
   num("current_save_keys_processed", 0);
   num("current_save_keys_total", 0);
-  num("rdb_changes_since_last_save", static_cast<int64_t>(changes_));
-  num("rdb_bgsave_in_progress", 0);
-  num("rdb_last_save_time", server_.lastsave_unix());
-  field("rdb_last_bgsave_status", "ok");
-  num("rdb_last_bgsave_time_sec", -1);
-  num("rdb_current_bgsave_time_sec", -1);
-  num("rdb_saves", 0);
-  num("rdb_last_cow_size", 0);
-  num("rdb_last_load_keys_expired", 0);
-  num("rdb_last_load_keys_loaded", 0);
+  server_.persistence().write_info(out);
   num("aof_enabled", state_ != State::kOff ? 1 : 0);
   num("aof_rewrite_in_progress", child_pid_ > 0 ? 1 : 0);
   num("aof_rewrite_scheduled", rewrite_scheduled_ ? 1 : 0);

@@ -11,6 +11,7 @@
 #include "common/util/clock.h"
 #include "datanode/aof/aof.h"
 #include "datanode/aof/format.h"
+#include "datanode/rdb/decoder.h"
 
 namespace datanode {
 
@@ -39,6 +40,36 @@ bool Aof::load_on_start() {
   return true;
 }
 
+namespace {
+
+// The keys of an RDB preamble straight into the keyspace; *consumed: where the commands start.
+std::string load_preamble_into(Server& server, std::string_view data, size_t* consumed) {
+  int64_t now = util::unix_ms();
+  size_t dbs = server.databases().size();
+  std::string bad_db;
+  rdb::LoadInfo info;
+  std::string err = rdb::decode(
+      data,
+      [&](int db, std::string key, store::Value value, int64_t expire_ms) {
+        if (db < 0 || static_cast<size_t>(db) >= dbs) {
+          bad_db = std::to_string(db);
+          return;
+        }
+        if (expire_ms >= 0 && expire_ms <= now && !server.is_replica()) return;
+        server.db(db).put(key, std::move(value));
+        if (expire_ms >= 0) server.db(db).set_expire(key, expire_ms);
+      },
+      &info);
+  if (err.empty() && !bad_db.empty()) err = "database " + bad_db + " out of range";
+  if (!err.empty()) return err;
+  LOG_NOTICE("Reading RDB preamble from AOF file...");
+  LOG_NOTICE("Loaded RDB preamble: %llu keys", static_cast<unsigned long long>(info.keys));
+  *consumed = info.consumed;
+  return "";
+}
+
+}  // namespace
+
 std::string Aof::load_file(const std::string& path) {
   aof::MappedFile file;
   std::string err = file.open(path);
@@ -53,7 +84,13 @@ std::string Aof::load_file(const std::string& path) {
   fake.flags = kClientMaster;  // write guards do not apply to what was already accepted
   std::string replies;
   resp::Writer out(&replies);
-  aof::RecordScanner scanner(data);
+  // A Redis 7 AOF written with aof-use-rdb-preamble starts with an RDB snapshot; commands follow it.
+  size_t base = 0;
+  if (data.substr(0, 5) == "REDIS") {
+    std::string err = load_preamble_into(server_, data, &base);
+    if (!err.empty()) return "Bad RDB preamble in the append only file " + path + ": " + err;
+  }
+  aof::RecordScanner scanner(data.substr(base));
   std::vector<std::string_view> argv;
   size_t commands = 0;
   size_t before_multi = 0;
@@ -65,20 +102,21 @@ std::string Aof::load_file(const std::string& path) {
     status = scanner.next(&argv);
     if (status != aof::RecordStatus::kRecord) break;
     if (server_.commands().find(argv[0]) == nullptr) {
-      err = "Unknown command '" + std::string(argv[0].substr(0, 64)) + "' reading the append only file " + path +
-            " at offset " + std::to_string(scanner.record_start());
+      err = "Unknown command '" + std::string(argv[0].substr(0, 64)) + "' reading the append only file " +
+            path + " at offset " + std::to_string(base + scanner.record_start());
       break;
     }
     bool was_multi = fake.has(kClientMulti);
     server_.execute(fake, argv, out);
-    if (!was_multi && fake.has(kClientMulti)) before_multi = scanner.record_start();
+    if (!was_multi && fake.has(kClientMulti)) before_multi = base + scanner.record_start();
     if (replies.size() > 64 * 1024) replies.clear();
     if ((++commands & 0xFFF) == 0) {
       int64_t now = util::mono_ms();
       if (now - last_log >= 2000) {
         last_log = now;
         LOG_NOTICE("Loading the append only file: %.1f%% (%zu commands)",
-                   100.0 * static_cast<double>(scanner.offset()) / static_cast<double>(data.size()), commands);
+                   100.0 * static_cast<double>(base + scanner.offset()) / static_cast<double>(data.size()),
+                   commands);
       }
     }
   }
@@ -87,7 +125,7 @@ std::string Aof::load_file(const std::string& path) {
   for (store::Database& db : server_.databases()) db.set_expiry_suspended(false);
   if (!err.empty()) return err;
 
-  size_t valid_up_to = scanner.record_start();
+  size_t valid_up_to = base + scanner.record_start();
   if (fake.has(kClientMulti)) {
     // A transaction without its EXEC never happened: cut it off with the tail.
     LOG_WARNING("Revert incomplete MULTI/EXEC transaction in AOF file %s", path.c_str());
@@ -95,9 +133,10 @@ std::string Aof::load_file(const std::string& path) {
     if (status == aof::RecordStatus::kEnd) status = aof::RecordStatus::kTruncated;
   }
   if (status == aof::RecordStatus::kCorrupt) {
-    return "Bad file format reading the append only file " + path + " at offset " + std::to_string(valid_up_to) +
-           " (" + scanner.error() + "). Make a backup of your AOF file, then use `datanode --check-aof " +
-           path + " --fix` to truncate it at that point (everything after it is lost).";
+    return "Bad file format reading the append only file " + path + " at offset " +
+           std::to_string(valid_up_to) + " (" + scanner.error() +
+           "). Make a backup of your AOF file, then use `datanode --check-aof " + path +
+           " --fix` to truncate it at that point (everything after it is lost).";
   }
   if (status == aof::RecordStatus::kTruncated) {
     if (!server_.settings().aof_load_truncated) {

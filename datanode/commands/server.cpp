@@ -12,6 +12,7 @@
 #include "datanode/commands/families.h"
 #include "datanode/commands/server_family.h"
 #include "datanode/info.h"
+#include "datanode/persistence/persistence.h"
 
 namespace datanode {
 namespace {
@@ -38,19 +39,28 @@ void cmd_quit(Context& ctx) {
   if (ctx.client.conn) ctx.client.conn->close_after_flush();
 }
 
+// SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT], as Redis 7.0. We never wait for replicas to catch up
+// (as if NOW were always given), so there is never a shutdown in progress to ABORT.
 void cmd_shutdown(Context& ctx) {
-  bool save = true;
+  int flags = Persistence::kShutdownNoFlags;
+  bool abort = false;
   for (size_t i = 1; i < ctx.argc(); ++i) {
     std::string_view a = ctx.arg(i);
-    if (util::iequals(a, "nosave")) save = false;
-    else if (util::iequals(a, "save")) save = true;
-    else if (util::iequals(a, "now") || util::iequals(a, "force")) continue;
-    else if (util::iequals(a, "abort")) return ctx.out.error("ERR No shutdown in progress.");
+    if (util::iequals(a, "nosave")) flags |= Persistence::kShutdownNoSave;
+    else if (util::iequals(a, "save")) flags |= Persistence::kShutdownSave;
+    else if (util::iequals(a, "now")) flags |= Persistence::kShutdownNow;
+    else if (util::iequals(a, "force")) flags |= Persistence::kShutdownForce;
+    else if (util::iequals(a, "abort")) abort = true;
     else return ctx.syntax_error();
   }
+  if ((abort && flags != Persistence::kShutdownNoFlags) ||
+      ((flags & Persistence::kShutdownNoSave) && (flags & Persistence::kShutdownSave)))
+    return ctx.syntax_error();
+  if (abort) return ctx.out.error("ERR No shutdown in progress.");
   LOG_WARNING("User requested shutdown...");
+  if (!ctx.server.persistence().prepare_shutdown(flags)) return ctx.out.error("ERR Errors trying to SHUTDOWN. Check logs.");
   // No reply on success: the connection closes with the server, as in Redis.
-  ctx.server.request_shutdown(save);
+  ctx.server.request_shutdown(false);
 }
 
 void cmd_info(Context& ctx) {
@@ -67,9 +77,22 @@ void cmd_time(Context& ctx) {
 
 void cmd_lastsave(Context& ctx) { ctx.out.integer(ctx.server.lastsave_unix()); }
 
-// There are no RDB snapshots here: the data is persisted by the append-only file.
 void cmd_save(Context& ctx) {
-  ctx.out.error("ERR This server does not write RDB snapshots; persistence is the append-only file (BGREWRITEAOF)");
+  std::string err = ctx.server.persistence().save_command();
+  if (!err.empty()) return ctx.out.error(err);
+  ctx.out.ok();
+}
+
+void cmd_bgsave(Context& ctx) {
+  bool schedule = false;
+  if (ctx.argc() > 1) {
+    if (ctx.argc() == 2 && util::iequals(ctx.arg(1), "schedule")) schedule = true;
+    else return ctx.syntax_error();
+  }
+  std::string status;
+  std::string err = ctx.server.persistence().bgsave_command(schedule, &status);
+  if (!err.empty()) return ctx.out.error(err);
+  ctx.out.simple(status);
 }
 
 void cmd_monitor(Context& ctx) {
@@ -139,7 +162,7 @@ void register_server_commands(CommandTable& t) {
   t.add("time", 1, kFast | kLoading | kStale, cmd_time);
   t.add("lastsave", 1, kFast | kLoading | kStale, cmd_lastsave);
   t.add("save", 1, kAdmin | kNoMulti, cmd_save);
-  t.add("bgsave", -1, kAdmin, cmd_save);
+  t.add("bgsave", -1, kAdmin, cmd_bgsave);
   t.add("monitor", 1, kAdmin | kNoMulti | kLoading | kStale, cmd_monitor);
   t.add("debug", -2, kAdmin | kLoading | kStale | kSubcommands, cmd_debug);
   register_connection_commands(t);

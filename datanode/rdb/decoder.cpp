@@ -278,6 +278,7 @@ std::string decode(std::string_view data, const KeyFn& on_key, LoadInfo* info) {
           // Redis writes 0 when rdbchecksum is off.
           if (stored != 0 && stored != crc64(0, data.substr(0, end))) return "Wrong RDB checksum";
         }
+        info->consumed = r.pos();
         return "";
       }
       case kOpSelectDb: db = static_cast<int>(r.length()); continue;

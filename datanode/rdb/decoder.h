@@ -21,6 +21,8 @@ struct LoadInfo {
   // The "repl-id" / "repl-offset" AUX fields, if present (a snapshot that can resume replication).
   std::string repl_id;
   int64_t repl_offset = -1;
+  // Bytes the RDB took, checksum included: what follows is not RDB (an AOF's commands after its preamble).
+  size_t consumed = 0;
 };
 
 // Called for each key; expire_ms is -1 when the key has no expiry.

@@ -6,6 +6,7 @@
 #include "common/util/strings.h"
 #include "datanode/rdb/crc64.h"
 #include "datanode/rdb/format.h"
+#include "datanode/rdb/lzf.h"
 
 namespace rdb {
 namespace {
@@ -79,6 +80,13 @@ void Encoder::string(std::string_view s) {
         return;
       }
     }
+  }
+  if (lzf_ != nullptr && s.size() > 20 && lzf_->compress(s, s.size() - 4, &scratch_)) {
+    byte((kLenEncoded << 6) | kEncLzf);
+    length(scratch_.size());
+    length(s.size());
+    out_->append(scratch_);
+    return;
   }
   length(s.size());
   out_->append(s);

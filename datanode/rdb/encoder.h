@@ -21,9 +21,15 @@ struct SaveInfo {
   int repl_stream_db = 0;
 };
 
+class LzfCompressor;
+
 class Encoder {
  public:
   explicit Encoder(std::string* out) : out_(out) {}
+  // rdbcompression yes: strings over 20 bytes are stored LZF-compressed when that saves space.
+  void set_compressor(LzfCompressor* lzf) { lzf_ = lzf; }
+  // The buffer written to; a streaming writer drains it between keys.
+  std::string* buffer() { return out_; }
 
   void header();
   void aux(std::string_view key, std::string_view value);
@@ -41,6 +47,8 @@ class Encoder {
  private:
   void byte(uint8_t b) { out_->push_back(static_cast<char>(b)); }
   std::string* out_;
+  LzfCompressor* lzf_ = nullptr;
+  std::string scratch_;
 };
 
 // A whole snapshot of the keyspace as of now.

@@ -1,5 +1,7 @@
 #include "datanode/rdb/lzf.h"
 
+#include <algorithm>
+
 namespace rdb {
 
 // The LZF stream is a sequence of items, each starting with a control byte:
@@ -37,6 +39,53 @@ std::optional<std::string> lzf_decompress(std::string_view in, size_t out_len) {
   }
   if (op != out_len) return std::nullopt;
   return out;
+}
+
+bool LzfCompressor::compress(std::string_view in, size_t max_out, std::string* out) {
+  constexpr size_t kMaxOffset = 1 << 13, kMaxRef = 264, kMaxLiteral = 32;
+  const size_t n = in.size();
+  out->clear();
+  auto at = [&](size_t i) { return static_cast<unsigned char>(in[i]); };
+  auto literals = [&](size_t from, size_t to) {
+    while (from < to) {
+      size_t run = std::min(kMaxLiteral, to - from);
+      out->push_back(static_cast<char>(run - 1));
+      out->append(in.data() + from, run);
+      from += run;
+    }
+  };
+  size_t i = 0, pending = 0;
+  while (i + 2 < n && out->size() <= max_out) {
+    uint32_t h = ((at(i) << 16) | (at(i + 1) << 8) | at(i + 2)) * 2654435761u;
+    h >>= 18;                // 14 bits
+    size_t ref = table_[h];  // a stale entry from an earlier string is only a hint: checked below
+    table_[h] = static_cast<uint32_t>(i + 1);
+    if (ref == 0 || ref - 1 >= i || i - (ref - 1) > kMaxOffset) {
+      ++i;
+      continue;
+    }
+    ref -= 1;
+    if (at(ref) != at(i) || at(ref + 1) != at(i + 1) || at(ref + 2) != at(i + 2)) {
+      ++i;
+      continue;
+    }
+    size_t len = 3, limit = std::min(kMaxRef, n - i);
+    while (len < limit && at(ref + len) == at(i + len)) ++len;
+    literals(pending, i);
+    size_t off = i - ref - 1, l = len - 2;
+    if (l < 7) {
+      out->push_back(static_cast<char>((l << 5) | (off >> 8)));
+    } else {
+      out->push_back(static_cast<char>((7 << 5) | (off >> 8)));
+      out->push_back(static_cast<char>(l - 7));
+    }
+    out->push_back(static_cast<char>(off & 0xff));
+    i += len;
+    pending = i;
+  }
+  if (out->size() > max_out) return false;
+  literals(pending, n);
+  return out->size() <= max_out;
 }
 
 }  // namespace rdb

@@ -1,6 +1,8 @@
-// The replication backlog: a fixed-size ring holding the most recent bytes of the replication stream,
-// so a replica that lost its link can ask for "everything after offset N" (PSYNC) instead of a full
-// copy. Offsets are stream offsets: the first byte ever propagated is offset 1, as in Redis.
+// The replication backlog: a ring of at most `size` bytes holding the most recent bytes of the
+// replication stream, so a replica that lost its link can ask for "everything after offset N" (PSYNC)
+// instead of a full copy. Offsets are stream offsets: the first byte ever propagated is offset 1, as in
+// Redis. Memory is taken as data arrives (growing geometrically up to `size`), never up front: a
+// repl-backlog-size of many gigabytes costs nothing until that much has been written.
 #pragma once
 
 #include <cstdint>
@@ -15,7 +17,10 @@ class ReplicationBacklog {
   ReplicationBacklog(size_t size, int64_t end_offset);
 
   void append(std::string_view data);
-  size_t size() const { return buf_.size(); }
+  // The configured capacity (INFO repl_backlog_size).
+  size_t size() const { return capacity_; }
+  // Bytes of memory held now.
+  size_t allocated() const { return buf_.capacity(); }
   int64_t histlen() const { return histlen_; }
   int64_t end_offset() const { return end_offset_; }
   // repl_backlog_first_byte_offset: where the history starts (end_offset + 1 while it is empty).
@@ -26,8 +31,11 @@ class ReplicationBacklog {
   std::string copy_from(int64_t offset) const;
 
  private:
-  std::string buf_;
-  size_t next_ = 0;  // where the next byte goes
+  void ring_write(std::string_view data);
+
+  size_t capacity_;
+  std::string buf_;  // grows to capacity_, then is used as a ring
+  size_t next_ = 0;  // where the next byte goes once the ring is full
   int64_t histlen_ = 0;
   int64_t end_offset_ = 0;
 };

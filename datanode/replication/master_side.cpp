@@ -3,7 +3,7 @@
 #include "common/log/log.h"
 #include "common/util/clock.h"
 #include "common/util/strings.h"
-#include "datanode/rdb/encoder.h"
+#include "datanode/replication/full_sync.h"
 #include "datanode/replication/replica_link.h"
 #include "datanode/replication/replication.h"
 
@@ -46,6 +46,7 @@ void Replication::append_stream(std::string_view bytes) {
     p.client->conn->output().append(bytes);
     server_.flush_later(*p.client);
   }
+  if (full_sync_) full_sync_->on_stream(bytes);
 }
 
 ReplicaPeer& Replication::peer_for(Client& c) {
@@ -81,8 +82,7 @@ void Replication::sync_command(Context& ctx, bool psync) {
     if (offset && try_partial_resync(c, replid, *offset)) return;
     if (replid != "?") server_.stats().sync_partial_err++;
   }
-  full_resync(c);
-  (void)ctx;
+  full_resync(c, psync);
 }
 
 bool Replication::try_partial_resync(Client& c, std::string_view replid, int64_t offset) {
@@ -124,35 +124,16 @@ bool Replication::try_partial_resync(Client& c, std::string_view replid, int64_t
   return true;
 }
 
-void Replication::full_resync(Client& c) {
+void Replication::full_resync(Client& c, bool psync) {
   ReplicaPeer& p = peer_for(c);
+  p.pre_psync = !psync;
   c.flags |= kClientReplica;
   create_backlog_if_needed();
-  std::string name = peer_name(c);
-  // The snapshot is serialised right here on the loop: it is exactly the data at master_repl_offset,
-  // and the stream that follows it in the replica's output starts at the next byte.
-  int64_t started = util::mono_us();
-  rdb::SaveInfo info;
-  info.has_repl = true;
-  info.repl_id = replid_;
-  info.repl_offset = master_repl_offset_;
-  info.repl_stream_db = 0;
-  std::string snapshot = rdb::encode_snapshot(server_.databases(), info);
-  LOG_NOTICE("Full resync with replica %s: snapshot of %zu bytes at offset %lld serialised in %lld ms", name.c_str(),
-             snapshot.size(), static_cast<long long>(master_repl_offset_),
-             static_cast<long long>((util::mono_us() - started) / 1000));
-  std::string& out = c.conn->output();
-  out += "+FULLRESYNC " + replid_ + " " + std::to_string(master_repl_offset_) + "\r\n";
-  out += "$" + std::to_string(snapshot.size()) + "\r\n";
-  out += snapshot;
-  snapshot.clear();
-  // The first command after a snapshot must say which database it is for.
-  last_db_ = -1;
-  p.online = true;
   c.replica_ack_time_ms = util::mono_ms();
-  server_.flush_later(c);
   server_.stats().sync_full++;
-  LOG_NOTICE("Synchronization with replica %s succeeded", name.c_str());
+  if (!full_sync_) full_sync_ = std::make_unique<FullSync>(server_, *this);
+  // The snapshot comes from a forked child (full_sync.cpp); until it is sent the replica is not online.
+  full_sync_->add(c, p, psync);
 }
 
 void Replication::replconf_command(Context& ctx) {
@@ -185,8 +166,19 @@ void Replication::replconf_command(Context& ctx) {
       return;
     } else if (util::iequals(opt, "getack")) {
       return;  // only meaningful from our master, handled by the replica link
-    } else if (util::iequals(opt, "rdb-only") || util::iequals(opt, "rdb-filter-only")) {
-      // Accepted for redis-cli --rdb; nothing to do.
+    } else if (util::iequals(opt, "rdb-only")) {
+      auto on = util::parse_int(val);
+      if (!on) {
+        ctx.out.error("ERR value is not an integer or out of range");
+        return;
+      }
+      if (*on != 0 && *on != 1) {
+        ctx.out.error("ERR value is out of range, value must between 0 and 1");
+        return;
+      }
+      peer_for(c).rdb_only = *on == 1;
+    } else if (util::iequals(opt, "rdb-filter-only")) {
+      // Only "functions" filtering exists in Redis; we have no functions, so nothing to filter.
     } else {
       ctx.out.error("ERR Unrecognized REPLCONF option: " + std::string(opt));
       return;
@@ -198,6 +190,7 @@ void Replication::replconf_command(Context& ctx) {
 void Replication::handle_ack(Client& c, int64_t offset) {
   if (offset > c.replica_ack_offset) c.replica_ack_offset = offset;
   c.replica_ack_time_ms = util::mono_ms();
+  if (full_sync_) full_sync_->on_ack(c);
 }
 
 size_t Replication::count_acked(int64_t offset) const {
@@ -291,6 +284,7 @@ void Replication::check_waiters(int64_t now_ms) {
 
 void Replication::on_client_close(Client& c) {
   std::erase_if(waiters_, [&](const Waiter& w) { return w.client_id == c.id; });
+  if (full_sync_) full_sync_->on_close(c);
   auto it = peers_.find(c.id);
   if (it == peers_.end()) return;
   if (c.has(kClientReplica)) LOG_NOTICE("Connection with replica %s lost.", peer_name(c).c_str());
@@ -333,6 +327,7 @@ void Replication::periodic(int64_t now_ms) {
     resized->append(backlog_->copy_from(backlog_->first_byte_offset()));
     backlog_ = std::move(resized);
   }
+  if (full_sync_) full_sync_->periodic(now_ms);
   reap_snapshot_child();
   maybe_save_snapshot(now_ms);
 }

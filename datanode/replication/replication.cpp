@@ -6,6 +6,7 @@
 #include "common/util/clock.h"
 #include "common/util/strings.h"
 #include "datanode/aof/aof.h"
+#include "datanode/replication/full_sync.h"
 #include "datanode/replication/replica_link.h"
 
 namespace datanode {
@@ -244,7 +245,7 @@ void Replication::write_info(std::string& out) const {
     const Client* c = p.client;
     if (c == nullptr || !c->has(kClientReplica)) continue;
     std::string ip = !c->replica_announced_ip.empty() ? c->replica_announced_ip : (c->conn ? c->conn->peer_ip() : "?");
-    std::string state = p.online ? "online" : "wait_bgsave";
+    std::string state = p.online ? "online" : full_sync_ ? full_sync_->state_name(id) : "wait_bgsave";
     int64_t lag = (now - c->replica_ack_time_ms) / 1000;
     line("slave" + std::to_string(i++), "ip=" + ip + ",port=" + std::to_string(c->replica_listening_port) +
                                              ",state=" + state + ",offset=" + std::to_string(c->replica_ack_offset) +

@@ -25,6 +25,7 @@
 namespace datanode {
 
 class ReplicaLink;
+class FullSync;
 
 // A replica connected to us (a client that sent REPLCONF / PSYNC).
 struct ReplicaPeer {
@@ -32,6 +33,8 @@ struct ReplicaPeer {
   bool online = false;  // has received its snapshot or backlog and now gets the stream
   bool capa_eof = false;
   bool capa_psync2 = false;
+  bool rdb_only = false;   // REPLCONF rdb-only 1 (redis-cli --rdb): the snapshot, then the link closes
+  bool pre_psync = false;  // came with SYNC: the payload comes without a +FULLRESYNC line
 };
 
 class Replication : public PropagationSink {
@@ -79,12 +82,13 @@ class Replication : public PropagationSink {
 
  private:
   friend class ReplicaLink;
+  friend class FullSync;
   // Master side.
   ReplicaPeer& peer_for(Client& c);
   void append_stream(std::string_view bytes);
   void create_backlog_if_needed();
   bool try_partial_resync(Client& c, std::string_view replid, int64_t offset);
-  void full_resync(Client& c);
+  void full_resync(Client& c, bool psync);
   void handle_ack(Client& c, int64_t offset);
   size_t count_acked(int64_t offset) const;
   int good_replicas(int64_t now_ms) const;
@@ -115,6 +119,7 @@ class Replication : public PropagationSink {
   int64_t backlog_idle_since_ms_ = 0;
   int last_db_ = -1;  // database of the last command in the stream; -1 forces a SELECT
   std::map<uint64_t, ReplicaPeer> peers_;  // by client id, in connection order
+  std::unique_ptr<FullSync> full_sync_;    // replicas getting a snapshot (full_sync.cpp), made on first use
   int64_t last_ping_ms_ = 0;
 
   struct Waiter {

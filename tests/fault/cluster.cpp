@@ -153,7 +153,7 @@ struct Cluster::Impl {
       c << "port = " << n.ep.port << "\nbind = [";
       c << toml_list(binds(n)) << "]\nprotected-mode = false\ndir = " << quoted(n.dir)
         << "\nappendonly = true\nappendfsync = " << quoted(o.appendfsync)
-        << "\nreplica-priority = 100\nmin-replicas-to-write = " << o.min_replicas_to_write
+        << "\nrepl-diskless-sync-delay = 0\nreplica-priority = 100\nmin-replicas-to-write = " << o.min_replicas_to_write
         << "\nmin-replicas-max-lag = " << o.min_replicas_max_lag << "\n";
       if (replica) c << "replicaof = " << quoted(master.host + " " + std::to_string(master.port)) << "\n";
       if (!o.password.empty())

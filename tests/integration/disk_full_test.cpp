@@ -234,7 +234,8 @@ TEST(DiskFull, SentinelsFailOverAMasterThatCannotWriteItsAof) {
     nodes.push_back(std::make_unique<DataNode>());
     DataNode& n = *nodes.back();
     n.kind = sentinel_lab::DataKind::kDatanode;
-    std::string toml = "port = " + std::to_string(n.port) + "\nbind = [\"127.0.0.1\"]\nappendonly = true\n";
+    std::string toml = "port = " + std::to_string(n.port) +
+                       "\nbind = [\"127.0.0.1\"]\nappendonly = true\nrepl-diskless-sync-delay = 0\n";
     // The master's data on the small tmpfs, the replicas' on the ordinary disk.
     toml += "dir = \"" + (i == 0 ? fs.path() : n.dir.path()) + "\"\n";
     if (i > 0) toml += "replicaof = \"127.0.0.1 " + std::to_string(nodes[0]->port) + "\"\n";

@@ -257,7 +257,7 @@ void writer(const std::vector<std::unique_ptr<SentinelNode>>& sentinels, std::at
 std::string node_toml(const DataNode& n, int replicaof) {
   std::string t = "port = " + std::to_string(n.port) + "\nbind = [\"127.0.0.1\"]\ndir = \"" + n.dir.path() +
                   "\"\nappendonly = true\nappendfsync = \"always\"\nmin-replicas-to-write = 1\n"
-                  "min-replicas-max-lag = 2\nreplica-priority = 100\n";
+                  "min-replicas-max-lag = 2\nreplica-priority = 100\nrepl-diskless-sync-delay = 0\n";
   if (replicaof) t += "replicaof = \"127.0.0.1 " + std::to_string(replicaof) + "\"\n";
   return t;
 }

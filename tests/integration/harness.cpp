@@ -253,7 +253,12 @@ Datanode::Datanode(const std::string& extra_toml, const std::string& bin) : port
   binary = bin.empty() ? DATANODE_BIN : bin;
   config_path = dir.file("datanode.toml");
   dir.write("datanode.toml", "port = " + std::to_string(port) + "\nbind = [\"127.0.0.1\"]\ndir = \"" +
-                                 dir.path() + "\"\n" + extra_toml + "\n");
+                                 dir.path() + "\"\n" +
+                                 // Full syncs start at once (Redis' default waits 5 s for more replicas).
+                                 (extra_toml.find("repl-diskless-sync-delay") == std::string::npos
+                                      ? "repl-diskless-sync-delay = 0\n"
+                                      : "") +
+                                 extra_toml + "\n");
   start();
 }
 

@@ -39,7 +39,7 @@ struct DataNode {
       proc = harness::Process("/usr/bin/redis-server", {dir.file("redis.conf")}, dir.file("redis.log"));
     } else {
       std::string conf = "port = " + std::to_string(port) + "\nbind = [\"127.0.0.1\"]\ndir = \"" + dir.path() +
-                         "\"\nreplica-priority = " + std::to_string(priority) + "\n";
+                         "\"\nrepl-diskless-sync-delay = 0\nreplica-priority = " + std::to_string(priority) + "\n";
       if (replicaof) conf += "replicaof = \"127.0.0.1 " + std::to_string(replicaof) + "\"\n";
       if (dir.read("datanode.toml").empty()) dir.write("datanode.toml", conf);
       proc = harness::Process(DATANODE_BIN, {"--config", dir.file("datanode.toml")}, dir.file("datanode.log"));

@@ -54,3 +54,33 @@ TEST(ReplicationBacklog, ManySmallWritesMatchAReferenceStream) {
   EXPECT_EQ(b.copy_from(end - 999), all.substr(all.size() - 1000));
   EXPECT_EQ(b.copy_from(end - 10), all.substr(all.size() - 11));
 }
+
+TEST(ReplicationBacklog, MemoryIsTakenAsDataArrivesNotUpFront) {
+  ReplicationBacklog b(size_t{100} << 30, 0);  // 100 GB configured
+  EXPECT_EQ(b.size(), size_t{100} << 30);
+  EXPECT_LT(b.allocated(), 4096u);
+  std::string all;
+  for (int i = 0; i < 1000; ++i) {
+    std::string piece(100, static_cast<char>('a' + i % 26));
+    b.append(piece);
+    all += piece;
+  }
+  EXPECT_GE(b.allocated(), all.size());
+  EXPECT_LT(b.allocated(), all.size() * 3);
+  EXPECT_EQ(b.copy_from(1), all);
+  EXPECT_EQ(b.copy_from(99901), all.substr(99900));
+}
+
+TEST(ReplicationBacklog, GrowingThenWrappingKeepsTheStream) {
+  ReplicationBacklog b(1000, 50);
+  std::string all;
+  for (int i = 0; i < 300; ++i) {
+    std::string piece = std::to_string(i * 7919) + ",";
+    b.append(piece);
+    all += piece;
+    int64_t end = 50 + static_cast<int64_t>(all.size());
+    size_t held = std::min<size_t>(all.size(), 1000);
+    ASSERT_EQ(b.copy_from(end - static_cast<int64_t>(held) + 1), all.substr(all.size() - held)) << i;
+  }
+  EXPECT_LE(b.allocated(), 1000u + 64);
+}
