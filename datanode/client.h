@@ -26,6 +26,8 @@ enum ClientFlag : uint32_t {
   kClientCloseAsap = 1u << 9,   // output limit or CLIENT KILL of itself: closed at the end of the round
   kClientNoEvict = 1u << 10,    // e
   kClientNoTouch = 1u << 11,    // T
+  kClientReadOnly = 1u << 12,   // r: READONLY in cluster mode (reads served by a replica of the owner)
+  kClientAsking = 1u << 13,     // ASKING: the next command may use an importing slot
 };
 
 struct QueuedCommand {

@@ -30,6 +30,7 @@ class Blocking;
 class PubSub;
 class Metrics;
 class Watches;
+class Cluster;
 
 using CommandTable = command::Table<Context>;
 using CommandSpec = command::Command<Context>;
@@ -103,6 +104,8 @@ class Server : public net::ConnectionHandler {
   Replication& replication() { return *replication_; }
   Metrics& metrics() { return *metrics_; }
   Watches& watches() { return *watches_; }
+  // Null unless cluster-enabled.
+  Cluster* cluster() { return cluster_.get(); }
 
   // Clients by id, in connection order (CLIENT LIST prints them in this order).
   const std::map<uint64_t, Client*>& clients() const { return clients_; }
@@ -135,6 +138,12 @@ class Server : public net::ConnectionHandler {
   // -NOREPLICAS ...). Registered by replication and AOF.
   void add_write_guard(std::function<std::string(const Client&, const CommandSpec&)> guard) {
     write_guards_.push_back(std::move(guard));
+  }
+  // Runs after AUTH and before every other guard with the arguments (cluster routing: -MOVED,
+  // -CROSSSLOT ...); skipped for the master link and the AOF. A refused EXEC is discarded and answered
+  // with the router's error as is.
+  void add_route_guard(std::function<std::string(const Client&, const CommandSpec&, const Args&)> guard) {
+    route_guards_.push_back(std::move(guard));
   }
   // Like a write guard, for every command (replica-serve-stale-data no: -MASTERDOWN).
   void add_command_guard(std::function<std::string(const Client&, const CommandSpec&)> guard) {
@@ -219,6 +228,7 @@ class Server : public net::ConnectionHandler {
   std::unique_ptr<Replication> replication_;
   std::unique_ptr<Metrics> metrics_;
   std::unique_ptr<Watches> watches_;
+  std::unique_ptr<Cluster> cluster_;
 
   std::vector<PropagationSink*> sinks_;
   struct Periodic {
@@ -230,6 +240,7 @@ class Server : public net::ConnectionHandler {
   std::vector<std::tuple<std::string, std::function<void(std::string&)>, bool>> info_sections_;
   std::vector<std::function<std::string(const Client&, const CommandSpec&)>> write_guards_;
   std::vector<std::function<std::string(const Client&, const CommandSpec&)>> command_guards_;
+  std::vector<std::function<std::string(const Client&, const CommandSpec&, const Args&)>> route_guards_;
   std::vector<std::function<void(int, std::string_view)>> key_listeners_;
   std::vector<std::function<void()>> before_flush_;
   std::vector<std::function<void(Client&)>> close_listeners_;

@@ -16,5 +16,6 @@ void register_client_commands(CommandTable& t);
 void register_pubsub_commands(CommandTable& t);
 void register_transaction_commands(CommandTable& t);
 void register_replication_commands(CommandTable& t);
+void register_cluster_commands(CommandTable& t);
 
 }  // namespace datanode

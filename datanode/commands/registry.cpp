@@ -14,6 +14,7 @@ void register_all_commands(CommandTable& t) {
   register_pubsub_commands(t);
   register_transaction_commands(t);
   register_replication_commands(t);
+  register_cluster_commands(t);
 }
 
 }  // namespace datanode

@@ -4,7 +4,7 @@
 # invariant (the input that did it is printed); 2: the targets could not be built.
 #
 # Usage: tests/fuzz/run.sh [seconds per target, default 5] [target... | all]
-#   targets: resp_parser config aof sentinel_info sentinel_hello glob (all six are the default, and `all`)
+#   targets: resp_parser config aof sentinel_info sentinel_hello glob cluster_bus (all seven are the default, and `all`)
 #   ctest runs `tests/fuzz/run.sh 5` as the test fuzz_short (label fuzz): about 30 s once built; the
 #   first build takes about 2 CPU-minutes (sentinel_hello compiles most of the sentinel).
 #   README.md beside this script: campaigns, figures, crash triage.
@@ -30,7 +30,7 @@ SRC=$(cd "$(dirname "$0")/../.." && pwd)
 SECONDS_PER_TARGET=${1:-5}
 shift || true
 TARGETS=("$@")
-ALL_TARGETS=(resp_parser config aof sentinel_info sentinel_hello glob)
+ALL_TARGETS=(resp_parser config aof sentinel_info sentinel_hello glob cluster_bus)
 if [ ${#TARGETS[@]} -eq 0 ] || [ "${TARGETS[*]}" = all ]; then TARGETS=("${ALL_TARGETS[@]}"); fi
 BUILD=${FUZZ_BUILD_DIR:-$PWD/build-fuzz-targets}
 mkdir -p "$BUILD"
