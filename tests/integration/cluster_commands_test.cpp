@@ -1,7 +1,11 @@
 // Cluster mode on one node: CLUSTER subcommands, their errors and the keys-by-slot index, compared
 // byte for byte with a real redis-server 7.0.15 in cluster mode; nodes.conf written, reloaded after a
 // restart, and one written by redis-server loaded; routing errors (MOVED, CROSSSLOT, CLUSTERDOWN).
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <thread>
@@ -144,6 +148,62 @@ TEST(ClusterCommands, LoadsNodesConfWrittenByRedis) {
   std::string nodes = c->command({"CLUSTER", "NODES"}).str;
   EXPECT_NE(nodes.find(" myself,master - 0 0 7 connected 0-100 200-300\n"), std::string::npos) << nodes;
   EXPECT_EQ(harness::info_field(c->command({"CLUSTER", "INFO"}).str, "cluster_current_epoch"), "7");
+}
+
+// A bus frame header as Redis lays it out (big endian), with `body` after it and totlen set.
+std::string bus_frame(uint16_t type, uint16_t count, const std::string& body, uint16_t version = 1) {
+  std::string h(2256, '\0');
+  h.replace(0, 4, "RCmb");
+  auto put16 = [&](size_t off, uint16_t v) {
+    h[off] = static_cast<char>(v >> 8);
+    h[off + 1] = static_cast<char>(v & 0xff);
+  };
+  put16(8, version);
+  put16(10, 30001);
+  put16(12, type);
+  put16(14, count);
+  h.replace(40, 40, std::string(40, 'e'));
+  std::string f = h + body;
+  uint32_t len = htonl(static_cast<uint32_t>(f.size()));
+  memcpy(&f[4], &len, 4);
+  return f;
+}
+
+// Sends bytes on a fresh bus connection, then waits for the node to close it or a short while.
+void send_to_bus(int port, const std::string& bytes) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  ASSERT_EQ(write(fd, bytes.data(), bytes.size()), static_cast<ssize_t>(bytes.size()));
+  timeval tv{0, 300000};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  char buf[8192];
+  while (read(fd, buf, sizeof buf) > 0) {
+  }
+  close(fd);
+}
+
+TEST(ClusterCommands, HostileBusInputIsDropped) {
+  OurNode ours;
+  send_to_bus(ours.bus_port, "hello world\r\n");                  // wrong signature
+  send_to_bus(ours.bus_port, std::string("RCmb\0\0\0\x10", 8));  // totlen below the header size
+  send_to_bus(ours.bus_port, std::string("RCmb\xff\xff\xff\xff", 8));  // absurd totlen
+  send_to_bus(ours.bus_port, bus_frame(3, 0, std::string(39, 'x')));  // FAIL one byte short
+  send_to_bus(ours.bus_port, bus_frame(0, 65535, ""));                  // gossip count beyond the frame
+  send_to_bus(ours.bus_port, bus_frame(4, 0, std::string("\xff\xff\xff\xff\0\0\0\0", 8)));  // PUBLISH lengths
+  send_to_bus(ours.bus_port, bus_frame(99, 0, "whatever"));             // unknown type: logged, ignored
+  send_to_bus(ours.bus_port, bus_frame(0, 0, "", 2));                   // other protocol version: ignored
+  send_to_bus(ours.bus_port, bus_frame(0, 0, "").substr(0, 1000));     // truncated, then closed
+  auto c = ours.client();
+  EXPECT_EQ(c->command({"PING"}).str, "PONG");
+  EXPECT_EQ(harness::info_field(c->command({"CLUSTER", "INFO"}).str, "cluster_known_nodes"), "1");
+  std::string log = ours.process.log();
+  EXPECT_NE(log.find("Bad message length or signature received on the Cluster bus"), std::string::npos) << log;
+  EXPECT_NE(log.find("wrong length for a fail message"), std::string::npos) << log;
+  EXPECT_NE(log.find("wrong length for a ping message"), std::string::npos) << log;
 }
 
 TEST(ClusterCommands, DisabledWithoutClusterMode) {

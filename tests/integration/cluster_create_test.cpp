@@ -156,7 +156,9 @@ TEST(ClusterCreate, MixedWithRedisServers) {
       EXPECT_EQ(clusterlab::trim(clusterlab::cli("-c -p " + std::to_string(ours->port) + " SET " + key + " 1", &s)), "OK");
       Reply a = ours->client()->command({"GET", key});
       Reply b = theirs->client()->command({"GET", key});
-      if (a.is_error() && b.is_error()) EXPECT_EQ(a.str, b.str);
+      if (a.is_error() && b.is_error()) {
+        EXPECT_EQ(a.str, b.str);
+      }
     }
   }
 }
