@@ -324,6 +324,13 @@ void Cluster::broadcast(const Message& m) {
   }
 }
 
+void Cluster::publish(std::string_view channel, std::string_view message) {
+  Message m = header(kMsgPublish);
+  m.channel = std::string(channel);
+  m.payload = std::string(message);
+  broadcast(m);
+}
+
 void Cluster::on_outbound_connected(Link* link) {
   Node* n = link->node;
   if (n == nullptr) return;
@@ -375,6 +382,8 @@ void Cluster::cron(int64_t) {
 
   for (auto& [id, up] : st_.nodes) {
     Node* n = up.get();
+    // Failure reports older than twice the node timeout no longer count (Redis' CLUSTER_FAIL_REPORT_VALIDITY_MULT).
+    std::erase_if(n->fail_reports, [&](const auto& r) { return now - r.second > 2 * timeout; });
     if (n == st_.myself || n->has(kNoAddr | kHandshake) || n->link == nullptr) continue;
     // A link that waited half the timeout for a pong with no data at all is reconnected.
     if (n->link->connected() && now - n->link->ctime_ms > timeout && n->ping_sent_ms &&

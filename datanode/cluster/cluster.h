@@ -71,6 +71,8 @@ class Cluster : public net::ConnectionHandler {
   void send_ping(cluster::Link* link, uint16_t type);
   void broadcast_pong();
   void broadcast(const cluster::Message& m);
+  // PUBLISH in cluster mode: delivered by every node to its own subscribers.
+  void publish(std::string_view channel, std::string_view message);
   cluster::Message header(uint16_t type);
   void free_link(cluster::Link* link);
   size_t connection_count() const;

@@ -9,6 +9,7 @@
 #include <random>
 #include <sstream>
 
+#include "common/util/clock.h"
 #include "common/util/strings.h"
 #include "datanode/cluster/link.h"
 
@@ -154,6 +155,9 @@ std::string parse_nodes_conf(const std::string& text, State& st) {
       else if (flag != "noflags") return where + "unknown flag " + std::string(flag);
     }
     if (f[3] != "-") node->master_id = std::string(f[3]);
+    // As Redis: the ping/pong columns only say whether there was one; they restart from now.
+    if (f[4] != "0") node->ping_sent_ms = util::unix_ms();
+    if (f[5] != "0") node->pong_received_ms = util::unix_ms();
     uint64_t epoch = 0;
     if (!parse_u64(f[6], &epoch)) return where + "bad config epoch";
     node->config_epoch = node->is_replica() ? 0 : epoch;

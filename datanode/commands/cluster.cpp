@@ -33,6 +33,12 @@ int slot_arg(Context& ctx, std::string_view a) {
   return static_cast<int>(*v);
 }
 
+// Redis' addReplySubcommandSyntaxError, for a known subcommand with extra arguments.
+void subcommand_syntax_error(Context& ctx) {
+  ctx.out.error("ERR unknown subcommand or wrong number of arguments for '" + std::string(ctx.arg(1).substr(0, 128)) +
+                "'. Try CLUSTER HELP.");
+}
+
 std::string nodes_text(Cluster& cl) {
   State& st = cl.state();
   std::string out;
@@ -311,10 +317,7 @@ void cmd_cluster(Context& ctx) {
          "    Return information about all network links between this node and its peers.",
          "    Output format is an array where each array element is a map containing attributes of a link"});
   } else if (sub == "meet") {
-    if (argc > 5) {
-      ctx.out.error("ERR unknown subcommand or wrong number of arguments for 'meet'. Try CLUSTER HELP.");
-      return;
-    }
+    if (argc > 5) return subcommand_syntax_error(ctx);
     auto port = util::parse_int(ctx.arg(3));
     if (!port) {
       ctx.out.error("ERR Invalid TCP base port specified: " + std::string(ctx.arg(3)));
@@ -361,8 +364,45 @@ void cmd_cluster(Context& ctx) {
       ctx.out.error("ERR Please use SETSLOT only with masters.");
       return;
     }
-    // Resharding (IMPORTING/MIGRATING/STABLE/NODE) is a later part of the cluster work.
-    ctx.out.error("ERR CLUSTER SETSLOT is not supported by this server yet");
+    int slot = slot_arg(ctx, ctx.arg(2));
+    if (slot < 0) return;
+    std::string action = util::to_lower(ctx.arg(3));
+    if ((action == "migrating" || action == "importing") && argc == 5) {
+      // Open slots (ASK/TRYAGAIN, MIGRATE) come with resharding, a later part of the cluster work.
+      ctx.out.error("ERR CLUSTER SETSLOT " + util::to_upper(action) + " is not supported by this server yet");
+      return;
+    }
+    if (action == "stable" && argc == 4) {
+      ctx.out.simple("OK");  // no slot is ever open here
+      return;
+    }
+    if (action != "node" || argc != 5) {
+      ctx.out.error("ERR Invalid CLUSTER SETSLOT action or number of arguments. Try CLUSTER HELP");
+      return;
+    }
+    Node* n = st.find(std::string(ctx.arg(4)));
+    if (n == nullptr) {
+      ctx.out.error("ERR Unknown node " + std::string(ctx.arg(4)));
+      return;
+    }
+    if (n->is_replica()) {
+      ctx.out.error("ERR Target node is not a master");
+      return;
+    }
+    const store::SlotIndex* idx = db0.slot_index();
+    bool was_mine = st.owner[static_cast<size_t>(slot)] == &me;
+    if (was_mine && n != &me && idx && idx->count(slot) != 0) {
+      ctx.out.error("ERR Can't assign hashslot " + std::to_string(slot) +
+                    " to a different node while I still hold keys for this hash slot.");
+      return;
+    }
+    st.del_slot(slot);
+    st.add_slot(n, slot);
+    if (was_mine && n != &me && me.numslots == 0 && ctx.server.settings().cluster_allow_replica_migration)
+      cl.set_my_master(n);
+    cl.todo_save();
+    cl.todo_update_state();
+    ctx.out.simple("OK");
   } else if (sub == "bumpepoch") {
     bool bumped = cl.bump_config_epoch();
     ctx.out.simple(std::string(bumped ? "BUMPED " : "STILL ") + std::to_string(me.config_epoch));
@@ -447,7 +487,20 @@ void cmd_cluster(Context& ctx) {
     if (n == nullptr) ctx.out.error("ERR Unknown node " + std::string(ctx.arg(2)));
     else ctx.out.integer(static_cast<int64_t>(n->fail_reports.size()));
   } else if (sub == "failover") {
-    ctx.out.error("ERR CLUSTER FAILOVER is not supported by this server yet");
+    if (argc == 3) {
+      std::string mode = util::to_lower(ctx.arg(2));
+      if (mode != "force" && mode != "takeover") return ctx.syntax_error();
+    } else if (argc > 3) {
+      return subcommand_syntax_error(ctx);
+    }
+    if (me.is_master()) {
+      ctx.out.error("ERR You should send CLUSTER FAILOVER to a replica");
+    } else if (st.master_of(me) == nullptr) {
+      ctx.out.error("ERR I'm a replica but my master is unknown to me");
+    } else {
+      // Elections (PFAIL->FAIL, auth requests, manual failover) are a later part of the cluster work.
+      ctx.out.error("ERR CLUSTER FAILOVER is not supported by this server yet");
+    }
   } else if (sub == "set-config-epoch") {
     auto epoch = util::parse_int(ctx.arg(2));
     if (!epoch) return ctx.not_integer();
@@ -471,7 +524,7 @@ void cmd_cluster(Context& ctx) {
       if (mode == "hard") hard = true;
       else if (mode != "soft") return ctx.syntax_error();
     } else if (argc > 3) {
-      return ctx.syntax_error();
+      return subcommand_syntax_error(ctx);
     }
     if (me.is_master() && ctx.db().size() != 0) {
       ctx.out.error("ERR CLUSTER RESET can't be called with master nodes containing keys");

@@ -1,6 +1,7 @@
 // Pub/sub commands: (P)SUBSCRIBE, (P)UNSUBSCRIBE, PUBLISH and PUBSUB introspection, with Redis' RESP2
 // replies (one "subscribe"/"unsubscribe" array per channel, carrying the client's subscription count).
 #include "common/command/help.h"
+#include "datanode/cluster/cluster.h"
 #include "datanode/commands/families.h"
 #include "datanode/pubsub.h"
 
@@ -65,6 +66,12 @@ void cmd_punsubscribe(Context& ctx) { unsubscribe_some<true>(ctx); }
 
 void cmd_publish(Context& ctx) {
   int64_t n = ctx.server.pubsub().publish(ctx.arg(1), ctx.arg(2));
+  // In cluster mode every node gets it over the bus instead of the replication stream, as in Redis.
+  if (Cluster* cl = ctx.server.cluster()) {
+    cl->publish(ctx.arg(1), ctx.arg(2));
+    ctx.out.integer(n);
+    return;
+  }
   // Replicas deliver it to their own subscribers, as in Redis.
   ctx.changed();
   ctx.out.integer(n);

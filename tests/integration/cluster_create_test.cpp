@@ -68,8 +68,20 @@ void expect_converged(const std::vector<Node*>& nodes) {
         return true;
       },
       20s));
-  std::string first = stable_nodes(nodes[0]);
-  for (Node* n : nodes) EXPECT_EQ(stable_nodes(n), first) << n->name();
+  // Roles reach every node by gossip a little after the slots do (--cluster check only looks at slots).
+  std::string first, differing;
+  EXPECT_TRUE(harness::eventually(
+      [&] {
+        first = stable_nodes(nodes[0]);
+        for (Node* n : nodes)
+          if (stable_nodes(n) != first) {
+            differing = n->name() + ":\n" + stable_nodes(n);
+            return false;
+          }
+        return true;
+      },
+      15s))
+      << first << "\n" << differing;
 }
 
 TEST(ClusterCreate, SixDatanodesWithReplicas) {
