@@ -39,7 +39,8 @@ Link::Link(datanode::Cluster& owner, Node* n) : node(n), owner_(owner) {
   sockaddr_storage addr{};
   int rc = uv_ip4_addr(n->ip.c_str(), n->cport, reinterpret_cast<sockaddr_in*>(&addr));
   if (rc != 0) rc = uv_ip6_addr(n->ip.c_str(), n->cport, reinterpret_cast<sockaddr_in6*>(&addr));
-  if (rc == 0) rc = uv_tcp_connect(&out_->connect, &out_->tcp, reinterpret_cast<sockaddr*>(&addr), on_connect);
+  if (rc == 0)
+    rc = uv_tcp_connect(&out_->connect, &out_->tcp, reinterpret_cast<sockaddr*>(&addr), on_connect);
   if (rc != 0) close();
 }
 
@@ -61,7 +62,8 @@ void Link::on_connect(uv_connect_t* req, int status) {
   if (self == nullptr) return;
   if (status != 0) {
     LOG_VERBOSE("Connecting with Node %.40s at %s:%d: %s", self->node ? self->node->id.c_str() : "?",
-                self->node ? self->node->ip.c_str() : "?", self->node ? self->node->cport : 0, uv_strerror(status));
+                self->node ? self->node->ip.c_str() : "?", self->node ? self->node->cport : 0,
+                uv_strerror(status));
     self->owner_.free_link(self);
     return;
   }
@@ -237,7 +239,8 @@ bool Cluster::process_input(Link* link, std::string& buf) {
     auto msg = decode(rest.substr(0, static_cast<size_t>(len)), &why);
     pos += static_cast<size_t>(len);
     if (!msg) {
-      if (!why.empty()) LOG_WARNING("Cluster bus message from %s dropped: %s", link->peer_ip().c_str(), why.c_str());
+      if (!why.empty())
+        LOG_WARNING("Cluster bus message from %s dropped: %s", link->peer_ip().c_str(), why.c_str());
       continue;
     }
     link->recv_msgs++;
@@ -382,7 +385,8 @@ void Cluster::cron(int64_t) {
 
   for (auto& [id, up] : st_.nodes) {
     Node* n = up.get();
-    // Failure reports older than twice the node timeout no longer count (Redis' CLUSTER_FAIL_REPORT_VALIDITY_MULT).
+    // Failure reports older than twice the node timeout no longer count (Redis'
+    // CLUSTER_FAIL_REPORT_VALIDITY_MULT).
     std::erase_if(n->fail_reports, [&](const auto& r) { return now - r.second > 2 * timeout; });
     if (n == st_.myself || n->has(kNoAddr | kHandshake) || n->link == nullptr) continue;
     // A link that waited half the timeout for a pong with no data at all is reconnected.

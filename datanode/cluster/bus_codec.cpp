@@ -54,7 +54,7 @@ bool all_zero(std::string_view b, size_t off, size_t len) {
 }  // namespace
 
 const char* msg_type_name(uint16_t type) {
-  static const char* kNames[] = {"ping", "pong",   "meet",     "fail",   "publish",      "auth-req",
+  static const char* kNames[] = {"ping",     "pong",   "meet",    "fail",   "publish",     "auth-req",
                                  "auth-ack", "update", "mfstart", "module", "publishshard"};
   return type < 11 ? kNames[type] : "unknown";
 }
@@ -140,7 +140,8 @@ std::optional<Message> decode(std::string_view b, std::string* why) {
   }
   size_t totlen = get32(b, kOffTotlen);
   if (totlen != b.size()) {
-    *why = "length field " + std::to_string(totlen) + " does not match the frame (" + std::to_string(b.size()) + ")";
+    *why = "length field " + std::to_string(totlen) + " does not match the frame (" +
+           std::to_string(b.size()) + ")";
     return std::nullopt;
   }
   if (get16(b, kOffVer) != 1) return std::nullopt;  // another protocol version: ignored silently
@@ -161,8 +162,8 @@ std::optional<Message> decode(std::string_view b, std::string* why) {
   m.mflags = static_cast<uint8_t>(b[kOffMflags]);
   std::string_view body = b.substr(kHeaderLen);
   auto wrong_length = [&](size_t expected) {
-    *why = std::string("wrong length for a ") + msg_type_name(m.type) + " message: " + std::to_string(totlen) +
-           " (expected " + std::to_string(expected) + ")";
+    *why = std::string("wrong length for a ") + msg_type_name(m.type) +
+           " message: " + std::to_string(totlen) + " (expected " + std::to_string(expected) + ")";
     return std::nullopt;
   };
   switch (m.type) {
@@ -215,7 +216,8 @@ std::optional<Message> decode(std::string_view b, std::string* why) {
     case kMsgPublishShard: {
       if (body.size() < 8) return wrong_length(kHeaderLen + 8);
       size_t clen = get32(body, 0), plen = get32(body, 4);
-      if (clen > body.size() - 8 || plen != body.size() - 8 - clen) return wrong_length(kHeaderLen + 8 + clen + plen);
+      if (clen > body.size() - 8 || plen != body.size() - 8 - clen)
+        return wrong_length(kHeaderLen + 8 + clen + plen);
       m.channel = std::string(body.substr(8, clen));
       m.payload = std::string(body.substr(8 + clen));
       break;
@@ -231,8 +233,7 @@ std::optional<Message> decode(std::string_view b, std::string* why) {
       if (len != body.size() - 13) return wrong_length(kHeaderLen + 13 + len);
       break;
     }
-    default:
-      break;  // unknown types are well formed; the caller logs them
+    default: break;  // unknown types are well formed; the caller logs them
   }
   return m;
 }

@@ -39,8 +39,9 @@ std::string Cluster::config_path() const {
 bool Cluster::start() {
   const Settings& s = server_.settings();
   if (!s.cluster_port && s.port > 55535) {
-    LOG_WARNING("Redis port number too high. Cluster communication port is 10,000 port numbers higher than your "
-                "Redis port. Your Redis port number must be 55535 or less.");
+    LOG_WARNING(
+        "Redis port number too high. Cluster communication port is 10,000 port numbers higher than your "
+        "Redis port. Your Redis port number must be 55535 or less.");
     return false;
   }
   std::string path = config_path();
@@ -55,7 +56,8 @@ bool Cluster::start() {
   if (existed) {
     err = parse_nodes_conf(text, st_);
     if (!err.empty()) {
-      LOG_WARNING("Unrecoverable error: corrupted cluster config file \"%s\" (%s).", path.c_str(), err.c_str());
+      LOG_WARNING("Unrecoverable error: corrupted cluster config file \"%s\" (%s).", path.c_str(),
+                  err.c_str());
       return false;
     }
     for (auto& [id, n] : st_.nodes) n->ctime_ms = util::unix_ms();
@@ -205,7 +207,8 @@ void Cluster::set_my_master(Node* master) {
   me.master_id = master->id;
   bool already = false;
   std::string err = server_.replication().set_master(master->ip, master->port, &already, "cluster");
-  if (!err.empty()) LOG_WARNING("Cluster: could not follow %s:%d: %s", master->ip.c_str(), master->port, err.c_str());
+  if (!err.empty())
+    LOG_WARNING("Cluster: could not follow %s:%d: %s", master->ip.c_str(), master->port, err.c_str());
   todo_save();
   todo_update_state();
 }
@@ -259,7 +262,8 @@ void Cluster::update_slots_with(Node* sender, uint64_t epoch, const SlotBitmap& 
   }
   if (new_master && curmaster && curmaster->numslots == 0 &&
       (server_.settings().cluster_allow_replica_migration || sender->numslots == migrated_our_slots)) {
-    LOG_NOTICE("Configuration change detected. Reconfiguring myself as a replica of %.40s", sender->id.c_str());
+    LOG_NOTICE("Configuration change detected. Reconfiguring myself as a replica of %.40s",
+               sender->id.c_str());
     set_my_master(sender);
   } else if (!dirty.empty()) {
     // Keys in slots we lost but still hold are deleted (the new owner has the authority).

@@ -20,8 +20,10 @@ void process_gossip(Cluster& cl, Node* sender, const Message& m, int64_t now) {
     Node* n = st.find(g.id);
     if (n != nullptr) {
       if (sender && sender->is_master() && n != st.myself) {
-        if (g.flags & (kFail | kPFail)) n->fail_reports[sender->id] = now;
-        else n->fail_reports.erase(sender->id);
+        if (g.flags & (kFail | kPFail))
+          n->fail_reports[sender->id] = now;
+        else
+          n->fail_reports.erase(sender->id);
       }
       // Adopt a fresher pong time learnt from others, when we are not waiting on our own ping.
       if (!(g.flags & (kFail | kPFail)) && n->ping_sent_ms == 0 && n->fail_reports.empty()) {
@@ -151,7 +153,8 @@ bool Cluster::process_message(Link* link, const Message& m) {
         todo_update_state();
       } else if (n->has(kFail)) {
         // Replicas and slotless masters come back at once; masters with slots after 2 x node timeout.
-        if (n->is_replica() || n->numslots == 0 || now - n->fail_time_ms > 2 * server_.settings().cluster_node_timeout) {
+        if (n->is_replica() || n->numslots == 0 ||
+            now - n->fail_time_ms > 2 * server_.settings().cluster_node_timeout) {
           LOG_NOTICE("Clear FAIL state for node %.40s: is reachable again.", n->id.c_str());
           n->flags &= static_cast<uint16_t>(~kFail);
           todo_save();

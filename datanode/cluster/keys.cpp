@@ -23,8 +23,8 @@ std::vector<size_t> command_key_positions(const CommandSpec& cmd, const std::vec
     numkeys_at(2, args, out);
     return out;
   }
-  if (n == "zunion" || n == "zinter" || n == "zdiff" || n == "zintercard" || n == "sintercard" || n == "lmpop" ||
-      n == "zmpop") {
+  if (n == "zunion" || n == "zinter" || n == "zdiff" || n == "zintercard" || n == "sintercard" ||
+      n == "lmpop" || n == "zmpop") {
     numkeys_at(1, args, out);
     return out;
   }

@@ -45,8 +45,8 @@ struct Node {
   int64_t ping_sent_ms = 0, pong_received_ms = 0, data_received_ms = 0, fail_time_ms = 0;
   int64_t repl_offset = 0;
   std::map<std::string, int64_t> fail_reports;  // reporter id -> time
-  Link* link = nullptr;          // ours to them: we send PING/MEET here
-  Link* inbound_link = nullptr;  // theirs to us
+  Link* link = nullptr;                         // ours to them: we send PING/MEET here
+  Link* inbound_link = nullptr;                 // theirs to us
 
   bool has(uint16_t f) const { return (flags & f) != 0; }
   bool is_master() const { return has(kMaster); }

@@ -48,8 +48,8 @@ std::string random_node_id() {
 
 std::string flags_text(uint16_t flags) {
   static const std::pair<uint16_t, const char*> kNames[] = {
-      {kMyself, "myself"},       {kMaster, "master"}, {kSlave, "slave"},   {kPFail, "fail?"},
-      {kFail, "fail"},           {kHandshake, "handshake"}, {kNoAddr, "noaddr"}, {kNoFailover, "nofailover"}};
+      {kMyself, "myself"}, {kMaster, "master"},       {kSlave, "slave"},   {kPFail, "fail?"},
+      {kFail, "fail"},     {kHandshake, "handshake"}, {kNoAddr, "noaddr"}, {kNoFailover, "nofailover"}};
   std::string out;
   for (auto [f, name] : kNames) {
     if (!(flags & f)) continue;
@@ -105,8 +105,10 @@ std::string parse_nodes_conf(const std::string& text, State& st) {
       for (size_t i = 1; i + 1 < f.size(); i += 2) {
         uint64_t v = 0;
         if (!parse_u64(f[i + 1], &v)) return where + "bad value for " + std::string(f[i]);
-        if (f[i] == "currentEpoch") st.current_epoch = v;
-        else if (f[i] == "lastVoteEpoch") st.last_vote_epoch = v;
+        if (f[i] == "currentEpoch")
+          st.current_epoch = v;
+        else if (f[i] == "lastVoteEpoch")
+          st.last_vote_epoch = v;
       }
       continue;
     }
@@ -144,15 +146,24 @@ std::string parse_nodes_conf(const std::string& text, State& st) {
       i = j + 1;
     }
     for (std::string_view flag : flag_words) {
-      if (flag == "myself") node->flags |= kMyself;
-      else if (flag == "master") node->flags |= kMaster;
-      else if (flag == "slave") node->flags |= kSlave;
-      else if (flag == "fail?") node->flags |= kPFail;
-      else if (flag == "fail") node->flags |= kFail;
-      else if (flag == "handshake") node->flags |= kHandshake;
-      else if (flag == "noaddr") node->flags |= kNoAddr;
-      else if (flag == "nofailover") node->flags |= kNoFailover;
-      else if (flag != "noflags") return where + "unknown flag " + std::string(flag);
+      if (flag == "myself")
+        node->flags |= kMyself;
+      else if (flag == "master")
+        node->flags |= kMaster;
+      else if (flag == "slave")
+        node->flags |= kSlave;
+      else if (flag == "fail?")
+        node->flags |= kPFail;
+      else if (flag == "fail")
+        node->flags |= kFail;
+      else if (flag == "handshake")
+        node->flags |= kHandshake;
+      else if (flag == "noaddr")
+        node->flags |= kNoAddr;
+      else if (flag == "nofailover")
+        node->flags |= kNoFailover;
+      else if (flag != "noflags")
+        return where + "unknown flag " + std::string(flag);
     }
     if (f[3] != "-") node->master_id = std::string(f[3]);
     // As Redis: the ping/pong columns only say whether there was one; they restart from now.
@@ -192,9 +203,10 @@ int lock_nodes_conf(const std::string& path, std::string* error) {
   }
   if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
     if (errno == EWOULDBLOCK) {
-      *error = "Sorry, the cluster configuration file " + path +
-               " is already used by a different Redis Cluster node. Please make sure that different nodes use "
-               "different cluster configuration files.";
+      *error =
+          "Sorry, the cluster configuration file " + path +
+          " is already used by a different Redis Cluster node. Please make sure that different nodes use "
+          "different cluster configuration files.";
     } else {
       *error = "Impossible to lock " + path + ": " + strerror(errno);
     }

@@ -54,7 +54,8 @@ std::string Cluster::route(const Client& c, const CommandSpec& cmd, const Args& 
   }
   Node* owner = st_.owner[static_cast<size_t>(slot)];
   if (owner == st_.myself) return "";
-  if (c.has(kClientReadOnly) && !is_write && myself().is_replica() && myself().master_id == owner->id) return "";
+  if (c.has(kClientReadOnly) && !is_write && myself().is_replica() && myself().master_id == owner->id)
+    return "";
   return "MOVED " + std::to_string(slot) + " " + endpoint(*owner) + ":" + std::to_string(owner->port);
 }
 

@@ -8,7 +8,8 @@ constexpr std::array<uint16_t, 256> make_table() {
   std::array<uint16_t, 256> t{};
   for (int i = 0; i < 256; ++i) {
     auto crc = static_cast<uint16_t>(i << 8);
-    for (int b = 0; b < 8; ++b) crc = (crc & 0x8000) ? static_cast<uint16_t>((crc << 1) ^ 0x1021) : static_cast<uint16_t>(crc << 1);
+    for (int b = 0; b < 8; ++b)
+      crc = (crc & 0x8000) ? static_cast<uint16_t>((crc << 1) ^ 0x1021) : static_cast<uint16_t>(crc << 1);
     t[static_cast<size_t>(i)] = crc;
   }
   return t;

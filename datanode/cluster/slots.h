@@ -19,7 +19,9 @@ uint16_t crc16(const char* data, size_t len);
 int key_hash_slot(std::string_view key);
 
 inline bool slot_test(const SlotBitmap& b, int s) { return (b[static_cast<size_t>(s >> 3)] >> (s & 7)) & 1; }
-inline void slot_set(SlotBitmap& b, int s) { b[static_cast<size_t>(s >> 3)] |= static_cast<uint8_t>(1u << (s & 7)); }
+inline void slot_set(SlotBitmap& b, int s) {
+  b[static_cast<size_t>(s >> 3)] |= static_cast<uint8_t>(1u << (s & 7));
+}
 inline void slot_clear(SlotBitmap& b, int s) {
   b[static_cast<size_t>(s >> 3)] &= static_cast<uint8_t>(~(1u << (s & 7)));
 }

@@ -1,10 +1,11 @@
 // CLUSTER subcommands, ASKING, READONLY, READWRITE (Redis 7.0 texts). The work is in datanode/cluster/;
 // this file parses arguments and writes replies.
+#include "datanode/cluster/cluster.h"
+
 #include <cstring>
 
 #include "common/command/help.h"
 #include "common/util/clock.h"
-#include "datanode/cluster/cluster.h"
 #include "datanode/cluster/link.h"
 #include "datanode/cluster/nodes_conf.h"
 #include "datanode/commands/families.h"
@@ -35,8 +36,8 @@ int slot_arg(Context& ctx, std::string_view a) {
 
 // Redis' addReplySubcommandSyntaxError, for a known subcommand with extra arguments.
 void subcommand_syntax_error(Context& ctx) {
-  ctx.out.error("ERR unknown subcommand or wrong number of arguments for '" + std::string(ctx.arg(1).substr(0, 128)) +
-                "'. Try CLUSTER HELP.");
+  ctx.out.error("ERR unknown subcommand or wrong number of arguments for '" +
+                std::string(ctx.arg(1).substr(0, 128)) + "'. Try CLUSTER HELP.");
 }
 
 std::string nodes_text(Cluster& cl) {
@@ -53,8 +54,10 @@ std::string nodes_text(Cluster& cl) {
 void reply_node_endpoint(Context& ctx, Cluster& cl, const Node& n) {
   const std::string& type = ctx.server.settings().cluster_preferred_endpoint_type;
   ctx.out.array_header(4);
-  if (type == "unknown-endpoint") ctx.out.null();
-  else ctx.out.bulk(cl.endpoint(n));
+  if (type == "unknown-endpoint")
+    ctx.out.null();
+  else
+    ctx.out.bulk(cl.endpoint(n));
   ctx.out.integer(n.port);
   ctx.out.bulk(n.id);
   size_t extra = (type != "ip" ? 1 : 0) + (type != "hostname" && !n.hostname.empty() ? 1 : 0);
@@ -152,9 +155,12 @@ void cluster_info(Context& ctx, Cluster& cl) {
   for (Node* n : st.owner) {
     if (n == nullptr) continue;
     assigned++;
-    if (n->has(kFail)) fail++;
-    else if (n->has(kPFail)) pfail++;
-    else ok++;
+    if (n->has(kFail))
+      fail++;
+    else if (n->has(kPFail))
+      pfail++;
+    else
+      ok++;
   }
   Node* me = st.myself;
   Node* master = st.master_of(*me);
@@ -163,8 +169,10 @@ void cluster_info(Context& ctx, Cluster& cl) {
   auto line = [&](const char* k, auto v) {
     s += k;
     s += ':';
-    if constexpr (std::is_convertible_v<decltype(v), std::string_view>) s += v;
-    else s += std::to_string(v);
+    if constexpr (std::is_convertible_v<decltype(v), std::string_view>)
+      s += v;
+    else
+      s += std::to_string(v);
     s += "\r\n";
   };
   line("cluster_state", st.ok ? "ok" : "fail");
@@ -179,14 +187,16 @@ void cluster_info(Context& ctx, Cluster& cl) {
   uint64_t sent = 0, received = 0;
   for (int t = 0; t < cluster::Stats::kTypes; ++t) {
     if (st.stats.sent[static_cast<size_t>(t)] == 0) continue;
-    std::string k = std::string("cluster_stats_messages_") + msg_type_name(static_cast<uint16_t>(t)) + "_sent";
+    std::string k =
+        std::string("cluster_stats_messages_") + msg_type_name(static_cast<uint16_t>(t)) + "_sent";
     line(k.c_str(), st.stats.sent[static_cast<size_t>(t)]);
     sent += st.stats.sent[static_cast<size_t>(t)];
   }
   line("cluster_stats_messages_sent", sent);
   for (int t = 0; t < cluster::Stats::kTypes; ++t) {
     if (st.stats.received[static_cast<size_t>(t)] == 0) continue;
-    std::string k = std::string("cluster_stats_messages_") + msg_type_name(static_cast<uint16_t>(t)) + "_received";
+    std::string k =
+        std::string("cluster_stats_messages_") + msg_type_name(static_cast<uint16_t>(t)) + "_received";
     line(k.c_str(), st.stats.received[static_cast<size_t>(t)]);
     received += st.stats.received[static_cast<size_t>(t)];
   }
@@ -240,8 +250,10 @@ void change_slots(Context& ctx, Cluster& cl, bool del, bool ranges) {
   }
   for (int s = 0; s < kSlots; ++s) {
     if (!seen[static_cast<size_t>(s)]) continue;
-    if (del) st.del_slot(s);
-    else st.add_slot(st.myself, s);
+    if (del)
+      st.del_slot(s);
+    else
+      st.add_slot(st.myself, s);
   }
   cl.todo_save();
   cl.todo_update_state();
@@ -253,13 +265,33 @@ struct Sub {
   int arity;
 };
 constexpr Sub kSubs[] = {
-    {"addslots", -3},    {"addslotsrange", -4}, {"bumpepoch", 2},   {"count-failure-reports", 3},
-    {"countkeysinslot", 3}, {"delslots", -3},   {"delslotsrange", -4}, {"failover", -2},
-    {"flushslots", 2},   {"forget", 3},         {"getkeysinslot", 4}, {"info", 2},
-    {"keyslot", 3},      {"links", 2},          {"meet", -4},       {"myid", 2},
-    {"nodes", 2},        {"replicas", 3},       {"replicate", 3},   {"reset", -2},
-    {"saveconfig", 2},   {"set-config-epoch", 3}, {"setslot", -4},  {"shards", 2},
-    {"slaves", 3},       {"slots", 2},          {"help", 2},
+    {"addslots", -3},
+    {"addslotsrange", -4},
+    {"bumpepoch", 2},
+    {"count-failure-reports", 3},
+    {"countkeysinslot", 3},
+    {"delslots", -3},
+    {"delslotsrange", -4},
+    {"failover", -2},
+    {"flushslots", 2},
+    {"forget", 3},
+    {"getkeysinslot", 4},
+    {"info", 2},
+    {"keyslot", 3},
+    {"links", 2},
+    {"meet", -4},
+    {"myid", 2},
+    {"nodes", 2},
+    {"replicas", 3},
+    {"replicate", 3},
+    {"reset", -2},
+    {"saveconfig", 2},
+    {"set-config-epoch", 3},
+    {"setslot", -4},
+    {"shards", 2},
+    {"slaves", 3},
+    {"slots", 2},
+    {"help", 2},
 };
 
 void cmd_cluster(Context& ctx) {
@@ -289,31 +321,57 @@ void cmd_cluster(Context& ctx) {
   if (sub == "help") {
     command::reply_help(
         ctx.out, "cluster",
-        {"ADDSLOTS <slot> [<slot> ...]", "    Assign slots to current node.",
+        {"ADDSLOTS <slot> [<slot> ...]",
+         "    Assign slots to current node.",
          "ADDSLOTSRANGE <start slot> <end slot> [<start slot> <end slot> ...]",
-         "    Assign slots which are between <start-slot> and <end-slot> to current node.", "BUMPEPOCH",
-         "    Advance the cluster config epoch.", "COUNT-FAILURE-REPORTS <node-id>",
-         "    Return number of failure reports for <node-id>.", "COUNTKEYSINSLOT <slot>",
-         "    Return the number of keys in <slot>.", "DELSLOTS <slot> [<slot> ...]",
+         "    Assign slots which are between <start-slot> and <end-slot> to current node.",
+         "BUMPEPOCH",
+         "    Advance the cluster config epoch.",
+         "COUNT-FAILURE-REPORTS <node-id>",
+         "    Return number of failure reports for <node-id>.",
+         "COUNTKEYSINSLOT <slot>",
+         "    Return the number of keys in <slot>.",
+         "DELSLOTS <slot> [<slot> ...]",
          "    Delete slots information from current node.",
          "DELSLOTSRANGE <start slot> <end slot> [<start slot> <end slot> ...]",
          "    Delete slots information which are between <start-slot> and <end-slot> from current node.",
-         "FAILOVER [FORCE|TAKEOVER]", "    Promote current replica node to being a master.", "FORGET <node-id>",
-         "    Remove a node from the cluster.", "GETKEYSINSLOT <slot> <count>",
-         "    Return key names stored by current node in a slot.", "FLUSHSLOTS",
-         "    Delete current node own slots information.", "INFO", "    Return information about the cluster.",
-         "KEYSLOT <key>", "    Return the hash slot for <key>.", "MEET <ip> <port> [<bus-port>]",
-         "    Connect nodes into a working cluster.", "MYID", "    Return the node id.", "NODES",
+         "FAILOVER [FORCE|TAKEOVER]",
+         "    Promote current replica node to being a master.",
+         "FORGET <node-id>",
+         "    Remove a node from the cluster.",
+         "GETKEYSINSLOT <slot> <count>",
+         "    Return key names stored by current node in a slot.",
+         "FLUSHSLOTS",
+         "    Delete current node own slots information.",
+         "INFO",
+         "    Return information about the cluster.",
+         "KEYSLOT <key>",
+         "    Return the hash slot for <key>.",
+         "MEET <ip> <port> [<bus-port>]",
+         "    Connect nodes into a working cluster.",
+         "MYID",
+         "    Return the node id.",
+         "NODES",
          "    Return cluster configuration seen by node. Output format:",
-         "    <id> <ip:port> <flags> <master> <pings> <pongs> <epoch> <link> <slot> ...", "REPLICATE <node-id>",
-         "    Configure current node as replica to <node-id>.", "RESET [HARD|SOFT]",
-         "    Reset current node (default: soft).", "SET-CONFIG-EPOCH <epoch>", "    Set config epoch of current node.",
-         "SETSLOT <slot> (IMPORTING <node-id>|MIGRATING <node-id>|STABLE|NODE <node-id>)", "    Set slot state.",
-         "REPLICAS <node-id>", "    Return <node-id> replicas.", "SAVECONFIG",
-         "    Force saving cluster configuration on disk.", "SLOTS",
+         "    <id> <ip:port> <flags> <master> <pings> <pongs> <epoch> <link> <slot> ...",
+         "REPLICATE <node-id>",
+         "    Configure current node as replica to <node-id>.",
+         "RESET [HARD|SOFT]",
+         "    Reset current node (default: soft).",
+         "SET-CONFIG-EPOCH <epoch>",
+         "    Set config epoch of current node.",
+         "SETSLOT <slot> (IMPORTING <node-id>|MIGRATING <node-id>|STABLE|NODE <node-id>)",
+         "    Set slot state.",
+         "REPLICAS <node-id>",
+         "    Return <node-id> replicas.",
+         "SAVECONFIG",
+         "    Force saving cluster configuration on disk.",
+         "SLOTS",
          "    Return information about slots range mappings. Each range is made of:",
-         "    start, end, master and replicas IP addresses, ports and ids", "SHARDS",
-         "    Return information about slot range mappings and the nodes associated with them.", "LINKS",
+         "    start, end, master and replicas IP addresses, ports and ids",
+         "SHARDS",
+         "    Return information about slot range mappings and the nodes associated with them.",
+         "LINKS",
          "    Return information about all network links between this node and its peers.",
          "    Output format is an array where each array element is a map containing attributes of a link"});
   } else if (sub == "meet") {
@@ -334,7 +392,8 @@ void cmd_cluster(Context& ctx) {
     }
     if (*port > 65535 || cport > 65535 ||
         !cl.start_handshake(std::string(ctx.arg(2)), static_cast<int>(*port), static_cast<int>(cport))) {
-      ctx.out.error("ERR Invalid node address specified: " + std::string(ctx.arg(2)) + ":" + std::string(ctx.arg(3)));
+      ctx.out.error("ERR Invalid node address specified: " + std::string(ctx.arg(2)) + ":" +
+                    std::string(ctx.arg(3)));
       return;
     }
     ctx.out.simple("OK");
@@ -409,8 +468,10 @@ void cmd_cluster(Context& ctx) {
   } else if (sub == "info") {
     cluster_info(ctx, cl);
   } else if (sub == "saveconfig") {
-    if (cl.save_config()) ctx.out.simple("OK");
-    else ctx.out.error(std::string("ERR error saving the cluster node config: ") + strerror(errno));
+    if (cl.save_config())
+      ctx.out.simple("OK");
+    else
+      ctx.out.error(std::string("ERR error saving the cluster node config: ") + strerror(errno));
   } else if (sub == "keyslot") {
     ctx.out.integer(key_hash_slot(ctx.arg(2)));
   } else if (sub == "countkeysinslot" || sub == "getkeysinslot") {
@@ -484,8 +545,10 @@ void cmd_cluster(Context& ctx) {
     }
   } else if (sub == "count-failure-reports") {
     Node* n = st.find(std::string(ctx.arg(2)));
-    if (n == nullptr) ctx.out.error("ERR Unknown node " + std::string(ctx.arg(2)));
-    else ctx.out.integer(static_cast<int64_t>(n->fail_reports.size()));
+    if (n == nullptr)
+      ctx.out.error("ERR Unknown node " + std::string(ctx.arg(2)));
+    else
+      ctx.out.integer(static_cast<int64_t>(n->fail_reports.size()));
   } else if (sub == "failover") {
     if (argc == 3) {
       std::string mode = util::to_lower(ctx.arg(2));
@@ -507,7 +570,8 @@ void cmd_cluster(Context& ctx) {
     if (*epoch < 0) {
       ctx.out.error("ERR Invalid config epoch specified: " + std::to_string(*epoch));
     } else if (st.nodes.size() > 1) {
-      ctx.out.error("ERR The user can assign a config epoch only when the node does not know any other node.");
+      ctx.out.error(
+          "ERR The user can assign a config epoch only when the node does not know any other node.");
     } else if (me.config_epoch != 0) {
       ctx.out.error("ERR Node config epoch is already non-zero");
     } else {
@@ -521,8 +585,10 @@ void cmd_cluster(Context& ctx) {
     bool hard = false;
     if (argc == 3) {
       std::string mode = util::to_lower(ctx.arg(2));
-      if (mode == "hard") hard = true;
-      else if (mode != "soft") return ctx.syntax_error();
+      if (mode == "hard")
+        hard = true;
+      else if (mode != "soft")
+        return ctx.syntax_error();
     } else if (argc > 3) {
       return subcommand_syntax_error(ctx);
     }

@@ -84,6 +84,24 @@ TEST(ClusterCommands, RepliesMatchRedis) {
       {"SET", "foo", "1"},
       {"EXEC"},
       {"CLUSTER", "LINKS"},
+      {"CLUSTER", "MEET", "127.0.0.1", "1", "2", "3"},
+      {"CLUSTER", "SETSLOT", "1", "STABLE"},
+      {"CLUSTER", "SETSLOT", "16384", "STABLE"},
+      {"CLUSTER", "SETSLOT", "1", "BOGUS"},
+      {"CLUSTER", "SETSLOT", "1", "NODE", "0000000000000000000000000000000000000000"},
+      {"CLUSTER", "FAILOVER"},
+      {"CLUSTER", "FAILOVER", "maybe"},
+      {"CLUSTER", "FAILOVER", "force", "x"},
+      {"CLUSTER", "RESET", "soft", "x"},
+      {"SELECT", "x"},
+      {"CLUSTER", "ADDSLOTSRANGE", "0", "16383"},
+      {"DEL", "a", "b"},
+      {"ZUNIONSTORE", "{z}d", "2", "{z}a", "b"},
+      {"ZINTER", "2", "a", "b"},
+      {"SINTERCARD", "2", "{s}a", "{s}b"},
+      {"LMPOP", "2", "a", "b", "LEFT"},
+      {"ZMPOP", "1", "a", "MIN"},
+      {"BLMPOP", "0.01", "2", "a", "b", "LEFT"},
   };
   auto diffs = reference::differences(redis.port, ours.port, cmds);
   for (const auto& d : diffs) ADD_FAILURE() << d;
@@ -98,7 +116,10 @@ TEST(ClusterCommands, InfoAndNodesOfOneNode) {
   EXPECT_EQ(id.size(), 40u);
   EXPECT_EQ(c->command({"CLUSTER", "ADDSLOTSRANGE", "0", "16383"}).str, "OK");
   EXPECT_TRUE(harness::eventually(
-      [&] { return harness::info_field(c->command({"CLUSTER", "INFO"}).str, "cluster_state") == "ok"; }, 5s));
+      [&] {
+        return harness::info_field(c->command({"CLUSTER", "INFO"}).str, "cluster_state") == "ok";
+      },
+      5s));
   std::string info2 = c->command({"CLUSTER", "INFO"}).str;
   EXPECT_EQ(harness::info_field(info2, "cluster_slots_assigned"), "16384");
   EXPECT_EQ(harness::info_field(info2, "cluster_known_nodes"), "1");
@@ -121,10 +142,11 @@ TEST(ClusterCommands, InfoAndNodesOfOneNode) {
   EXPECT_EQ(c2->command({"CLUSTER", "MYID"}).str, id);
   EXPECT_NE(c2->command({"CLUSTER", "NODES"}).str.find("connected 0-16383\n"), std::string::npos);
   // A second process on the same nodes.conf is refused.
-  harness::Process second(DATANODE_BIN,
-                          {"--config", ours.dir.file("datanode.toml"), "--port", std::to_string(harness::free_port()),
-                           "--cluster-port", std::to_string(harness::free_port())},
-                          ours.dir.file("second.log"));
+  harness::Process second(
+      DATANODE_BIN,
+      {"--config", ours.dir.file("datanode.toml"), "--port", std::to_string(harness::free_port()),
+       "--cluster-port", std::to_string(harness::free_port())},
+      ours.dir.file("second.log"));
   EXPECT_EQ(second.wait(10s), 1);
   EXPECT_NE(second.log().find("already used by a different Redis Cluster node"), std::string::npos);
 }
@@ -188,20 +210,21 @@ void send_to_bus(int port, const std::string& bytes) {
 
 TEST(ClusterCommands, HostileBusInputIsDropped) {
   OurNode ours;
-  send_to_bus(ours.bus_port, "hello world\r\n");                  // wrong signature
-  send_to_bus(ours.bus_port, std::string("RCmb\0\0\0\x10", 8));  // totlen below the header size
+  send_to_bus(ours.bus_port, "hello world\r\n");                       // wrong signature
+  send_to_bus(ours.bus_port, std::string("RCmb\0\0\0\x10", 8));        // totlen below the header size
   send_to_bus(ours.bus_port, std::string("RCmb\xff\xff\xff\xff", 8));  // absurd totlen
-  send_to_bus(ours.bus_port, bus_frame(3, 0, std::string(39, 'x')));  // FAIL one byte short
-  send_to_bus(ours.bus_port, bus_frame(0, 65535, ""));                  // gossip count beyond the frame
+  send_to_bus(ours.bus_port, bus_frame(3, 0, std::string(39, 'x')));   // FAIL one byte short
+  send_to_bus(ours.bus_port, bus_frame(0, 65535, ""));                 // gossip count beyond the frame
   send_to_bus(ours.bus_port, bus_frame(4, 0, std::string("\xff\xff\xff\xff\0\0\0\0", 8)));  // PUBLISH lengths
-  send_to_bus(ours.bus_port, bus_frame(99, 0, "whatever"));             // unknown type: logged, ignored
-  send_to_bus(ours.bus_port, bus_frame(0, 0, "", 2));                   // other protocol version: ignored
-  send_to_bus(ours.bus_port, bus_frame(0, 0, "").substr(0, 1000));     // truncated, then closed
+  send_to_bus(ours.bus_port, bus_frame(99, 0, "whatever"));         // unknown type: logged, ignored
+  send_to_bus(ours.bus_port, bus_frame(0, 0, "", 2));               // other protocol version: ignored
+  send_to_bus(ours.bus_port, bus_frame(0, 0, "").substr(0, 1000));  // truncated, then closed
   auto c = ours.client();
   EXPECT_EQ(c->command({"PING"}).str, "PONG");
   EXPECT_EQ(harness::info_field(c->command({"CLUSTER", "INFO"}).str, "cluster_known_nodes"), "1");
   std::string log = ours.process.log();
-  EXPECT_NE(log.find("Bad message length or signature received on the Cluster bus"), std::string::npos) << log;
+  EXPECT_NE(log.find("Bad message length or signature received on the Cluster bus"), std::string::npos)
+      << log;
   EXPECT_NE(log.find("wrong length for a fail message"), std::string::npos) << log;
   EXPECT_NE(log.find("wrong length for a ping message"), std::string::npos) << log;
 }
@@ -212,8 +235,9 @@ TEST(ClusterCommands, DisabledWithoutClusterMode) {
   EXPECT_EQ(c->command({"CLUSTER", "INFO"}).str, "ERR This instance has cluster support disabled");
   EXPECT_EQ(c->command({"READONLY"}).str, "ERR This instance has cluster support disabled");
   EXPECT_EQ(harness::info_field(*c, "cluster", "cluster_enabled"), "0");
-  EXPECT_EQ(c->command({"CONFIG", "SET", "cluster-enabled", "yes"}).str,
-            "ERR CONFIG SET failed (possibly related to argument 'cluster-enabled') - can't set immutable config");
+  EXPECT_EQ(
+      c->command({"CONFIG", "SET", "cluster-enabled", "yes"}).str,
+      "ERR CONFIG SET failed (possibly related to argument 'cluster-enabled') - can't set immutable config");
 }
 
 }  // namespace

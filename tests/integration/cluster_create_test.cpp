@@ -64,7 +64,8 @@ void expect_converged(const std::vector<Node*>& nodes) {
   EXPECT_TRUE(harness::eventually(
       [&] {
         for (Node* n : nodes)
-          if (harness::info_field(n->client()->command({"CLUSTER", "INFO"}).str, "cluster_state") != "ok") return false;
+          if (harness::info_field(n->client()->command({"CLUSTER", "INFO"}).str, "cluster_state") != "ok")
+            return false;
         return true;
       },
       20s));
@@ -81,11 +82,13 @@ void expect_converged(const std::vector<Node*>& nodes) {
         return true;
       },
       15s))
-      << first << "\n" << differing;
+      << first << "\n"
+      << differing;
 }
 
 TEST(ClusterCreate, SixDatanodesWithReplicas) {
-  if (clusterlab::trim(harness::run("command -v redis-cli")).empty()) GTEST_SKIP() << "redis-cli not installed";
+  if (clusterlab::trim(harness::run("command -v redis-cli")).empty())
+    GTEST_SKIP() << "redis-cli not installed";
   std::vector<std::unique_ptr<OurNode>> owned;
   std::vector<Node*> nodes;
   for (int i = 0; i < 6; ++i) {
@@ -106,7 +109,8 @@ TEST(ClusterCreate, SixDatanodesWithReplicas) {
   // redis-cli -c follows MOVED across slots; a plain client sees the redirection.
   for (const char* key : {"foo", "bar", "{user1000}.following", "k1", "k2", "k3"}) {
     int s1 = -1, s2 = -1;
-    std::string set = clusterlab::cli("-c -p " + std::to_string(nodes[0]->port) + " SET " + key + " v-" + key, &s1);
+    std::string set =
+        clusterlab::cli("-c -p " + std::to_string(nodes[0]->port) + " SET " + key + " v-" + key, &s1);
     EXPECT_EQ(clusterlab::trim(set), "OK") << key;
     std::string get = clusterlab::cli("-c -p " + std::to_string(nodes[1]->port) + " GET " + key, &s2);
     EXPECT_EQ(clusterlab::trim(get), std::string("v-") + key);
@@ -120,6 +124,23 @@ TEST(ClusterCreate, SixDatanodesWithReplicas) {
     }
   }
   EXPECT_GE(moved, 4);  // the owner serves it; a replica of the owner redirects too (no READONLY)
+  // READONLY lets a replica of the owner serve reads; writes still go to the master.
+  int replicas_of_owner = 0;
+  for (Node* n : nodes) {
+    auto c = n->client();
+    std::string role = harness::info_field(*c, "replication", "role");
+    if (role != "slave") continue;
+    std::string master_port = harness::info_field(*c, "replication", "master_port");
+    Reply probe = c->command({"GET", "foo"});
+    if (!probe.is_error() || probe.str.find(":" + master_port) == std::string::npos) continue;
+    replicas_of_owner++;
+    EXPECT_EQ(c->command({"READONLY"}).str, "OK");
+    EXPECT_EQ(c->command({"GET", "foo"}).str, "v-foo");
+    EXPECT_TRUE(c->command({"SET", "foo", "x"}).str.starts_with("MOVED 12182 "));
+    EXPECT_EQ(c->command({"READWRITE"}).str, "OK");
+    EXPECT_TRUE(c->command({"GET", "foo"}).str.starts_with("MOVED 12182 "));
+  }
+  EXPECT_EQ(replicas_of_owner, 1);
   Reply cross = nodes[0]->client()->command({"MSET", "a", "1", "b", "2"});
   EXPECT_EQ(cross.str, "CROSSSLOT Keys in request don't hash to the same slot");
 
@@ -140,8 +161,10 @@ TEST(ClusterCreate, MixedWithRedisServers) {
     std::vector<std::unique_ptr<Node>> owned;
     for (int i = 0; i < 6; ++i) {
       bool ours = (i % 2 == 0) == ours_first;
-      if (ours) owned.push_back(std::make_unique<OurNode>());
-      else owned.push_back(std::make_unique<RedisNode>());
+      if (ours)
+        owned.push_back(std::make_unique<OurNode>());
+      else
+        owned.push_back(std::make_unique<RedisNode>());
     }
     std::vector<Node*> nodes;
     for (auto& n : owned) nodes.push_back(n.get());
@@ -165,7 +188,9 @@ TEST(ClusterCreate, MixedWithRedisServers) {
     // Redirections have the same text on both kinds of node.
     for (const char* key : {"foo", "bar", "zap"}) {
       int s = -1;
-      EXPECT_EQ(clusterlab::trim(clusterlab::cli("-c -p " + std::to_string(ours->port) + " SET " + key + " 1", &s)), "OK");
+      EXPECT_EQ(
+          clusterlab::trim(clusterlab::cli("-c -p " + std::to_string(ours->port) + " SET " + key + " 1", &s)),
+          "OK");
       Reply a = ours->client()->command({"GET", key});
       Reply b = theirs->client()->command({"GET", key});
       if (a.is_error() && b.is_error()) {

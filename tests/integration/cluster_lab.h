@@ -37,7 +37,8 @@ struct OurNode : Node {
     start();
   }
   void start() {
-    process = harness::Process(DATANODE_BIN, {"--config", dir.file("datanode.toml")}, dir.file("datanode.log"));
+    process =
+        harness::Process(DATANODE_BIN, {"--config", dir.file("datanode.toml")}, dir.file("datanode.log"));
     harness::wait_for_port(port, std::chrono::seconds(20));
   }
   std::string name() const override { return "datanode:" + std::to_string(port); }
@@ -51,9 +52,9 @@ struct RedisNode : Node {
     port = harness::free_port();
     bus_port = harness::free_port();
     process = harness::Process(redis_server_bin(),
-                               {"--port", std::to_string(port), "--bind", "127.0.0.1", "--save", "", "--appendonly",
-                                "no", "--dir", dir.path(), "--cluster-enabled", "yes", "--cluster-port",
-                                std::to_string(bus_port), "--cluster-node-timeout", "2000"},
+                               {"--port", std::to_string(port), "--bind", "127.0.0.1", "--save", "",
+                                "--appendonly", "no", "--dir", dir.path(), "--cluster-enabled", "yes",
+                                "--cluster-port", std::to_string(bus_port), "--cluster-node-timeout", "2000"},
                                dir.file("redis.log"));
     harness::wait_for_port(port, std::chrono::seconds(10));
   }

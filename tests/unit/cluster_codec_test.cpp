@@ -51,9 +51,9 @@ TEST(ClusterCodec, HeaderOffsetsAndRoundTrip) {
   std::string b = encode(m);
   ASSERT_EQ(b.size(), kHeaderLen + kGossipLen + 24);
   EXPECT_EQ(b.substr(0, 4), "RCmb");
-  EXPECT_EQ(static_cast<uint8_t>(b[80]), 0x01);   // slot 0: byte 0, bit 0
-  EXPECT_EQ(static_cast<uint8_t>(b[81]), 0x02);   // slot 9: byte 1, bit 1
-  EXPECT_EQ(static_cast<uint8_t>(b[2253]), 4);    // EXT_DATA
+  EXPECT_EQ(static_cast<uint8_t>(b[80]), 0x01);  // slot 0: byte 0, bit 0
+  EXPECT_EQ(static_cast<uint8_t>(b[81]), 0x02);  // slot 9: byte 1, bit 1
+  EXPECT_EQ(static_cast<uint8_t>(b[2253]), 4);   // EXT_DATA
   EXPECT_EQ(b.substr(kHeaderLen + kGossipLen, 8), std::string("\x00\x00\x00\x18\x00\x00\x00\x00", 8));
   std::string why;
   auto d = decode(b, &why);
@@ -92,7 +92,8 @@ TEST(ClusterCodec, HostileFramesAreRefused) {
   std::string ext = b + std::string("\x00\x00\x10\x00\x00\x00\x00\x00", 8);
   ext[2253] = 4;
   ext[2215] = 1;
-  ext[4] = 0, ext[5] = 0, ext[6] = static_cast<char>((ext.size() >> 8) & 0xff), ext[7] = static_cast<char>(ext.size() & 0xff);
+  ext[4] = 0, ext[5] = 0, ext[6] = static_cast<char>((ext.size() >> 8) & 0xff),
+  ext[7] = static_cast<char>(ext.size() & 0xff);
   EXPECT_FALSE(decode(ext, &why));
   // FAIL of the wrong size; unknown types are well formed.
   Message f;
@@ -113,11 +114,14 @@ TEST(ClusterCodec, HostileFramesAreRefused) {
 
 TEST(ClusterNodesConf, ParsesRedisFormatAndRendersItBack) {
   std::string text =
-      "49e5ddf2b1fba1ac5e06d2b3c8d9b5a4b7a7a2d1 127.0.0.1:32007@41007 slave 3b57df30b1fba1ac5e06d2b3c8d9b5a4b7a7a2d1 0 "
+      "49e5ddf2b1fba1ac5e06d2b3c8d9b5a4b7a7a2d1 127.0.0.1:32007@41007 slave "
+      "3b57df30b1fba1ac5e06d2b3c8d9b5a4b7a7a2d1 0 "
       "1796169015540 9 connected\n"
-      "3b57df30b1fba1ac5e06d2b3c8d9b5a4b7a7a2d1 127.0.0.1:32001@51001,node1.example myself,master - 0 1796169015000 9 "
+      "3b57df30b1fba1ac5e06d2b3c8d9b5a4b7a7a2d1 127.0.0.1:32001@51001,node1.example myself,master - 0 "
+      "1796169015000 9 "
       "connected 0-2723 2725-6826 10923-12287\n"
-      "c79e1c2bb1fba1ac5e06d2b3c8d9b5a4b7a7a2d1 127.0.0.1:32003@41003 master,fail - 1796169011074 1796169010000 10 "
+      "c79e1c2bb1fba1ac5e06d2b3c8d9b5a4b7a7a2d1 127.0.0.1:32003@41003 master,fail - 1796169011074 "
+      "1796169010000 10 "
       "disconnected\n"
       "vars currentEpoch 12 lastVoteEpoch 12\n";
   State st;
@@ -130,8 +134,10 @@ TEST(ClusterNodesConf, ParsesRedisFormatAndRendersItBack) {
   EXPECT_EQ(st.last_vote_epoch, 12u);
   std::string out = render_nodes_conf(st, 0);
   // The ping/pong columns restart from the load time (as Redis does); everything else is kept.
-  EXPECT_NE(out.find("3b57df30b1fba1ac5e06d2b3c8d9b5a4b7a7a2d1 127.0.0.1:32001@51001,node1.example myself,master - 0 "),
-            std::string::npos)
+  EXPECT_NE(
+      out.find(
+          "3b57df30b1fba1ac5e06d2b3c8d9b5a4b7a7a2d1 127.0.0.1:32001@51001,node1.example myself,master - 0 "),
+      std::string::npos)
       << out;
   EXPECT_NE(out.find(" 9 connected 0-2723 2725-6826 10923-12287\n"), std::string::npos) << out;
   EXPECT_NE(out.find(" slave 3b57df30b1fba1ac5e06d2b3c8d9b5a4b7a7a2d1 0 "), std::string::npos) << out;
@@ -143,8 +149,10 @@ TEST(ClusterNodesConf, ParsesRedisFormatAndRendersItBack) {
   State no_myself;
   EXPECT_EQ(parse_nodes_conf("vars currentEpoch 1 lastVoteEpoch 0\n", no_myself), "no myself line");
   State bad_flag;
-  EXPECT_NE(parse_nodes_conf(std::string(40, 'a') + " 1.2.3.4:1@2 myself,bogus - 0 0 0 connected\n", bad_flag), "");
+  EXPECT_NE(
+      parse_nodes_conf(std::string(40, 'a') + " 1.2.3.4:1@2 myself,bogus - 0 0 0 connected\n", bad_flag), "");
   State bad_slot;
-  EXPECT_NE(parse_nodes_conf(std::string(40, 'a') + " 1.2.3.4:1@2 myself,master - 0 0 0 connected 5-16384\n", bad_slot),
+  EXPECT_NE(parse_nodes_conf(std::string(40, 'a') + " 1.2.3.4:1@2 myself,master - 0 0 0 connected 5-16384\n",
+                             bad_slot),
             "");
 }
