@@ -395,7 +395,9 @@ void Cluster::cron(int64_t) {
       free_link(n->link);
       continue;
     }
-    if (n->link->connected() && n->ping_sent_ms == 0 && now - n->pong_received_ms > timeout / 2) {
+    // Pinging a link that is still connecting only starts the clock (the PING goes out on connect): a
+    // node we cannot reach at all must still become PFAIL.
+    if (n->ping_sent_ms == 0 && now - n->pong_received_ms > timeout / 2) {
       send_ping(n->link, kMsgPing);
       continue;
     }

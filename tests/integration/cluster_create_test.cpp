@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <csignal>
 #include <sstream>
 
 #include "cluster_lab.h"
@@ -198,6 +199,43 @@ TEST(ClusterCreate, MixedWithRedisServers) {
       }
     }
   }
+}
+
+// A killed master becomes fail? (PFAIL) on a datanode; a real redis-server turns that into FAIL only by
+// counting the datanode's failure report from gossip (2 of 3 masters needed), and the datanode adopts
+// the FAIL and goes CLUSTERDOWN (the slots of a failed master are not served; no failover yet).
+TEST(ClusterCreate, FailureReportsReachRedis) {
+  if (clusterlab::redis_server_bin().empty()) GTEST_SKIP() << "redis-server not installed";
+  OurNode ours;
+  RedisNode b;
+  auto c = std::make_unique<RedisNode>();
+  std::vector<Node*> nodes = {&ours, &b, c.get()};
+  int st = -1;
+  std::string out = create(nodes, 0, &st);
+  ASSERT_EQ(st, 0) << out;
+  std::string last;
+  ASSERT_TRUE(harness::eventually([&] { return all_check_ok(nodes, &last); }, 30s)) << last;
+  std::string c_id = c->client()->command({"CLUSTER", "MYID"}).str;
+  c->process.kill(SIGKILL);
+  c->process.wait(5s);
+  auto line_of = [&](Node* n) {
+    std::string nodes_text = n->client()->command({"CLUSTER", "NODES"}).str;
+    size_t at = nodes_text.find(c_id);
+    return at == std::string::npos ? std::string() : nodes_text.substr(at, nodes_text.find('\n', at) - at);
+  };
+  EXPECT_TRUE(
+      harness::eventually([&] { return line_of(&b).find(" master,fail ") != std::string::npos; }, 15s))
+      << line_of(&b);
+  EXPECT_TRUE(
+      harness::eventually([&] { return line_of(&ours).find(" master,fail ") != std::string::npos; }, 5s))
+      << line_of(&ours);
+  EXPECT_TRUE(harness::eventually(
+      [&] {
+        return harness::info_field(ours.client()->command({"CLUSTER", "INFO"}).str, "cluster_state") ==
+               "fail";
+      },
+      5s));
+  EXPECT_EQ(ours.client()->command({"GET", "foo"}).str, "CLUSTERDOWN The cluster is down");
 }
 
 }  // namespace
