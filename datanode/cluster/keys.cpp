@@ -15,6 +15,15 @@ void numkeys_at(size_t at, const std::vector<std::string_view>& args, std::vecto
 
 }  // namespace
 
+bool has_movable_keys(const CommandSpec& cmd) {
+  static const char* const kMovable[] = {"zunionstore", "zinterstore", "zdiffstore", "zunion",
+                                         "zinter",      "zdiff",       "zintercard", "sintercard",
+                                         "lmpop",       "zmpop",       "blmpop",     "bzmpop"};
+  for (const char* n : kMovable)
+    if (cmd.name == n) return true;
+  return false;
+}
+
 std::vector<size_t> command_key_positions(const CommandSpec& cmd, const std::vector<std::string_view>& args) {
   std::vector<size_t> out;
   const std::string& n = cmd.name;

@@ -1,6 +1,7 @@
 // COMMAND and its subcommands: what redis-cli, client libraries and redis-benchmark ask about the
 // command table (arity, flags, key positions), in Redis 7's reply shapes.
 #include "common/command/help.h"
+#include "datanode/cluster/keys.h"
 #include "datanode/commands/families.h"
 #include "datanode/commands/server_family.h"
 
@@ -23,6 +24,7 @@ std::vector<const char*> flag_names(const CommandSpec& c) {
   if (c.has(kFast)) out.push_back("fast");
   if (c.has(kNoAuth)) out.push_back("no_auth");
   if (c.has(kMayReplicate)) out.push_back("may_replicate");
+  if (has_movable_keys(c)) out.push_back("movablekeys");
   return out;
 }
 
@@ -94,6 +96,14 @@ void command_getkeys(Context& ctx) {
   if (c == nullptr) return ctx.out.error("ERR Invalid command specified");
   size_t argc = ctx.argc() - 2;
   if (!c->arity_ok(argc)) return ctx.out.error("ERR Invalid number of arguments specified for command");
+  if (has_movable_keys(*c)) {
+    std::vector<std::string_view> argv(ctx.args.begin() + 2, ctx.args.end());
+    std::vector<size_t> positions = command_key_positions(*c, argv);
+    if (positions.empty()) return ctx.out.error("ERR Invalid arguments specified for command");
+    ctx.out.array_header(positions.size());
+    for (size_t p : positions) ctx.out.bulk(argv[p]);
+    return;
+  }
   if (c->first_key <= 0) return ctx.out.error("ERR The command has no key arguments");
   int64_t last = c->last_key < 0 ? static_cast<int64_t>(argc) + c->last_key : c->last_key;
   int64_t step = std::max(1, c->key_step);

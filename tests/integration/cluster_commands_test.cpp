@@ -102,6 +102,10 @@ TEST(ClusterCommands, RepliesMatchRedis) {
       {"LMPOP", "2", "a", "b", "LEFT"},
       {"ZMPOP", "1", "a", "MIN"},
       {"BLMPOP", "0.01", "2", "a", "b", "LEFT"},
+      {"COMMAND", "GETKEYS", "ZUNIONSTORE", "d", "2", "a", "b"},
+      {"COMMAND", "GETKEYS", "ZINTER", "2", "a", "b", "WEIGHTS", "1", "2"},
+      {"COMMAND", "GETKEYS", "BLMPOP", "0", "2", "a", "b", "LEFT"},
+      {"COMMAND", "GETKEYS", "ZINTER", "5", "a", "b"},
   };
   auto diffs = reference::differences(redis.port, ours.port, cmds);
   for (const auto& d : diffs) ADD_FAILURE() << d;
