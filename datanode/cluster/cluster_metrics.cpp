@@ -12,7 +12,7 @@ void append_cluster_metrics(Cluster& cl, std::vector<prometheus::MetricFamily>& 
   auto gauge = [&](const std::string& name, const std::string& help, double v) {
     out.push_back(metrics::Family(name, help, MetricType::Gauge).add(v).take());
   };
-  gauge("datanode_cluster_state_ok", "1 when the cluster state is ok (cluster_state:ok), 0 when fail.",
+  gauge("datanode_cluster_state_ok", "Cluster state as CLUSTER INFO reports it: 1 ok, 0 fail.",
         st.ok ? 1 : 0);
   gauge("datanode_cluster_known_nodes", "Nodes in this node's table, itself included.",
         static_cast<double>(st.nodes.size()));
