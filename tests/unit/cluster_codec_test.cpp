@@ -5,6 +5,7 @@
 #include "datanode/cluster/bus_codec.h"
 #include "datanode/cluster/nodes_conf.h"
 #include "datanode/cluster/slots.h"
+#include "datanode/store/database.h"
 
 using namespace cluster;
 
@@ -155,4 +156,33 @@ TEST(ClusterNodesConf, ParsesRedisFormatAndRendersItBack) {
   EXPECT_NE(parse_nodes_conf(std::string(40, 'a') + " 1.2.3.4:1@2 myself,master - 0 0 0 connected 5-16384\n",
                              bad_slot),
             "");
+}
+
+// The keys-by-slot index follows every way a key enters or leaves a database.
+TEST(ClusterSlotIndex, FollowsPutEraseRenameExpireClear) {
+  store::Database db(0);
+  db.put("before", store::Value::make(store::Type::kString));
+  db.enable_slot_index();
+  const store::SlotIndex* idx = db.slot_index();
+  ASSERT_NE(idx, nullptr);
+  EXPECT_EQ(idx->count(key_hash_slot("before")), 1u);
+  db.put("{t}a", store::Value::make(store::Type::kString));
+  db.put("{t}b", store::Value::make(store::Type::kString));
+  db.put("{t}b", store::Value::make(store::Type::kString));  // overwrite: still one key
+  int t = key_hash_slot("{t}");
+  EXPECT_EQ(idx->count(t), 2u);
+  EXPECT_EQ(idx->keys(t, 10).size(), 2u);
+  EXPECT_EQ(idx->keys(t, 1).size(), 1u);
+  db.erase("{t}a");
+  EXPECT_EQ(idx->count(t), 1u);
+  db.rename("{t}b", "foo");
+  EXPECT_EQ(idx->count(t), 0u);
+  EXPECT_EQ(idx->count(12182), 1u);
+  ASSERT_EQ(idx->keys(12182, 10).size(), 1u);
+  EXPECT_EQ(idx->keys(12182, 10)[0], "foo");
+  db.set_expire("foo", 1);
+  EXPECT_EQ(db.find("foo", 1000), nullptr);  // expired on access
+  EXPECT_EQ(idx->count(12182), 0u);
+  db.clear();
+  EXPECT_EQ(idx->count(key_hash_slot("before")), 0u);
 }
