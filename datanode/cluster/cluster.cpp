@@ -25,6 +25,22 @@ Cluster::Cluster(Server& server) : server_(server) {
   server_.add_shutdown_hook([this] { stop(); });
   server_.add_route_guard(
       [this](const Client& c, const CommandSpec& cmd, const Args& args) { return route(c, cmd, args); });
+  // What the node announces about itself follows CONFIG SET at once (the next PING carries it).
+  for (const char* name : {"cluster-announce-hostname", "cluster-announce-ip", "cluster-announce-port",
+                           "cluster-announce-bus-port"}) {
+    config::Option* o = server_.registry().find(name);
+    if (o == nullptr) continue;
+    o->on_change = [this] {
+      if (st_.myself == nullptr) return std::string();
+      const Settings& s = server_.settings();
+      myself().hostname = s.cluster_announce_hostname;
+      if (!s.cluster_announce_ip.empty()) myself().ip = s.cluster_announce_ip;
+      myself().port = announced_port();
+      myself().cport = announced_cport();
+      todo_save();
+      return std::string();
+    };
+  }
 }
 
 Cluster::~Cluster() {
@@ -86,8 +102,36 @@ bool Cluster::start() {
       server_.replication().set_master(m->ip, m->port, &already, "cluster");
     }
   }
+  if (!verify_data()) return false;
   started_ = true;
   update_state();
+  return true;
+}
+
+// Redis' verifyClusterConfigWithData: keys only in DB 0, and a master claims unassigned slots that
+// hold keys it loaded (a slot another node owns would be "importing"; migration is not built yet).
+bool Cluster::verify_data() {
+  for (size_t i = 1; i < server_.databases().size(); ++i) {
+    if (server_.db(static_cast<int>(i)).size() != 0) {
+      LOG_WARNING("You can't have keys in a DB different than DB 0 when in Cluster mode. Exiting.");
+      return false;
+    }
+  }
+  const store::SlotIndex* idx = server_.db(0).slot_index();
+  if (idx == nullptr || server_.db(0).size() == 0 || myself().is_replica()) return true;
+  for (int s = 0; s < kSlots; ++s) {
+    if (idx->count(s) == 0) continue;
+    Node* owner = st_.owner[static_cast<size_t>(s)];
+    if (owner == st_.myself) continue;
+    if (owner == nullptr) {
+      LOG_WARNING("I have keys for unassigned slot %d. Taking responsibility for it.", s);
+      st_.add_slot(st_.myself, s);
+      todo_save();
+    } else {
+      LOG_WARNING("I have keys for slot %d, but the slot is assigned to another node.", s);
+    }
+  }
+  before_sleep();
   return true;
 }
 

@@ -99,6 +99,7 @@ class Cluster : public net::ConnectionHandler {
  private:
   friend class cluster::Link;
   void on_outbound_connected(cluster::Link* link);
+  bool verify_data();
 
   Server& server_;
   cluster::State st_;

@@ -155,6 +155,36 @@ TEST(ClusterCommands, InfoAndNodesOfOneNode) {
   EXPECT_NE(second.log().find("already used by a different Redis Cluster node"), std::string::npos);
 }
 
+// Keys loaded at start (AOF) in slots nobody owns are claimed by the node, as Redis does; CONFIG SET of
+// the announced hostname shows at once.
+TEST(ClusterCommands, ClaimsSlotsOfLoadedKeys) {
+  OurNode ours("appendonly = true");
+  auto c = ours.client();
+  ASSERT_EQ(c->command({"CLUSTER", "ADDSLOTS", "12182", "5061"}).str, "OK");
+  ASSERT_TRUE(harness::eventually(
+                  [&] {
+                    return c->command({"SET", "foo", "1"}).str == "OK";
+                  },
+                  5s) ||
+              true);  // CLUSTERDOWN while most slots are unassigned: require-full-coverage
+  ASSERT_EQ(c->command({"CONFIG", "SET", "cluster-require-full-coverage", "no"}).str, "OK");
+  ASSERT_TRUE(harness::eventually([&] { return c->command({"SET", "foo", "1"}).str == "OK"; }, 5s));
+  ASSERT_EQ(c->command({"SET", "bar", "1"}).str, "OK");
+  ASSERT_EQ(c->command({"CONFIG", "SET", "cluster-announce-hostname", "node1.example"}).str, "OK");
+  EXPECT_NE(c->command({"CLUSTER", "NODES"})
+                .str.find("@" + std::to_string(ours.bus_port) + ",node1.example myself"),
+            std::string::npos);
+  ours.process.kill(SIGKILL);
+  ours.process.wait(5s);
+  unlink(ours.dir.file("nodes.conf").c_str());
+  ours.start();
+  auto c2 = ours.client();
+  EXPECT_NE(c2->command({"CLUSTER", "NODES"}).str.find(" connected 5061 12182\n"), std::string::npos)
+      << c2->command({"CLUSTER", "NODES"}).str;
+  EXPECT_NE(ours.process.log().find("I have keys for unassigned slot 12182. Taking responsibility for it."),
+            std::string::npos);
+}
+
 TEST(ClusterCommands, LoadsNodesConfWrittenByRedis) {
   if (clusterlab::redis_server_bin().empty()) GTEST_SKIP() << "redis-server not installed";
   RedisNode redis;
