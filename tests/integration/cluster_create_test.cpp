@@ -206,7 +206,7 @@ TEST(ClusterCreate, MixedWithRedisServers) {
 // the FAIL and goes CLUSTERDOWN (the slots of a failed master are not served; no failover yet).
 TEST(ClusterCreate, FailureReportsReachRedis) {
   if (clusterlab::redis_server_bin().empty()) GTEST_SKIP() << "redis-server not installed";
-  OurNode ours;
+  OurNode ours("cluster-announce-hostname = \"ours.example\"");
   RedisNode b;
   auto c = std::make_unique<RedisNode>();
   std::vector<Node*> nodes = {&ours, &b, c.get()};
@@ -215,6 +215,15 @@ TEST(ClusterCreate, FailureReportsReachRedis) {
   ASSERT_EQ(st, 0) << out;
   std::string last;
   ASSERT_TRUE(harness::eventually([&] { return all_check_ok(nodes, &last); }, 30s)) << last;
+  // Our hostname travels in the PING extension and redis-server shows it.
+  EXPECT_TRUE(harness::eventually(
+      [&] {
+        return b.client()
+                   ->command({"CLUSTER", "NODES"})
+                   .str.find("@" + std::to_string(ours.bus_port) + ",ours.example ") != std::string::npos;
+      },
+      10s))
+      << b.client()->command({"CLUSTER", "NODES"}).str;
   std::string c_id = c->client()->command({"CLUSTER", "MYID"}).str;
   c->process.kill(SIGKILL);
   c->process.wait(5s);
