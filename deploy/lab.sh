@@ -185,6 +185,13 @@ TOML
   # shellcheck disable=SC2086
   $CLI --cluster create $addrs --cluster-replicas 1 --cluster-yes >"$CLUSTER_LAB/create.log" 2>&1 ||
     { cat "$CLUSTER_LAB/create.log" >&2; return 1; }
+  # Masters accept writes once every node reports cluster_state:ok (Redis waits a moment after start too).
+  for i in 0 1 2 3 4 5; do
+    for _ in $(seq 1 100); do
+      $CLI -p $((CLUSTER_BASE + i)) CLUSTER INFO 2>/dev/null | grep -q "cluster_state:ok" && break
+      sleep 0.1
+    done
+  done
   cat <<TXT
 Cluster lab is up: six datanodes on 127.0.0.1:$CLUSTER_BASE-$((CLUSTER_BASE + 5)) (password: $PASSWORD), files under $CLUSTER_LAB
   $CLI --cluster check 127.0.0.1:$CLUSTER_BASE
