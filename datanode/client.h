@@ -37,6 +37,8 @@ enum ClientFlag : uint32_t {
   kClientTrackingCaching = 1u << 20,  // CLIENT CACHING yes/no, for the next command
   kClientTrackingNoloop = 1u << 21,
   kClientTrackingBrokenRedir = 1u << 22,  // R: the redirect client went away
+  kClientReadOnly = 1u << 23,  // r: READONLY in cluster mode (reads served by a replica of the owner)
+  kClientAsking = 1u << 24,    // ASKING: the next command may use an importing slot
 };
 
 struct QueuedCommand {

@@ -1,5 +1,7 @@
 #include "datanode/info.h"
 
+#include "datanode/cluster/cluster.h"
+
 #include <malloc.h>
 #include <sys/resource.h>
 #include <sys/utsname.h>
@@ -108,7 +110,7 @@ void write_clients(Server& s, Section& w) {
     max_out = std::max(max_out, c->conn->pending_output());
   }
   w.unum("connected_clients", s.clients().size());
-  w.num("cluster_connections", 0);
+  w.unum("cluster_connections", s.cluster() ? s.cluster()->connection_count() : 0);
   w.num("maxclients", s.settings().maxclients);
   w.unum("client_recent_max_input_buffer", max_in);
   w.unum("client_recent_max_output_buffer", max_out);
@@ -338,7 +340,7 @@ struct Builtin {
 };
 
 void write_nothing(Server&, Section&) {}
-void write_cluster(Server&, Section& w) { w.num("cluster_enabled", 0); }
+void write_cluster(Server& s, Section& w) { w.num("cluster_enabled", s.cluster() ? 1 : 0); }
 
 // Redis' order. Persistence and replication are usually provided by the AOF and replication code.
 const Builtin kBuiltins[] = {

@@ -11,6 +11,7 @@
 #include "datanode/blocking.h"
 #include "datanode/client_info.h"
 #include "datanode/client_pause.h"
+#include "datanode/cluster/cluster.h"
 #include "datanode/info.h"
 #include "datanode/latency.h"
 #include "datanode/metrics/metrics.h"
@@ -124,6 +125,7 @@ Server::Server(Settings& settings, config::Registry& registry)
   client_pause_ = std::make_unique<ClientPause>(*this);
   slowlog_ = std::make_unique<SlowLog>();
   latency_ = std::make_unique<LatencyMonitor>();
+  if (settings_.cluster_enabled) cluster_ = std::make_unique<Cluster>(*this);
   lastsave_unix_ = util::unix_ms() / 1000;
   memory_startup_ = memory_peak_ = malloc_used_bytes();
   apply_output_limits();
@@ -271,6 +273,7 @@ void Server::feed_monitors(const Client& c, const Args& args) {
 Server::~Server() {
   // Subsystems unregister themselves from the hook lists (sinks_ ...), which are declared after them and
   // would otherwise be destroyed first: take the subsystems down while those lists still exist.
+  cluster_.reset();
   watches_.reset();
   metrics_.reset();
   persistence_.reset();
@@ -471,6 +474,22 @@ void Server::execute(Client& c, const Args& args, resp::Writer& out) {
                   false);
   }
   const std::string& n = cmd->name;
+  if (!route_guards_.empty() && !c.has(kClientMaster) && !loading_) {
+    for (auto& guard : route_guards_) {
+      std::string err = guard(c, *cmd, args);
+      if (err.empty()) continue;
+      if (n != "exec") return reject(err, true);
+      // Redis answers a refused EXEC with the redirection itself (not EXECABORT), discarding the queue.
+      cmd->rejected_calls++;
+      c.multi_queue.clear();
+      c.multi_mem = 0;
+      c.flags &= ~(kClientMulti | kClientDirtyExec | kClientDirtyCas);
+      watches().unwatch_all(c);
+      out.error(err);
+      count_error(err);
+      return;
+    }
+  }
   bool queues = in_multi && cmd->handler != nullptr && n != "exec" && n != "discard" && n != "multi" &&
                 n != "watch" && n != "quit" && n != "reset";
   if (queues && cmd->has(command::kNoMulti)) return reject("ERR Command not allowed inside a transaction", true);
@@ -508,6 +527,8 @@ void Server::execute(Client& c, const Args& args, resp::Writer& out) {
   int64_t start = util::mono_us();
   tracking_->enter(c);
   cmd->handler(ctx);
+  // ASKING lasts for one command (or a whole transaction).
+  if ((c.flags & kClientAsking) && n != "asking" && !c.has(kClientMulti)) c.flags &= ~kClientAsking;
   auto elapsed = static_cast<uint64_t>(util::mono_us() - start);
   cmd->usec += elapsed;
   cmd->calls++;

@@ -36,6 +36,7 @@ class ClientPause;
 class SlowLog;
 class LatencyMonitor;
 class Persistence;
+class Cluster;
 
 using CommandTable = command::Table<Context>;
 using CommandSpec = command::Command<Context>;
@@ -114,6 +115,8 @@ class Server : public net::ConnectionHandler {
   SlowLog& slowlog() { return *slowlog_; }
   LatencyMonitor& latency() { return *latency_; }
   Persistence& persistence() { return *persistence_; }
+  // Null unless cluster-enabled.
+  Cluster* cluster() { return cluster_.get(); }
 
   // Clients by id, in connection order (CLIENT LIST prints them in this order).
   const std::map<uint64_t, Client*>& clients() const { return clients_; }
@@ -146,6 +149,12 @@ class Server : public net::ConnectionHandler {
   // -NOREPLICAS ...). Registered by replication and AOF.
   void add_write_guard(std::function<std::string(const Client&, const CommandSpec&)> guard) {
     write_guards_.push_back(std::move(guard));
+  }
+  // Runs after AUTH and before every other guard with the arguments (cluster routing: -MOVED,
+  // -CROSSSLOT ...); skipped for the master link and the AOF. A refused EXEC is discarded and answered
+  // with the router's error as is.
+  void add_route_guard(std::function<std::string(const Client&, const CommandSpec&, const Args&)> guard) {
+    route_guards_.push_back(std::move(guard));
   }
   // Like a write guard, for every command (replica-serve-stale-data no: -MASTERDOWN).
   void add_command_guard(std::function<std::string(const Client&, const CommandSpec&)> guard) {
@@ -238,6 +247,7 @@ class Server : public net::ConnectionHandler {
   std::unique_ptr<SlowLog> slowlog_;
   std::unique_ptr<LatencyMonitor> latency_;
   std::unique_ptr<Persistence> persistence_;
+  std::unique_ptr<Cluster> cluster_;
 
   std::vector<PropagationSink*> sinks_;
   struct Periodic {
@@ -249,6 +259,7 @@ class Server : public net::ConnectionHandler {
   std::vector<std::tuple<std::string, std::function<void(std::string&)>, bool>> info_sections_;
   std::vector<std::function<std::string(const Client&, const CommandSpec&)>> write_guards_;
   std::vector<std::function<std::string(const Client&, const CommandSpec&)>> command_guards_;
+  std::vector<std::function<std::string(const Client&, const CommandSpec&, const Args&)>> route_guards_;
   std::vector<std::function<void(int, std::string_view)>> key_listeners_;
   std::vector<std::function<void()>> before_flush_;
   std::vector<std::function<void(Client&)>> close_listeners_;

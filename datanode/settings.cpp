@@ -166,6 +166,27 @@ void register_settings(Settings& s, config::Registry& r) {
   r.add_int("repl-diskless-sync-delay", &s.repl_diskless_sync_delay, 0, INT32_MAX);
   r.add_int("repl-diskless-sync-max-replicas", &s.repl_diskless_sync_max_replicas, 0, INT32_MAX);
 
+  r.add_bool("cluster-enabled", &s.cluster_enabled).immutable = true;
+  r.add_string("cluster-config-file", &s.cluster_config_file).immutable = true;
+  r.add_int("cluster-port", &s.cluster_port, 0, 65535).immutable = true;
+  r.add_int("cluster-node-timeout", &s.cluster_node_timeout, 0, INT64_MAX);
+  r.add_string("cluster-announce-ip", &s.cluster_announce_ip);
+  r.add_int("cluster-announce-port", &s.cluster_announce_port, 0, 65535);
+  r.add_int("cluster-announce-bus-port", &s.cluster_announce_bus_port, 0, 65535);
+  r.add_int("cluster-announce-tls-port", &s.cluster_announce_tls_port, 0, 65535);
+  r.add_string("cluster-announce-hostname", &s.cluster_announce_hostname);
+  r.add_enum("cluster-preferred-endpoint-type", &s.cluster_preferred_endpoint_type,
+             {"ip", "hostname", "unknown-endpoint"});
+  r.add_bool("cluster-require-full-coverage", &s.cluster_require_full_coverage);
+  r.add_bool("cluster-replica-no-failover", &s.cluster_replica_no_failover).aliases = {"cluster-slave-no-failover"};
+  r.add_bool("cluster-allow-reads-when-down", &s.cluster_allow_reads_when_down);
+  r.add_bool("cluster-allow-pubsubshard-when-down", &s.cluster_allow_pubsubshard_when_down);
+  r.add_int("cluster-replica-validity-factor", &s.cluster_replica_validity_factor, 0, INT32_MAX).aliases = {
+      "cluster-slave-validity-factor"};
+  r.add_int("cluster-migration-barrier", &s.cluster_migration_barrier, 0, INT32_MAX);
+  r.add_bool("cluster-allow-replica-migration", &s.cluster_allow_replica_migration);
+  r.add_memory("cluster-link-sendbuf-limit", &s.cluster_link_sendbuf_limit);
+
   r.add_int("metrics-port", &s.metrics_port, 0, 65535).immutable = true;
   r.add_string("metrics-bind", &s.metrics_bind).immutable = true;
 

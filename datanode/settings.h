@@ -67,6 +67,25 @@ struct Settings {
   bool repl_diskless_sync = true;
   int repl_diskless_sync_delay = 5;
   int repl_diskless_sync_max_replicas = 0;
+  // Cluster (datanode/cluster/)
+  bool cluster_enabled = false;
+  std::string cluster_config_file = "nodes.conf";
+  int cluster_port = 0;  // 0: port + 10000
+  int64_t cluster_node_timeout = 15000;
+  std::string cluster_announce_ip;
+  int cluster_announce_port = 0;
+  int cluster_announce_bus_port = 0;
+  int cluster_announce_tls_port = 0;
+  std::string cluster_announce_hostname;
+  std::string cluster_preferred_endpoint_type = "ip";
+  bool cluster_require_full_coverage = true;
+  bool cluster_replica_no_failover = false;
+  bool cluster_allow_reads_when_down = false;
+  bool cluster_allow_pubsubshard_when_down = true;
+  int cluster_replica_validity_factor = 10;
+  int cluster_migration_barrier = 1;
+  bool cluster_allow_replica_migration = true;
+  int64_t cluster_link_sendbuf_limit = 0;
   // Metrics
   int metrics_port = 0;
   std::string metrics_bind = "127.0.0.1";

@@ -24,5 +24,6 @@ void register_latency_commands(CommandTable& t);
 void register_sort_commands(CommandTable& t);
 void register_object_commands(CommandTable& t);
 void register_memory_commands(CommandTable& t);
+void register_cluster_commands(CommandTable& t);
 
 }  // namespace datanode

@@ -3,6 +3,7 @@
 // shapes. The facts come from command_meta (what Redis 7.0 reports) for the commands this table has.
 #include "common/command/help.h"
 #include "datanode/commands/command_meta.h"
+#include "datanode/cluster/keys.h"
 #include "datanode/commands/families.h"
 #include "datanode/commands/server_family.h"
 
@@ -25,6 +26,8 @@ std::vector<std::string> derived_flags(const CommandSpec& c) {
   if (c.has(kFast)) out.push_back("fast");
   if (c.has(kNoAuth)) out.push_back("no_auth");
   if (c.has(kNoMulti)) out.push_back("no_multi");
+  if (c.has(kMayReplicate)) out.push_back("may_replicate");
+  if (has_movable_keys(c)) out.push_back("movablekeys");
   return out;
 }
 

@@ -152,6 +152,11 @@ std::optional<int> parse_db(Context& ctx, std::string_view arg, const char* not_
 }
 
 void cmd_select(Context& ctx) {
+  if (ctx.server.settings().cluster_enabled) {
+    auto n = util::parse_int(ctx.arg(1));
+    if (!n || *n < INT32_MIN || *n > INT32_MAX) return ctx.not_integer();
+    if (*n != 0) return ctx.out.error("ERR SELECT is not allowed in cluster mode");
+  }
   auto id = parse_db(ctx, ctx.arg(1));
   if (!id) return;
   ctx.client.db = *id;
@@ -185,6 +190,7 @@ void cmd_flushall(Context& ctx) {
 }
 
 void cmd_swapdb(Context& ctx) {
+  if (ctx.server.settings().cluster_enabled) return ctx.out.error("ERR SWAPDB is not allowed in cluster mode");
   auto a = parse_db(ctx, ctx.arg(1), "ERR invalid first DB index");
   if (!a) return;
   auto b = parse_db(ctx, ctx.arg(2), "ERR invalid second DB index");
@@ -207,6 +213,7 @@ void cmd_swapdb(Context& ctx) {
 }
 
 void cmd_move(Context& ctx) {
+  if (ctx.server.settings().cluster_enabled) return ctx.out.error("ERR MOVE is not allowed in cluster mode");
   auto dst_id = parse_db(ctx, ctx.arg(2));
   if (!dst_id) return;
   if (*dst_id == ctx.client.db) return ctx.out.error("ERR source and destination objects are the same");

@@ -2,6 +2,7 @@
 // replies (one "subscribe"/"unsubscribe" array per channel, carrying the client's subscription count;
 // a RESP3 client gets them as pushes).
 #include "common/command/help.h"
+#include "datanode/cluster/cluster.h"
 #include "datanode/commands/families.h"
 #include "datanode/pubsub.h"
 
@@ -66,6 +67,12 @@ void cmd_punsubscribe(Context& ctx) { unsubscribe_some<true>(ctx); }
 
 void cmd_publish(Context& ctx) {
   int64_t n = ctx.server.pubsub().publish(ctx.arg(1), ctx.arg(2));
+  // In cluster mode every node gets it over the bus instead of the replication stream, as in Redis.
+  if (Cluster* cl = ctx.server.cluster()) {
+    cl->publish(ctx.arg(1), ctx.arg(2));
+    ctx.out.integer(n);
+    return;
+  }
   // Replicas deliver it to their own subscribers, as in Redis.
   ctx.changed();
   ctx.out.integer(n);

@@ -30,6 +30,7 @@ void register_all_commands(CommandTable& t) {
   register_sort_commands(t);
   register_object_commands(t);
   register_memory_commands(t);
+  register_cluster_commands(t);
 }
 
 }  // namespace datanode

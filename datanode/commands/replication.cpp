@@ -12,6 +12,7 @@ std::string describe(const Client& c) {
 }
 
 void replicaof_command(Context& ctx) {
+  if (ctx.server.settings().cluster_enabled) return ctx.out.error("ERR REPLICAOF not allowed in cluster mode.");
   Replication& repl = ctx.server.replication();
   if (util::iequals(ctx.arg(1), "no") && util::iequals(ctx.arg(2), "one")) {
     repl.unset_master(describe(ctx.client));

@@ -10,6 +10,7 @@
 #include "common/log/log.h"
 #include "common/util/clock.h"
 #include "common/util/strings.h"
+#include "datanode/cluster/cluster_metrics.h"
 #include "datanode/server.h"
 
 namespace datanode {
@@ -171,6 +172,7 @@ std::vector<prometheus::MetricFamily> Metrics::collect() const {
   }
   out.push_back(lag.take());
   out.push_back(replica_offset.take());
+  if (srv.cluster() != nullptr) append_cluster_metrics(*srv.cluster(), out);
   return out;
 }
 

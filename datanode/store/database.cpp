@@ -31,6 +31,7 @@ void Database::drop_expire(KeyEntry* e) {
 void Database::remove_entry(std::string_view key) {
   KeyEntry* e = dict_.remove(key);
   if (e == nullptr) return;
+  if (slot_index_) slot_index_->remove(e->key());
   drop_expire(e);
   KeyEntry::destroy(e);
 }
@@ -75,6 +76,7 @@ Value& Database::put(std::string_view key, Value value, bool keep_ttl) {
   } else {
     e = KeyEntry::make(key, std::move(value));
     dict_.insert(e);
+    if (slot_index_) slot_index_->add(e->key());
   }
   e->lru = lru_now_;
   return e->value;
@@ -85,6 +87,7 @@ Value& Database::create(std::string_view key, Type type) { return put(key, Value
 bool Database::erase(std::string_view key) {
   KeyEntry* e = dict_.remove(key);
   if (e == nullptr) return false;
+  if (slot_index_) slot_index_->remove(e->key());
   drop_expire(e);
   KeyEntry::destroy(e);
   return true;
@@ -148,7 +151,14 @@ int64_t Database::avg_ttl_ms(int64_t now_ms) {
   return sum / n;
 }
 
+void Database::enable_slot_index() {
+  if (slot_index_) return;
+  slot_index_ = std::make_unique<SlotIndex>();
+  dict_.for_each([&](const KeyEntry* e) { slot_index_->add(e->key()); });
+}
+
 void Database::clear() {
+  if (slot_index_) slot_index_->clear();
   expires_.clear([](ExpireEntry* x) { delete x; });
   dict_.clear([](KeyEntry* e) { KeyEntry::destroy(e); });
   expire_cursor_ = 0;
@@ -156,6 +166,7 @@ void Database::clear() {
 
 void Database::swap_contents(Database& other) noexcept {
   dict_.swap(other.dict_);
+  std::swap(slot_index_, other.slot_index_);
   expires_.swap(other.expires_);
   std::swap(expire_cursor_, other.expire_cursor_);
 }

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <random>
 #include <string>
@@ -19,6 +20,7 @@
 
 #include "datanode/store/dict.h"
 #include "datanode/store/key_entry.h"
+#include "datanode/store/slot_index.h"
 #include "datanode/store/value.h"
 
 namespace store {
@@ -69,6 +71,10 @@ class Database {
   int64_t idle_seconds(std::string_view key, int64_t now_ms) const;
 
   size_t size() const { return dict_.size(); }
+  // Cluster mode: maintain the keys-by-slot index from now on (built from the current keys).
+  void enable_slot_index();
+  // Null unless enable_slot_index() was called.
+  const SlotIndex* slot_index() const { return slot_index_.get(); }
   size_t volatile_count() const { return expires_.size(); }
   int64_t avg_ttl_ms(int64_t now_ms);
   void clear();
@@ -170,6 +176,7 @@ class Database {
   uint32_t lru_now_ = 0;  // the access clock as of the last read or tick, for writes that have no clock
   std::string random_buf_;
   std::mt19937_64 rng_;
+  std::unique_ptr<SlotIndex> slot_index_;
 };
 
 }  // namespace store

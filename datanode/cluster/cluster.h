@@ -1,0 +1,116 @@
+// Cluster mode of the datanode (cluster-enabled yes): the node table and epochs (node.h), nodes.conf
+// (nodes_conf.h), the bus links and gossip (bus.cpp, gossip.cpp), and the router every keyed command
+// passes (routing.cpp). One object, created by the Server only in cluster mode; its methods are split
+// over those files by concern. Failover (PFAIL->FAIL elections) and resharding (SETSLOT, MIGRATE, ASK)
+// are not built yet: State keeps the fields they need and the router has the place for ASK.
+#pragma once
+
+#include <uv.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/net/server.h"
+#include "datanode/cluster/bus_codec.h"
+#include "datanode/cluster/node.h"
+#include "datanode/server.h"
+
+namespace datanode {
+
+class Server;
+
+class Cluster : public net::ConnectionHandler {
+ public:
+  explicit Cluster(Server& server);
+  ~Cluster() override;
+  Cluster(const Cluster&) = delete;
+  Cluster& operator=(const Cluster&) = delete;
+
+  cluster::State& state() { return st_; }
+  cluster::Node& myself() { return *st_.myself; }
+  Server& server() { return server_; }
+
+  // Start-up: load or create nodes.conf (locked), listen on the bus. false stops the start.
+  bool start();
+  void stop();
+
+  // --- Configuration persistence (cluster.cpp) ---
+  // Marks nodes.conf for saving before the next replies/bus writes leave (with fsync when asked).
+  void todo_save(bool fsync = true) { todo_save_ = true, todo_fsync_ = todo_fsync_ || fsync; }
+  void todo_update_state() { todo_state_ = true; }
+  // Does what was marked. Called before replies are flushed, after each bus frame, and by the cron.
+  void before_sleep();
+  bool save_config();
+  std::string config_path() const;
+  // The cluster state as CLUSTER INFO shows it and the routing uses.
+  void update_state();
+
+  // --- Node table (cluster.cpp) ---
+  cluster::Node* create_node(const std::string& id, uint16_t flags);
+  void delete_node(cluster::Node* n);
+  void rename_node(cluster::Node* n, const std::string& new_id);
+  void set_node_as_master(cluster::Node* n);
+  // CLUSTER REPLICATE and demotion: follow `master` (replication link included).
+  void set_my_master(cluster::Node* master);
+  // Epochs: take a new unique configEpoch without agreement (BUMPEPOCH); true when it changed.
+  bool bump_config_epoch();
+  void handle_epoch_collision(cluster::Node* sender);
+  // A master claims `slots` at `epoch`: rebinds the slots it wins (Redis' clusterUpdateSlotsConfigWith).
+  void update_slots_with(cluster::Node* sender, uint64_t epoch, const cluster::SlotBitmap& slots);
+  void reset(bool hard);
+  bool blacklisted(const std::string& id);
+  void blacklist_add(const std::string& id);
+  // MEET ip port cport: starts a handshake; false when the address is invalid.
+  bool start_handshake(const std::string& ip, int port, int cport);
+
+  // --- Bus (bus.cpp) ---
+  int announced_port() const;
+  int announced_cport() const;
+  void send(cluster::Link* link, const cluster::Message& m);
+  void send_ping(cluster::Link* link, uint16_t type);
+  void broadcast_pong();
+  void broadcast(const cluster::Message& m);
+  // PUBLISH in cluster mode: delivered by every node to its own subscribers.
+  void publish(std::string_view channel, std::string_view message);
+  cluster::Message header(uint16_t type);
+  void free_link(cluster::Link* link);
+  size_t connection_count() const;
+  void cron(int64_t now_ms);
+
+  // net::ConnectionHandler: inbound bus links.
+  bool on_accept(net::Connection& conn) override;
+  void on_input(net::Connection& conn) override;
+  void on_close(net::Connection& conn) override;
+
+  // --- Gossip (gossip.cpp) ---
+  // One decoded frame from a link; false when the link was freed while processing.
+  bool process_message(cluster::Link* link, const cluster::Message& m);
+  // Input bytes of a link: frames are cut and processed; false when the link was closed.
+  bool process_input(cluster::Link* link, std::string& buf);
+
+  // --- Routing (routing.cpp) ---
+  // "" or the error for a command with these arguments from this client.
+  std::string route(const Client& c, const CommandSpec& cmd, const Args& args);
+
+  // The endpoint for MOVED and CLUSTER SLOTS.
+  std::string endpoint(const cluster::Node& n) const;
+
+ private:
+  friend class cluster::Link;
+  void on_outbound_connected(cluster::Link* link);
+  bool verify_data();
+
+  Server& server_;
+  cluster::State st_;
+  std::unique_ptr<net::Server> bus_;
+  std::vector<std::unique_ptr<cluster::Link>> links_;
+  int lock_fd_ = -1;
+  bool todo_save_ = false, todo_fsync_ = false, todo_state_ = false;
+  int64_t first_state_eval_ms_ = 0;
+  int64_t last_ping_round_ms_ = 0;
+  uv_prepare_t prepare_{};
+  bool started_ = false;
+};
+
+}  // namespace datanode

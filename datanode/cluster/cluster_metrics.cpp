@@ -1,0 +1,55 @@
+#include "datanode/cluster/cluster_metrics.h"
+
+#include "common/metrics/exporter.h"
+#include "datanode/cluster/cluster.h"
+
+namespace datanode {
+
+using prometheus::MetricType;
+
+void append_cluster_metrics(Cluster& cl, std::vector<prometheus::MetricFamily>& out) {
+  cluster::State& st = cl.state();
+  auto gauge = [&](const std::string& name, const std::string& help, double v) {
+    out.push_back(metrics::Family(name, help, MetricType::Gauge).add(v).take());
+  };
+  gauge("datanode_cluster_state_ok", "Cluster state as CLUSTER INFO reports it: 1 ok, 0 fail.",
+        st.ok ? 1 : 0);
+  gauge("datanode_cluster_known_nodes", "Nodes in this node's table, itself included.",
+        static_cast<double>(st.nodes.size()));
+  gauge("datanode_cluster_size", "Masters serving at least one slot.", st.size);
+  gauge("datanode_cluster_current_epoch", "The cluster's currentEpoch as this node knows it.",
+        static_cast<double>(st.current_epoch));
+  int assigned = 0, ok = 0, pfail = 0, fail = 0;
+  for (cluster::Node* n : st.owner) {
+    if (n == nullptr) continue;
+    assigned++;
+    if (n->has(cluster::kFail))
+      fail++;
+    else if (n->has(cluster::kPFail))
+      pfail++;
+    else
+      ok++;
+  }
+  metrics::Family slots("datanode_cluster_slots", "Hash slots by state (assigned, ok, pfail, fail).",
+                        MetricType::Gauge);
+  slots.add(assigned, {{"state", "assigned"}});
+  slots.add(ok, {{"state", "ok"}});
+  slots.add(pfail, {{"state", "pfail"}});
+  slots.add(fail, {{"state", "fail"}});
+  out.push_back(slots.take());
+  metrics::Family sent("datanode_cluster_messages_sent_total", "Cluster bus messages sent, by type.",
+                       MetricType::Counter);
+  metrics::Family received("datanode_cluster_messages_received_total",
+                           "Cluster bus messages received, by type.", MetricType::Counter);
+  for (int t = 0; t < cluster::Stats::kTypes; ++t) {
+    std::string type = cluster::msg_type_name(static_cast<uint16_t>(t));
+    sent.add(static_cast<double>(st.stats.sent[static_cast<size_t>(t)]), {{"type", type}});
+    received.add(static_cast<double>(st.stats.received[static_cast<size_t>(t)]), {{"type", type}});
+  }
+  out.push_back(sent.take());
+  out.push_back(received.take());
+  gauge("datanode_cluster_links", "Cluster bus links in use (both directions).",
+        static_cast<double>(cl.connection_count()));
+}
+
+}  // namespace datanode

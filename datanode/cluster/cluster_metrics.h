@@ -1,0 +1,13 @@
+// Prometheus series of cluster mode: state, known nodes, slots by health, epochs, bus messages by type.
+#pragma once
+
+#include <prometheus/metric_family.h>
+
+#include <vector>
+
+namespace datanode {
+
+class Cluster;
+void append_cluster_metrics(Cluster& cluster, std::vector<prometheus::MetricFamily>& out);
+
+}  // namespace datanode
