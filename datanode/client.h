@@ -22,7 +22,6 @@ enum ClientFlag : uint32_t {
   kClientBlocked = 1u << 6,   // b
   kClientPubSub = 1u << 7,    // P
   kClientCloseAfterReply = 1u << 8,
-  kClientDenyBlocking = 1u << 24,  // set while EXEC runs its queue: BLPOP & co. answer at once
   kClientCloseAsap = 1u << 9,   // output limit or CLIENT KILL of itself: closed at the end of the round
   kClientNoEvict = 1u << 10,    // e
   kClientNoTouch = 1u << 11,    // T
@@ -38,7 +37,8 @@ enum ClientFlag : uint32_t {
   kClientTrackingNoloop = 1u << 21,
   kClientTrackingBrokenRedir = 1u << 22,  // R: the redirect client went away
   kClientReadOnly = 1u << 23,  // r: READONLY in cluster mode (reads served by a replica of the owner)
-  kClientAsking = 1u << 24,    // ASKING: the next command may use an importing slot
+  kClientDenyBlocking = 1u << 24,  // set while EXEC runs its queue: BLPOP & co. answer at once
+  kClientAsking = 1u << 25,        // ASKING: the next command may use an importing slot
 };
 
 struct QueuedCommand {

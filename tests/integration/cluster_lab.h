@@ -32,7 +32,7 @@ struct OurNode : Node {
     bus_port = harness::free_port();
     toml = "port = " + std::to_string(port) + "\nbind = [\"127.0.0.1\"]\ndir = \"" + dir.path() +
            "\"\ncluster-enabled = true\ncluster-port = " + std::to_string(bus_port) +
-           "\ncluster-node-timeout = 2000\n" + extra + "\n";
+           "\ncluster-node-timeout = 2000\nrepl-diskless-sync-delay = 0\n" + extra + "\n";
     dir.write("datanode.toml", toml);
     start();
   }

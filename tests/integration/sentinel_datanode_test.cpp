@@ -15,6 +15,8 @@ TEST(SentinelDatanode, KillMasterPromotesBestReplicaAndOldMasterRejoins) {
   {
     auto c = lab.master->client();
     c->command({"SET", "before", "failover"});
+    // The replicas may still be in their first full sync (a forked snapshot): wait until both have it.
+    EXPECT_EQ(c->command({"WAIT", "2", "10000"}).integer, 2);
   }
   lab.master->kill();
   ASSERT_TRUE(lab.all_agree(r90.port, 30s)) << lab.sentinels[0]->dir.read("sentinel.log");

@@ -75,7 +75,7 @@ TEST(AofFormat, CheckFileAndFix) {
   EXPECT_EQ(r.ok_up_to, good.size());
   EXPECT_EQ(r.commands, 2u);
   EXPECT_EQ(aof::check_aof_main(path, false), 1);
-  EXPECT_EQ(aof::check_aof_main(path, true), 0);
+  EXPECT_EQ(aof::check_aof_main(path, true, /*yes=*/true), 0);
   r = aof::check_file(path);
   EXPECT_EQ(r.status, aof::RecordStatus::kEnd);
   EXPECT_EQ(r.size, good.size());
