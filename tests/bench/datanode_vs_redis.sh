@@ -31,7 +31,8 @@ cleanup() {
 trap cleanup EXIT
 
 start_servers() {
-  printf 'port = %s\nbind = ["127.0.0.1"]\ndir = "%s"\nappendonly = false\nloglevel = "warning"\n' \
+  # No snapshots on either side (redis-server gets --save ''): a BGSAVE fork would skew the figures.
+  printf 'port = %s\nbind = ["127.0.0.1"]\ndir = "%s"\nappendonly = false\nsave = ""\nloglevel = "warning"\n' \
     "$OUR_PORT" "$WORK" > "$WORK/datanode.toml"
   "$DATANODE" --config "$WORK/datanode.toml" > "$WORK/datanode.log" 2>&1 &
   PIDS+=($!)
