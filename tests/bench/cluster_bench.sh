@@ -58,7 +58,7 @@ start_cluster() {  # kind -> FIRST_PORT: a node of the new three-master cluster
         "$port" "$dir" > "$dir/datanode.toml"
       "$DATANODE" --config "$dir/datanode.toml" > "$dir/log" 2>&1 &
     else
-      (cd "$dir" && redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --loglevel warning \
+      (cd "$dir" && exec redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --loglevel warning \
         --cluster-enabled yes > "$dir/log" 2>&1) &
     fi
     PIDS+=($!)

@@ -37,7 +37,7 @@ start_servers() {
   "$DATANODE" --config "$WORK/datanode.toml" > "$WORK/datanode.log" 2>&1 &
   PIDS+=($!)
   OUR_PID=$!
-  (cd "$WORK" && redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
+  (cd "$WORK" && exec redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
     --loglevel warning > "$WORK/redis.log" 2>&1) &
   PIDS+=($!)
   REDIS_PID=$!
