@@ -4,6 +4,7 @@
 
 #include "common/util/clock.h"
 #include "common/util/strings.h"
+#include "common/version/version.h"
 #include "datanode/rdb/crc64.h"
 #include "datanode/rdb/format.h"
 #include "datanode/rdb/lzf.h"
@@ -25,6 +26,20 @@ void Encoder::header() {
   char magic[16];
   snprintf(magic, sizeof magic, "REDIS%04d", kVersion);
   out_->append(magic);
+}
+
+void Encoder::preamble(const SaveInfo& info) {
+  header();
+  aux("redis-ver", version::kRedisVersion);
+  aux("redis-bits", sizeof(void*) == 8 ? "64" : "32");
+  aux("ctime", std::to_string(util::unix_ms() / 1000));
+  aux("used-mem", "0");
+  if (info.has_repl) {
+    aux("repl-stream-db", std::to_string(info.repl_stream_db));
+    aux("repl-id", info.repl_id);
+    aux("repl-offset", std::to_string(info.repl_offset));
+  }
+  aux("aof-base", "0");
 }
 
 void Encoder::aux(std::string_view key, std::string_view value) {
@@ -154,17 +169,7 @@ std::string encode_snapshot(const std::vector<store::Database>& dbs, const SaveI
   for (const auto& db : dbs) estimate += db.size() * 32;
   out.reserve(estimate);
   Encoder e(&out);
-  e.header();
-  e.aux("redis-ver", "7.0.15");
-  e.aux("redis-bits", sizeof(void*) == 8 ? "64" : "32");
-  e.aux("ctime", std::to_string(util::unix_ms() / 1000));
-  e.aux("used-mem", "0");
-  if (info.has_repl) {
-    e.aux("repl-stream-db", std::to_string(info.repl_stream_db));
-    e.aux("repl-id", info.repl_id);
-    e.aux("repl-offset", std::to_string(info.repl_offset));
-  }
-  e.aux("aof-base", "0");
+  e.preamble(info);
   for (const auto& db : dbs) {
     if (db.size() == 0) continue;
     e.select_db(static_cast<uint64_t>(db.index()));

@@ -33,6 +33,8 @@ class Encoder {
 
   void header();
   void aux(std::string_view key, std::string_view value);
+  // The magic and the aux fields every snapshot starts with (replication position when `info` has one).
+  void preamble(const SaveInfo& info);
   void select_db(uint64_t db);
   void resize_db(uint64_t keys, uint64_t expires);
   // expire_ms < 0: no expiry.

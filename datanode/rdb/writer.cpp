@@ -50,17 +50,7 @@ std::string write_snapshot(int fd, const std::vector<store::Database>& dbs, cons
     buf.clear();
     return ok;
   };
-  e.header();
-  e.aux("redis-ver", "7.0.15");
-  e.aux("redis-bits", sizeof(void*) == 8 ? "64" : "32");
-  e.aux("ctime", std::to_string(util::unix_ms() / 1000));
-  e.aux("used-mem", "0");
-  if (info.has_repl) {
-    e.aux("repl-stream-db", std::to_string(info.repl_stream_db));
-    e.aux("repl-id", info.repl_id);
-    e.aux("repl-offset", std::to_string(info.repl_offset));
-  }
-  e.aux("aof-base", "0");
+  e.preamble(info);
   for (const auto& db : dbs) {
     if (db.size() == 0) continue;
     e.select_db(static_cast<uint64_t>(db.index()));
