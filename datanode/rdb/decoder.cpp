@@ -42,7 +42,8 @@ class Reader {
   uint64_t le(int n) {
     auto b = bytes(static_cast<size_t>(n));
     uint64_t v = 0;
-    for (size_t i = 0; i < b.size(); ++i) v |= static_cast<uint64_t>(static_cast<unsigned char>(b[i])) << (8 * i);
+    for (size_t i = 0; i < b.size(); ++i)
+      v |= static_cast<uint64_t>(static_cast<unsigned char>(b[i])) << (8 * i);
     return v;
   }
   uint64_t be(int n) {
@@ -60,8 +61,10 @@ class Reader {
       case kLen6Bit: return b & 0x3f;
       case kLen14Bit: return (static_cast<uint64_t>(b & 0x3f) << 8) | u8();
       case kLenEncoded:
-        if (encoded) *encoded = true;
-        else fail("unexpected encoded length");
+        if (encoded)
+          *encoded = true;
+        else
+          fail("unexpected encoded length");
         return b & 0x3f;
       default:
         if (b == kLen32Bit) return be(4);
@@ -122,7 +125,7 @@ bool fill_zset(store::ZSet& z, const std::vector<std::string>& flat) {
   if (flat.size() % 2 != 0) return false;
   for (size_t i = 0; i < flat.size(); i += 2) {
     auto score = util::parse_double(flat[i + 1]);
-    if (!score) return false;
+    if (!score || std::isnan(*score)) return false;
     z.insert(flat[i], *score);
   }
   return true;
@@ -158,6 +161,11 @@ std::optional<store::Value> read_object(Reader& r, uint8_t type) {
       for (uint64_t i = 0; i < n && !r.failed(); ++i) {
         std::string member = r.string();
         double score = type == kTypeZSet2 ? r.binary_double() : r.string_double();
+        // A NaN score has no place in the skiplist's order: inserting or updating with one corrupts it.
+        if (std::isnan(score)) {
+          r.fail("zset score is not a number");
+          break;
+        }
         v.zset().insert(member, score);
       }
       return v;
@@ -202,10 +210,12 @@ std::optional<store::Value> read_object(Reader& r, uint8_t type) {
       std::string blob = r.string();
       if (r.failed()) return std::nullopt;
       std::optional<std::vector<std::string>> items;
-      if (type == kTypeSetIntset) items = decode_intset(blob);
+      if (type == kTypeSetIntset)
+        items = decode_intset(blob);
       else if (type == kTypeZSetListpack || type == kTypeHashListpack || type == kTypeSetListpack)
         items = decode_listpack(blob);
-      else items = decode_ziplist(blob);
+      else
+        items = decode_ziplist(blob);
       if (!items) {
         r.fail("corrupt packed value of type " + std::to_string(type));
         return std::nullopt;
@@ -236,16 +246,10 @@ std::optional<store::Value> read_object(Reader& r, uint8_t type) {
       return v;
     }
     case kTypeStreamListpacks:
-    case kTypeStreamListpacks2:
-      r.fail("streams are not supported");
-      return std::nullopt;
+    case kTypeStreamListpacks2: r.fail("streams are not supported"); return std::nullopt;
     case kTypeModule:
-    case kTypeModule2:
-      r.fail("module values are not supported");
-      return std::nullopt;
-    default:
-      r.fail("unknown value type " + std::to_string(type));
-      return std::nullopt;
+    case kTypeModule2: r.fail("module values are not supported"); return std::nullopt;
+    default: r.fail("unknown value type " + std::to_string(type)); return std::nullopt;
   }
 }
 
@@ -282,7 +286,10 @@ std::string decode(std::string_view data, const KeyFn& on_key, LoadInfo* info) {
         return "";
       }
       case kOpSelectDb: db = static_cast<int>(r.length()); continue;
-      case kOpResizeDb: r.length(); r.length(); continue;
+      case kOpResizeDb:
+        r.length();
+        r.length();
+        continue;
       case kOpExpireTimeMs: expire_ms = static_cast<int64_t>(r.le(8)); continue;
       case kOpExpireTime: expire_ms = static_cast<int64_t>(r.le(4)) * 1000; continue;
       case kOpIdle: r.length(); continue;
