@@ -312,30 +312,59 @@ void pop_command(Context& ctx, bool max) {
 void cmd_zpopmin(Context& ctx) { pop_command(ctx, false); }
 void cmd_zpopmax(Context& ctx) { pop_command(ctx, true); }
 
+}  // namespace
+
+std::optional<ZmpopArgs> parse_zmpop_args(Context& ctx, size_t first) {
+  auto numkeys = util::parse_int(ctx.arg(first));
+  if (!numkeys || *numkeys < 1) {
+    ctx.out.error("ERR numkeys should be greater than 0");
+    return std::nullopt;
+  }
+  if (static_cast<uint64_t>(*numkeys) >= ctx.argc() - first - 1) {
+    ctx.syntax_error();
+    return std::nullopt;
+  }
+  size_t where = first + 1 + static_cast<size_t>(*numkeys);
+  ZmpopArgs out;
+  if (util::iequals(ctx.arg(where), "min")) {
+    out.max = false;
+  } else if (util::iequals(ctx.arg(where), "max")) {
+    out.max = true;
+  } else {
+    ctx.syntax_error();
+    return std::nullopt;
+  }
+  bool counted = false;
+  for (size_t j = where + 1; j < ctx.argc(); ++j) {
+    if (!counted && util::iequals(ctx.arg(j), "count") && j + 1 < ctx.argc()) {
+      auto c = util::parse_int(ctx.arg(++j));
+      if (!c || *c < 1) {
+        ctx.out.error("ERR count should be greater than 0");
+        return std::nullopt;
+      }
+      out.count = *c;
+      counted = true;
+    } else {
+      ctx.syntax_error();
+      return std::nullopt;
+    }
+  }
+  out.keys.assign(ctx.args.begin() + static_cast<ptrdiff_t>(first + 1),
+                  ctx.args.begin() + static_cast<ptrdiff_t>(where));
+  return out;
+}
+
+namespace {
+
 // ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]: pops from the first non-empty sorted set, replies
 // [key, [[member, score], ...]] or a null array, and reaches replicas as ZPOPMIN/ZPOPMAX key count.
 void cmd_zmpop(Context& ctx) {
-  auto numkeys = util::parse_int(ctx.arg(1));
-  if (!numkeys || *numkeys < 1) return ctx.out.error("ERR numkeys should be greater than 0");
-  if (static_cast<uint64_t>(*numkeys) >= ctx.argc() - 2) return ctx.syntax_error();
-  size_t where = 2 + static_cast<size_t>(*numkeys);
-  bool max;
-  if (util::iequals(ctx.arg(where), "min")) max = false;
-  else if (util::iequals(ctx.arg(where), "max")) max = true;
-  else return ctx.syntax_error();
-  int64_t count = -1;
-  for (size_t j = where + 1; j < ctx.argc(); ++j) {
-    if (count == -1 && util::iequals(ctx.arg(j), "count") && j + 1 < ctx.argc()) {
-      auto c = util::parse_int(ctx.arg(++j));
-      if (!c || *c < 1) return ctx.out.error("ERR count should be greater than 0");
-      count = *c;
-    } else {
-      return ctx.syntax_error();
-    }
-  }
-  if (count == -1) count = 1;
-  for (size_t i = 2; i < where; ++i) {
-    std::string key(ctx.arg(i));
+  auto parsed = parse_zmpop_args(ctx, 1);
+  if (!parsed) return;
+  const bool max = parsed->max;
+  const int64_t count = parsed->count;
+  for (std::string_view k : parsed->keys) {
+    std::string key(k);
     ZSet* z;
     if (!get_zset(ctx, key, z)) return;
     if (!z) continue;

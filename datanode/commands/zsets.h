@@ -3,6 +3,8 @@
 // (zsets_setops.cpp) commands.
 #pragma once
 
+#include <vector>
+
 #include <optional>
 #include <string_view>
 
@@ -26,6 +28,15 @@ inline constexpr const char* kNotLexRange = "ERR min or max not valid string ran
 
 // Deletes the key when its sorted set became empty.
 void drop_if_empty(Context& ctx, std::string_view key, const store::ZSet& z);
+
+// The tail ZMPOP and BZMPOP share: `numkeys key [key ...] MIN|MAX [COUNT count]` starting at argument
+// `first` (numkeys). On a bad argument, replies with Redis' error and returns nullopt.
+struct ZmpopArgs {
+  std::vector<std::string_view> keys;
+  bool max = false;
+  int64_t count = 1;
+};
+std::optional<ZmpopArgs> parse_zmpop_args(Context& ctx, size_t first);
 
 void register_zset_range_commands(CommandTable& t);
 void register_zset_setop_commands(CommandTable& t);

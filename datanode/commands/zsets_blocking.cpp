@@ -76,33 +76,15 @@ void cmd_bzpopmax(Context& ctx) { bzpop_generic(ctx, true); }
 // BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT count]: the options are checked before the timeout,
 // as Redis does.
 void cmd_bzmpop(Context& ctx) {
-  auto numkeys = util::parse_int(ctx.arg(2));
-  if (!numkeys || *numkeys < 1) return ctx.out.error("ERR numkeys should be greater than 0");
-  if (static_cast<uint64_t>(*numkeys) >= ctx.argc() - 3) return ctx.syntax_error();
-  size_t where = 3 + static_cast<size_t>(*numkeys);
+  auto parsed = parse_zmpop_args(ctx, 2);
+  if (!parsed) return;
   ListPopOp op;
   op.kind = ListPopOp::Kind::kZMPop;
-  if (util::iequals(ctx.arg(where), "min"))
-    op.zmax = false;
-  else if (util::iequals(ctx.arg(where), "max"))
-    op.zmax = true;
-  else
-    return ctx.syntax_error();
-  int64_t count = -1;
-  for (size_t j = where + 1; j < ctx.argc(); ++j) {
-    if (count == -1 && util::iequals(ctx.arg(j), "count") && j + 1 < ctx.argc()) {
-      auto c = util::parse_int(ctx.arg(++j));
-      if (!c || *c < 1) return ctx.out.error("ERR count should be greater than 0");
-      count = *c;
-    } else {
-      return ctx.syntax_error();
-    }
-  }
-  op.count = count == -1 ? 1 : count;
+  op.zmax = parsed->max;
+  op.count = parsed->count;
   int64_t timeout_ms;
   if (!parse_block_timeout(ctx.arg(1), ctx.out, timeout_ms)) return;
-  std::vector<std::string_view> keys(ctx.args.begin() + 3, ctx.args.begin() + static_cast<ptrdiff_t>(where));
-  serve_or_block(ctx, keys, std::move(op), timeout_ms);
+  serve_or_block(ctx, parsed->keys, std::move(op), timeout_ms);
 }
 
 }  // namespace
