@@ -10,8 +10,8 @@
 #include "common/util/startup_checks.h"
 #include "common/version/version.h"
 #include "datanode/aof/format.h"
-#include "datanode/server.h"
-#include "datanode/settings.h"
+#include "datanode/server/server.h"
+#include "datanode/server/settings.h"
 
 namespace {
 

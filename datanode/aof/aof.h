@@ -40,7 +40,7 @@
 #include <vector>
 
 #include "datanode/aof/fsync_worker.h"
-#include "datanode/server.h"
+#include "datanode/server/server.h"
 
 namespace datanode {
 

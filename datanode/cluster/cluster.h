@@ -14,7 +14,7 @@
 #include "common/net/server.h"
 #include "datanode/cluster/bus_codec.h"
 #include "datanode/cluster/node.h"
-#include "datanode/server.h"
+#include "datanode/server/server.h"
 
 namespace datanode {
 

@@ -5,7 +5,7 @@
 #include "common/util/clock.h"
 #include "datanode/cluster/cluster.h"
 #include "datanode/cluster/link.h"
-#include "datanode/pubsub.h"
+#include "datanode/server/pubsub.h"
 
 namespace datanode {
 

@@ -5,7 +5,7 @@
 #include <string_view>
 #include <vector>
 
-#include "datanode/server.h"
+#include "datanode/server/server.h"
 
 namespace datanode {
 

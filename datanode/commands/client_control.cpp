@@ -3,9 +3,9 @@
 #include "datanode/commands/client_control.h"
 
 #include "common/util/clock.h"
-#include "datanode/client_pause.h"
-#include "datanode/server.h"
-#include "datanode/tracking.h"
+#include "datanode/server/client_pause.h"
+#include "datanode/server/server.h"
+#include "datanode/server/tracking.h"
 
 namespace datanode {
 

@@ -2,7 +2,7 @@
 // dispatcher (clients.cpp) once the subcommand's arity is checked.
 #pragma once
 
-#include "datanode/context.h"
+#include "datanode/server/context.h"
 
 namespace datanode {
 

@@ -1,8 +1,8 @@
 // CLIENT subcommands: ID, GETNAME/SETNAME, LIST, INFO, KILL (old and filter forms), UNBLOCK, NO-EVICT,
 // NO-TOUCH, HELP; texts as Redis 7. PAUSE, REPLY and the tracking ones live in client_control.cpp.
 #include "common/command/help.h"
-#include "datanode/blocking.h"
-#include "datanode/client_info.h"
+#include "datanode/server/blocking.h"
+#include "datanode/server/client_info.h"
 #include "datanode/commands/client_control.h"
 #include "datanode/commands/families.h"
 

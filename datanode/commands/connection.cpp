@@ -3,9 +3,9 @@
 #include "common/command/help.h"
 #include "datanode/commands/families.h"
 #include "datanode/commands/server_family.h"
-#include "datanode/pubsub.h"
-#include "datanode/tracking.h"
-#include "datanode/watch.h"
+#include "datanode/server/pubsub.h"
+#include "datanode/server/tracking.h"
+#include "datanode/server/watch.h"
 
 namespace datanode {
 namespace {

@@ -2,7 +2,7 @@
 // RESP2 and RESP3 readers against it).
 #pragma once
 
-#include "datanode/context.h"
+#include "datanode/server/context.h"
 
 namespace datanode {
 

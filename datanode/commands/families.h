@@ -1,7 +1,7 @@
 // One registration function per command family; each lives in its own file of this directory.
 #pragma once
 
-#include "datanode/server.h"
+#include "datanode/server/server.h"
 
 namespace datanode {
 

@@ -1,5 +1,5 @@
 // LATENCY LATEST | HISTORY | RESET | GRAPH | DOCTOR | HISTOGRAM | HELP over datanode/latency.cpp.
-#include "datanode/latency.h"
+#include "datanode/server/latency.h"
 
 #include <ctime>
 

@@ -6,7 +6,7 @@
 #include <optional>
 
 #include "common/util/strings.h"
-#include "datanode/blocking.h"
+#include "datanode/server/blocking.h"
 #include "datanode/commands/families.h"
 
 namespace datanode {

@@ -4,8 +4,8 @@
 #include <string_view>
 #include <vector>
 
-#include "datanode/blocking.h"
-#include "datanode/server.h"
+#include "datanode/server/blocking.h"
+#include "datanode/server/server.h"
 
 namespace datanode {
 

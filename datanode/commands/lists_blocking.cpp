@@ -2,7 +2,7 @@
 // (propagated as its non-blocking form); otherwise the client waits in datanode/blocking. A client that
 // may not block (inside EXEC) gets the timeout answer straight away.
 #include "common/util/strings.h"
-#include "datanode/blocking.h"
+#include "datanode/server/blocking.h"
 #include "datanode/commands/families.h"
 #include "datanode/commands/lists.h"
 

@@ -2,7 +2,7 @@
 // this server allocates for a key (entry, key bytes, value and its containers), not Redis' figures.
 #include "common/command/help.h"
 #include "datanode/commands/families.h"
-#include "datanode/info.h"
+#include "datanode/server/info.h"
 #include "datanode/store/key_entry.h"
 
 namespace datanode {

@@ -4,7 +4,7 @@
 #include "common/command/help.h"
 #include "datanode/cluster/cluster.h"
 #include "datanode/commands/families.h"
-#include "datanode/pubsub.h"
+#include "datanode/server/pubsub.h"
 
 namespace datanode {
 namespace {

@@ -3,7 +3,7 @@
 // count, and are pushes in RESP3, as in Redis 7.
 #include "common/util/strings.h"
 #include "datanode/commands/families.h"
-#include "datanode/pubsub.h"
+#include "datanode/server/pubsub.h"
 
 namespace datanode {
 namespace {

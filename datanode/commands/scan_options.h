@@ -8,7 +8,7 @@
 #include <string_view>
 
 #include "common/util/strings.h"
-#include "datanode/context.h"
+#include "datanode/server/context.h"
 
 namespace datanode {
 

@@ -11,7 +11,7 @@
 #include "datanode/commands/debug_protocol.h"
 #include "datanode/commands/families.h"
 #include "datanode/commands/server_family.h"
-#include "datanode/info.h"
+#include "datanode/server/info.h"
 #include "datanode/persistence/persistence.h"
 
 namespace datanode {

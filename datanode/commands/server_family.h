@@ -2,7 +2,7 @@
 // register_server_commands registers all of them.
 #pragma once
 
-#include "datanode/server.h"
+#include "datanode/server/server.h"
 
 namespace datanode {
 

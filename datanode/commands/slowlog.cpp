@@ -1,5 +1,5 @@
 // SLOWLOG GET [count] | LEN | RESET | HELP over the slow log kept in datanode/slowlog.cpp.
-#include "datanode/slowlog.h"
+#include "datanode/server/slowlog.h"
 
 #include "common/command/help.h"
 #include "datanode/commands/families.h"

@@ -2,7 +2,7 @@
 // the queue through Server::execute again, so every check and the propagation are the usual ones, and
 // the writes of one EXEC reach the AOF and replicas wrapped in MULTI ... EXEC.
 #include "datanode/commands/families.h"
-#include "datanode/watch.h"
+#include "datanode/server/watch.h"
 
 namespace datanode {
 namespace {

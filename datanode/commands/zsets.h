@@ -8,7 +8,7 @@
 #include <optional>
 #include <string_view>
 
-#include "datanode/server.h"
+#include "datanode/server/server.h"
 #include "datanode/store/zset.h"
 
 namespace datanode {

@@ -2,7 +2,7 @@
 // serves from the first key holding a sorted set, otherwise waits in datanode/blocking (or, when it may
 // not block, inside EXEC, answers as on timeout). Both paths propagate ZPOPMIN/ZPOPMAX, as Redis does.
 #include "common/util/strings.h"
-#include "datanode/blocking.h"
+#include "datanode/server/blocking.h"
 #include "datanode/commands/families.h"
 #include "datanode/commands/zsets.h"
 

@@ -11,7 +11,7 @@
 #include "common/util/clock.h"
 #include "common/util/strings.h"
 #include "datanode/cluster/cluster_metrics.h"
-#include "datanode/server.h"
+#include "datanode/server/server.h"
 
 namespace datanode {
 namespace {

@@ -20,7 +20,7 @@
 
 #include "datanode/rdb/encoder.h"
 #include "datanode/rdb/writer.h"
-#include "datanode/server.h"
+#include "datanode/server/server.h"
 
 namespace datanode {
 

@@ -21,7 +21,7 @@
 #include <string_view>
 
 #include "datanode/persistence/persistence.h"
-#include "datanode/server.h"
+#include "datanode/server/server.h"
 
 namespace datanode {
 

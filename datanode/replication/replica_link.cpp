@@ -12,7 +12,7 @@
 #include "common/util/strings.h"
 #include "datanode/rdb/decoder.h"
 #include "datanode/replication/replication.h"
-#include "datanode/server.h"
+#include "datanode/server/server.h"
 
 namespace datanode {
 

@@ -13,7 +13,7 @@
 #include <string_view>
 
 #include "common/resp/parser.h"
-#include "datanode/client.h"
+#include "datanode/server/client.h"
 
 namespace datanode {
 

@@ -18,9 +18,9 @@
 #include <string_view>
 #include <vector>
 
-#include "datanode/context.h"
+#include "datanode/server/context.h"
 #include "datanode/replication/backlog.h"
-#include "datanode/server.h"
+#include "datanode/server/server.h"
 
 namespace datanode {
 

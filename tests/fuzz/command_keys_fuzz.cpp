@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "datanode/commands/command_meta.h"
-#include "datanode/slowlog.h"
+#include "datanode/server/slowlog.h"
 
 #define FUZZ_CHECK(cond)                                                                 \
   do {                                                                                   \

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "common/config/registry.h"
-#include "datanode/settings.h"
+#include "datanode/server/settings.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string text(reinterpret_cast<const char*>(data), size);

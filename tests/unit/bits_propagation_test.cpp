@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "datanode/rdb/value_payload.h"
-#include "datanode/server.h"
-#include "datanode/settings.h"
+#include "datanode/server/server.h"
+#include "datanode/server/settings.h"
 
 namespace {
 

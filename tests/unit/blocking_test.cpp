@@ -2,7 +2,7 @@
 // forever, and values a long long cannot hold reported as negative (what the x86 conversion yields).
 #include <gtest/gtest.h>
 
-#include "datanode/blocking.h"
+#include "datanode/server/blocking.h"
 
 namespace {
 

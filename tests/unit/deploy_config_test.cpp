@@ -8,7 +8,7 @@
 #include <sstream>
 
 #include "common/config/registry.h"
-#include "datanode/settings.h"
+#include "datanode/server/settings.h"
 #include "sentinel/settings.h"
 #include "sentinel/state/config_file.h"
 

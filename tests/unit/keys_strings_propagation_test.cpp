@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "common/util/clock.h"
-#include "datanode/server.h"
-#include "datanode/settings.h"
+#include "datanode/server/server.h"
+#include "datanode/server/settings.h"
 
 namespace {
 

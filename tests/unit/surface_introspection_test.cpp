@@ -3,8 +3,8 @@
 #include <gtest/gtest.h>
 
 #include "datanode/commands/command_meta.h"
-#include "datanode/latency.h"
-#include "datanode/slowlog.h"
+#include "datanode/server/latency.h"
+#include "datanode/server/slowlog.h"
 
 using namespace datanode;
 

@@ -8,7 +8,7 @@
 
 #include "common/config/registry.h"
 #include "common/util/strings.h"
-#include "datanode/settings.h"
+#include "datanode/server/settings.h"
 #include "sentinel/model/sentinel_state.h"
 #include "sentinel/monitor/monitor.h"
 #include "sentinel/settings.h"

@@ -1,4 +1,4 @@
-#include "datanode/latency.h"
+#include "datanode/server/latency.h"
 
 #include <ctime>
 

@@ -1,8 +1,8 @@
-#include "datanode/blocking.h"
+#include "datanode/server/blocking.h"
 
 #include "common/util/clock.h"
 #include "common/util/strings.h"
-#include "datanode/server.h"
+#include "datanode/server/server.h"
 
 namespace datanode {
 namespace {

@@ -5,9 +5,9 @@
 
 #include "common/resp/writer.h"
 #include "common/util/strings.h"
-#include "datanode/client.h"
-#include "datanode/pubsub.h"
-#include "datanode/server.h"
+#include "datanode/server/client.h"
+#include "datanode/server/pubsub.h"
+#include "datanode/server/server.h"
 
 namespace datanode {
 

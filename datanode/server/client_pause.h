@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "common/command/table.h"
-#include "datanode/context.h"
+#include "datanode/server/context.h"
 
 namespace datanode {
 

@@ -12,7 +12,7 @@
 
 #include "common/command/table.h"
 #include "common/util/string_map.h"
-#include "datanode/context.h"
+#include "datanode/server/context.h"
 
 namespace datanode {
 

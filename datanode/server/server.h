@@ -17,9 +17,9 @@
 #include "common/command/table.h"
 #include "common/config/registry.h"
 #include "common/net/server.h"
-#include "datanode/client.h"
-#include "datanode/context.h"
-#include "datanode/settings.h"
+#include "datanode/server/client.h"
+#include "datanode/server/context.h"
+#include "datanode/server/settings.h"
 #include "datanode/store/database.h"
 
 namespace datanode {

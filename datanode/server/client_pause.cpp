@@ -1,10 +1,10 @@
-#include "datanode/client_pause.h"
+#include "datanode/server/client_pause.h"
 
 #include <algorithm>
 
 #include "common/util/clock.h"
-#include "datanode/client.h"
-#include "datanode/server.h"
+#include "datanode/server/client.h"
+#include "datanode/server/server.h"
 
 namespace datanode {
 

@@ -1,4 +1,4 @@
-#include "datanode/shutdown_signals.h"
+#include "datanode/server/shutdown_signals.h"
 
 #include <unistd.h>
 

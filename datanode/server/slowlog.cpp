@@ -1,4 +1,4 @@
-#include "datanode/slowlog.h"
+#include "datanode/server/slowlog.h"
 
 #include <ctime>
 

@@ -1,11 +1,11 @@
-#include "datanode/tracking.h"
+#include "datanode/server/tracking.h"
 
 #include <algorithm>
 
 #include "common/resp/writer.h"
 #include "common/util/strings.h"
-#include "datanode/client.h"
-#include "datanode/server.h"
+#include "datanode/server/client.h"
+#include "datanode/server/server.h"
 
 namespace datanode {
 namespace {

@@ -1,4 +1,4 @@
-#include "datanode/settings.h"
+#include "datanode/server/settings.h"
 
 #include <memory>
 #include <sstream>

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "common/resp/writer.h"
-#include "datanode/client.h"
+#include "datanode/server/client.h"
 #include "datanode/store/database.h"
 
 namespace datanode {

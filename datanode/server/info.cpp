@@ -1,4 +1,4 @@
-#include "datanode/info.h"
+#include "datanode/server/info.h"
 
 #include "datanode/cluster/cluster.h"
 
@@ -14,11 +14,11 @@
 
 #include "common/util/clock.h"
 #include "common/util/strings.h"
-#include "datanode/blocking.h"
-#include "datanode/pubsub.h"
-#include "datanode/server.h"
-#include "datanode/tracking.h"
-#include "datanode/watch.h"
+#include "datanode/server/blocking.h"
+#include "datanode/server/pubsub.h"
+#include "datanode/server/server.h"
+#include "datanode/server/tracking.h"
+#include "datanode/server/watch.h"
 
 namespace datanode {
 namespace {

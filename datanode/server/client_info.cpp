@@ -1,9 +1,9 @@
-#include "datanode/client_info.h"
+#include "datanode/server/client_info.h"
 
 #include "common/util/clock.h"
-#include "datanode/client.h"
-#include "datanode/pubsub.h"
-#include "datanode/server.h"
+#include "datanode/server/client.h"
+#include "datanode/server/pubsub.h"
+#include "datanode/server/server.h"
 
 namespace datanode {
 

@@ -1,4 +1,4 @@
-#include "datanode/server.h"
+#include "datanode/server/server.h"
 
 #include <algorithm>
 #include <csignal>
@@ -8,20 +8,20 @@
 #include "common/log/log.h"
 #include "common/util/clock.h"
 #include "datanode/aof/aof.h"
-#include "datanode/blocking.h"
-#include "datanode/client_info.h"
-#include "datanode/client_pause.h"
+#include "datanode/server/blocking.h"
+#include "datanode/server/client_info.h"
+#include "datanode/server/client_pause.h"
 #include "datanode/cluster/cluster.h"
-#include "datanode/info.h"
-#include "datanode/latency.h"
+#include "datanode/server/info.h"
+#include "datanode/server/latency.h"
 #include "datanode/metrics/metrics.h"
 #include "datanode/persistence/persistence.h"
-#include "datanode/pubsub.h"
+#include "datanode/server/pubsub.h"
 #include "datanode/replication/replication.h"
-#include "datanode/shutdown_signals.h"
-#include "datanode/tracking.h"
-#include "datanode/slowlog.h"
-#include "datanode/watch.h"
+#include "datanode/server/shutdown_signals.h"
+#include "datanode/server/tracking.h"
+#include "datanode/server/slowlog.h"
+#include "datanode/server/watch.h"
 
 namespace datanode {
 namespace {
