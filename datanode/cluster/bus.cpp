@@ -334,6 +334,19 @@ void Cluster::publish(std::string_view channel, std::string_view message) {
   broadcast(m);
 }
 
+void Cluster::publish_shard(std::string_view channel, std::string_view message) {
+  // The shard is the master serving our slots and its replicas (Redis' clusterGetNodesServingMySlots).
+  Node* master = myself().is_replica() ? st_.find(myself().master_id) : st_.myself;
+  if (master == nullptr) return;
+  Message m = header(kMsgPublishShard);
+  m.channel = std::string(channel);
+  m.payload = std::string(message);
+  for (auto& [id, n] : st_.nodes) {
+    if (n.get() == st_.myself || n->link == nullptr || !n->link->connected() || n->has(kHandshake)) continue;
+    if (n.get() == master || (n->is_replica() && n->master_id == master->id)) send(n->link, m);
+  }
+}
+
 void Cluster::on_outbound_connected(Link* link) {
   Node* n = link->node;
   if (n == nullptr) return;

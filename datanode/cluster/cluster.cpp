@@ -12,6 +12,7 @@
 #include "datanode/cluster/link.h"
 #include "datanode/cluster/nodes_conf.h"
 #include "datanode/replication/replication.h"
+#include "datanode/server/pubsub.h"
 
 namespace datanode {
 
@@ -168,12 +169,21 @@ void Cluster::before_sleep() {
   if (todo_state_) {
     todo_state_ = false;
     update_state();
+    // Shard channels follow their slots: subscribers of a slot our shard lost are told and dropped.
+    server_.pubsub().drop_shard_channels(
+        [this](std::string_view channel) { return !shard_serves(key_hash_slot(channel)); });
   }
   if (todo_save_) {
     todo_save_ = false;
     todo_fsync_ = false;  // saves are always atomic and synced (temp file, fsync, rename)
     save_config();
   }
+}
+
+bool Cluster::shard_serves(int slot) const {
+  const Node* owner = st_.owner[static_cast<size_t>(slot)];
+  if (owner == nullptr) return false;
+  return owner == st_.myself || (st_.myself->is_replica() && st_.myself->master_id == owner->id);
 }
 
 void Cluster::update_state() {

@@ -73,6 +73,10 @@ class Cluster : public net::ConnectionHandler {
   void broadcast(const cluster::Message& m);
   // PUBLISH in cluster mode: delivered by every node to its own subscribers.
   void publish(std::string_view channel, std::string_view message);
+  // SPUBLISH in cluster mode: sent only to the other nodes of our shard.
+  void publish_shard(std::string_view channel, std::string_view message);
+  // Whether our shard (we, or the master we replicate) serves the slot.
+  bool shard_serves(int slot) const;
   cluster::Message header(uint16_t type);
   void free_link(cluster::Link* link);
   size_t connection_count() const;

@@ -226,6 +226,8 @@ bool Cluster::process_message(Link* link, const Message& m) {
     update_slots_with(n, m.update_epoch, m.update_slots);
   } else if (m.type == kMsgPublish) {
     if (sender) server_.pubsub().publish(m.channel, m.payload);
+  } else if (m.type == kMsgPublishShard) {
+    if (sender) server_.pubsub().spublish(m.channel, m.payload);
   }
   // FAILOVER_AUTH_REQUEST/ACK and MFSTART belong to failover, not built yet: ignored.
   return !link->dead();

@@ -48,13 +48,21 @@ std::string Cluster::route(const Client& c, const CommandSpec& cmd, const Args& 
     return error;
   }
   if (!has_keys) return "";
+  // Shard channels are served by every node of the shard, replicas without READONLY too (Redis 7.0).
+  bool shard_pubsub = cmd.name == "ssubscribe" || cmd.name == "sunsubscribe" || cmd.name == "spublish";
   if (!st_.ok) {
-    if (!server_.settings().cluster_allow_reads_when_down) return "CLUSTERDOWN The cluster is down";
-    if (is_write) return "CLUSTERDOWN The cluster is down and only accepts read commands";
+    if (shard_pubsub) {
+      if (!server_.settings().cluster_allow_pubsubshard_when_down) return "CLUSTERDOWN The cluster is down";
+    } else if (!server_.settings().cluster_allow_reads_when_down) {
+      return "CLUSTERDOWN The cluster is down";
+    } else if (is_write) {
+      return "CLUSTERDOWN The cluster is down and only accepts read commands";
+    }
   }
   Node* owner = st_.owner[static_cast<size_t>(slot)];
   if (owner == st_.myself) return "";
-  if (c.has(kClientReadOnly) && !is_write && myself().is_replica() && myself().master_id == owner->id)
+  if ((c.has(kClientReadOnly) || shard_pubsub) && !is_write && myself().is_replica() &&
+      myself().master_id == owner->id)
     return "";
   return "MOVED " + std::to_string(slot) + " " + endpoint(*owner) + ":" + std::to_string(owner->port);
 }

@@ -1,7 +1,8 @@
-// Sharded pub/sub commands: SSUBSCRIBE, SUNSUBSCRIBE, SPUBLISH (single-node semantics; cluster routing
-// of shard channels comes with cluster mode). Confirmations carry the client's shard subscription
+// Sharded pub/sub commands: SSUBSCRIBE, SUNSUBSCRIBE, SPUBLISH. The cluster router sends a channel to
+// the shard serving its slot (its replicas included), and SPUBLISH reaches that shard's other nodes. Confirmations carry the client's shard subscription
 // count, and are pushes in RESP3, as in Redis 7.
 #include "common/util/strings.h"
+#include "datanode/cluster/cluster.h"
 #include "datanode/commands/families.h"
 #include "datanode/server/pubsub.h"
 
@@ -52,8 +53,11 @@ void cmd_sunsubscribe(Context& ctx) {
 
 void cmd_spublish(Context& ctx) {
   int64_t n = ctx.server.pubsub().spublish(ctx.arg(1), ctx.arg(2));
-  // Replicas deliver it to their own shard subscribers (the AOF leaves it out, as PUBLISH).
-  ctx.changed();
+  // In cluster mode the other nodes of the shard get it over the bus instead of the replication stream.
+  if (Cluster* cl = ctx.server.cluster())
+    cl->publish_shard(ctx.arg(1), ctx.arg(2));
+  else
+    ctx.changed();  // replicas deliver it to their own shard subscribers (the AOF leaves it out)
   ctx.out.integer(n);
 }
 

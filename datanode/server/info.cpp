@@ -238,7 +238,7 @@ void write_stats(Server& s, Section& w) {
   w.unum("keyspace_misses", st.keyspace_misses);
   w.unum("pubsub_channels", s.pubsub().channel_count());
   w.unum("pubsub_patterns", s.pubsub().pattern_count());
-  w.num("pubsubshard_channels", 0);
+  w.unum("pubsubshard_channels", s.pubsub().shard_channel_count());
   w.num("latest_fork_usec", 0);
   w.num("total_forks", 0);
   w.num("migrate_cached_sockets", 0);

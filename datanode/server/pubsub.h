@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -48,6 +49,9 @@ class PubSub {
   size_t shard_channel_count() const { return shard_channels_.size(); }
   size_t shard_subscriber_count(std::string_view channel) const;
   std::vector<std::string> shard_channels(std::string_view pattern) const;
+  // Unsubscribes every client from the shard channels `lost` selects (a cluster node whose shard no
+  // longer serves the channel's slot), telling each with a "sunsubscribe" message as Redis 7 does.
+  void drop_shard_channels(const std::function<bool(std::string_view channel)>& lost);
 
  private:
   void remove_client(Client& c);

@@ -1,5 +1,5 @@
-// Shard channels of PubSub (SSUBSCRIBE, SUNSUBSCRIBE, SPUBLISH): single-node semantics, so every shard
-// channel is local. Kept apart from the classic channels: a PUBLISH never reaches a shard subscriber and
+// Shard channels of PubSub (SSUBSCRIBE, SUNSUBSCRIBE, SPUBLISH). In cluster mode the router sends each
+// channel to the shard serving its slot, and the cluster drops the channels of slots the shard loses. Kept apart from the classic channels: a PUBLISH never reaches a shard subscriber and
 // patterns never match shard channels, as in Redis 7.
 #include <algorithm>
 
@@ -62,6 +62,33 @@ int64_t PubSub::spublish(std::string_view channel, std::string_view message) {
     if (server_.check_output_limits(*c)) server_.flush_later(*c);
   }
   return receivers;
+}
+
+void PubSub::drop_shard_channels(const std::function<bool(std::string_view channel)>& lost) {
+  std::vector<std::string> doomed;
+  for (const auto& [channel, clients] : shard_channels_)
+    if (lost(channel)) doomed.push_back(channel);
+  for (const std::string& channel : doomed) {
+    auto it = shard_channels_.find(channel);
+    std::vector<Client*> clients = std::move(it->second);
+    shard_channels_.erase(it);
+    for (Client* c : clients) {
+      auto own = shard_by_client_.find(c);
+      if (own != shard_by_client_.end()) {
+        own->second.erase(channel);
+        if (own->second.empty()) shard_by_client_.erase(own);
+      }
+      update_pubsub_flag(*c);
+      if (c->conn == nullptr || c->has(kClientCloseAsap)) continue;
+      resp::Writer w(&c->conn->output());
+      w.set_protocol(c->resp);
+      w.push_header(3);
+      w.bulk("sunsubscribe");
+      w.bulk(channel);
+      w.integer(static_cast<int64_t>(shard_subscription_count(*c)));
+      if (server_.check_output_limits(*c)) server_.flush_later(*c);
+    }
+  }
 }
 
 size_t PubSub::shard_subscription_count(const Client& c) const {

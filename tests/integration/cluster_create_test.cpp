@@ -18,74 +18,9 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string create(const std::vector<Node*>& nodes, int replicas, int* status) {
-  std::string args = "--cluster create";
-  for (Node* n : nodes) args += " " + n->addr();
-  args += " --cluster-replicas " + std::to_string(replicas) + " --cluster-yes";
-  return clusterlab::cli(args, status);
-}
-
-bool all_check_ok(const std::vector<Node*>& nodes, std::string* last) {
-  for (Node* n : nodes) {
-    int st = -1;
-    *last = clusterlab::cli("--cluster check " + n->addr(), &st);
-    if (st != 0) {
-      *last = n->name() + ": " + *last;
-      return false;
-    }
-  }
-  return true;
-}
-
-// CLUSTER NODES without the volatile columns (ping/pong times, link state), lines sorted.
-std::string stable_nodes(Node* n) {
-  std::string text = n->client()->command({"CLUSTER", "NODES"}).str;
-  std::istringstream in(text);
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(in, line);) {
-    std::istringstream f(line);
-    std::vector<std::string> w;
-    for (std::string x; f >> x;) w.push_back(x);
-    if (w.size() < 8) continue;
-    std::string flags = w[2];
-    if (flags.starts_with("myself,")) flags = flags.substr(7);
-    std::string out = w[0] + " " + w[1] + " " + flags + " " + w[3] + " " + w[6];
-    for (size_t i = 8; i < w.size(); ++i) out += " " + w[i];
-    lines.push_back(out);
-  }
-  std::sort(lines.begin(), lines.end());
-  std::string joined;
-  for (auto& l : lines) joined += l + "\n";
-  return joined;
-}
-
-void expect_converged(const std::vector<Node*>& nodes) {
-  std::string last;
-  EXPECT_TRUE(harness::eventually([&] { return all_check_ok(nodes, &last); }, 30s)) << last;
-  EXPECT_TRUE(harness::eventually(
-      [&] {
-        for (Node* n : nodes)
-          if (harness::info_field(n->client()->command({"CLUSTER", "INFO"}).str, "cluster_state") != "ok")
-            return false;
-        return true;
-      },
-      20s));
-  // Roles reach every node by gossip a little after the slots do (--cluster check only looks at slots).
-  std::string first, differing;
-  EXPECT_TRUE(harness::eventually(
-      [&] {
-        first = stable_nodes(nodes[0]);
-        for (Node* n : nodes)
-          if (stable_nodes(n) != first) {
-            differing = n->name() + ":\n" + stable_nodes(n);
-            return false;
-          }
-        return true;
-      },
-      15s))
-      << first << "\n"
-      << differing;
-}
+using clusterlab::all_check_ok;
+using clusterlab::create;
+using clusterlab::expect_converged;
 
 TEST(ClusterCreate, SixDatanodesWithReplicas) {
   if (clusterlab::trim(harness::run("command -v redis-cli")).empty())
