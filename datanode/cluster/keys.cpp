@@ -1,44 +1,17 @@
 #include "datanode/cluster/keys.h"
 
-#include "common/util/strings.h"
+#include "datanode/commands/command_meta.h"
 
 namespace datanode {
-namespace {
 
-// numkeys at args[at], keys from args[at + 1].
-void numkeys_at(size_t at, const std::vector<std::string_view>& args, std::vector<size_t>& out) {
-  if (at >= args.size()) return;
-  auto n = util::parse_int(args[at]);
-  if (!n || *n <= 0 || static_cast<size_t>(*n) > args.size() - at - 1) return;
-  for (size_t i = 0; i < static_cast<size_t>(*n); ++i) out.push_back(at + 1 + i);
-}
-
-}  // namespace
-
-bool has_movable_keys(const CommandSpec& cmd) {
-  static const char* const kMovable[] = {"zunionstore", "zinterstore", "zdiffstore", "zunion",
-                                         "zinter",      "zdiff",       "zintercard", "sintercard",
-                                         "lmpop",       "zmpop",       "blmpop",     "bzmpop"};
-  for (const char* n : kMovable)
-    if (cmd.name == n) return true;
-  return false;
-}
+bool has_movable_keys(const CommandSpec& cmd) { return meta::movable_keys(cmd.name); }
 
 std::vector<size_t> command_key_positions(const CommandSpec& cmd, const std::vector<std::string_view>& args) {
   std::vector<size_t> out;
-  const std::string& n = cmd.name;
-  if (n == "zunionstore" || n == "zinterstore" || n == "zdiffstore") {
-    out.push_back(1);
-    numkeys_at(2, args, out);
-    return out;
-  }
-  if (n == "zunion" || n == "zinter" || n == "zdiff" || n == "zintercard" || n == "sintercard" ||
-      n == "lmpop" || n == "zmpop") {
-    numkeys_at(1, args, out);
-    return out;
-  }
-  if (n == "blmpop" || n == "bzmpop") {
-    numkeys_at(2, args, out);
+  if (has_movable_keys(cmd)) {
+    if (const meta::CommandMeta* m = meta::find(cmd.name))
+      if (auto keys = meta::keys_of(*m, args))
+        for (const meta::KeyRef& k : *keys) out.push_back(k.pos);
     return out;
   }
   if (cmd.first_key <= 0) return out;

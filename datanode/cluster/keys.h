@@ -1,5 +1,6 @@
-// The key arguments of a command: the table's first/last/step positions, plus the movable-key commands
-// whose keys follow a numkeys argument (ZUNIONSTORE, ZINTER, SINTERCARD, LMPOP, BLMPOP, ZMPOP ...).
+// The key arguments a cluster node routes by, as Redis 7.0's getKeysFromCommand finds them: the key specs
+// (the extraction COMMAND GETKEYS uses) for commands Redis flags "movablekeys" (ZUNIONSTORE, EVAL, XREAD,
+// SORT, MIGRATE ...), the table's first/last/step range for every other command (shard channels too).
 #pragma once
 
 #include <string_view>
@@ -9,10 +10,10 @@
 
 namespace datanode {
 
-// Positions into args of the command's keys (empty when it has none or the arguments are malformed:
-// the command itself then answers the error).
 // Commands whose key positions depend on their arguments (COMMAND shows them "movablekeys").
 bool has_movable_keys(const CommandSpec& cmd);
+// Positions into args of the command's keys (empty when it has none or the arguments are malformed:
+// the command itself then answers the error).
 std::vector<size_t> command_key_positions(const CommandSpec& cmd, const std::vector<std::string_view>& args);
 
 }  // namespace datanode

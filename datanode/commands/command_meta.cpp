@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <unordered_map>
 
+#include "common/util/string_map.h"
 #include "common/util/strings.h"
 
 namespace datanode::meta {
@@ -151,6 +152,16 @@ std::vector<const CommandMeta*> subcommands(std::string_view container) {
   for (const CommandMeta& c : all())
     if (std::string_view(c.name).starts_with(prefix)) out.push_back(&c);
   return out;
+}
+
+bool movable_keys(std::string_view lower_name) {
+  static const util::StringSet movable = [] {
+    util::StringSet out;
+    for (const CommandMeta& c : all())
+      if (has_word(c.flags, "movablekeys")) out.emplace(c.name);
+    return out;
+  }();
+  return movable.find(lower_name) != movable.end();
 }
 
 bool has_keys(const CommandMeta& cmd) {

@@ -51,5 +51,8 @@ struct KeyRef {
 std::optional<std::vector<KeyRef>> keys_of(const CommandMeta& cmd, const std::vector<std::string_view>& argv);
 // Whether Redis would find keys in some form of this command.
 bool has_keys(const CommandMeta& cmd);
+// Whether Redis 7.0 flags the (top-level, lower-case) command "movablekeys": its key positions depend on
+// its arguments, so they come from its key specs rather than from first/last/step.
+bool movable_keys(std::string_view lower_name);
 
 }  // namespace datanode::meta
