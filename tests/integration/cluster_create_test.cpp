@@ -80,6 +80,15 @@ TEST(ClusterCreate, SixDatanodesWithReplicas) {
   Reply cross = nodes[0]->client()->command({"MSET", "a", "1", "b", "2"});
   EXPECT_EQ(cross.str, "CROSSSLOT Keys in request don't hash to the same slot");
 
+  // --cluster info counts the keys per master (DBSIZE through each master) and the replicas.
+  std::string info_out = clusterlab::cli("--cluster info " + nodes[2]->addr(), &st);
+  EXPECT_EQ(st, 0) << info_out;
+  EXPECT_NE(info_out.find("[OK] 6 keys in 3 masters."), std::string::npos) << info_out;
+  int master_lines = 0;
+  for (size_t at = 0; (at = info_out.find(" slots | 1 slaves.", at)) != std::string::npos; ++at)
+    master_lines++;
+  EXPECT_EQ(master_lines, 3) << info_out;
+
   // Replicas got the data through replication.
   EXPECT_TRUE(harness::eventually(
       [&] {
@@ -91,49 +100,56 @@ TEST(ClusterCreate, SixDatanodesWithReplicas) {
 }
 
 // What cluster-aware client libraries do: python3-redis' RedisCluster discovers the slots from one node,
-// writes 10,000 keys across every master, pipelines INCRs and uses hash tags for a multi-key command.
+// writes 10,000 keys across every master, pipelines INCRs and uses hash tags for a multi-key command;
+// on a datanode-only cluster and on a mixed one.
 TEST(ClusterCreate, PythonRedisClusterClient) {
   if (clusterlab::trim(harness::run("command -v redis-cli")).empty())
     GTEST_SKIP() << "redis-cli not installed";
   int probe = -1;
   harness::run("/usr/bin/python3 -c 'import redis.cluster' 2>/dev/null", &probe);
   if (probe != 0) GTEST_SKIP() << "python3-redis not installed";
-  std::vector<std::unique_ptr<OurNode>> owned;
-  std::vector<Node*> nodes;
-  for (int i = 0; i < 6; ++i) {
-    owned.push_back(std::make_unique<OurNode>());
-    nodes.push_back(owned.back().get());
+  for (bool mixed : {false, true}) {
+    SCOPED_TRACE(mixed ? "datanodes and redis-servers" : "datanodes only");
+    std::vector<std::unique_ptr<Node>> owned;
+    std::vector<Node*> nodes;
+    for (int i = 0; i < 6; ++i) {
+      if (mixed && i % 2 == 1)
+        owned.push_back(std::make_unique<RedisNode>());
+      else
+        owned.push_back(std::make_unique<OurNode>());
+      nodes.push_back(owned.back().get());
+    }
+    int st = -1;
+    std::string out = create(nodes, 1, &st);
+    ASSERT_EQ(st, 0) << out;
+    expect_converged(nodes);
+    harness::TempDir dir;
+    dir.write("client.py",
+              "from redis.cluster import RedisCluster, ClusterNode\n"
+              "rc = RedisCluster(startup_nodes=[ClusterNode('127.0.0.1', " +
+                  std::to_string(nodes[0]->port) +
+                  ")], decode_responses=True)\n"
+                  "for i in range(10000): rc.set(f'key:{i}', i)\n"
+                  "bad = sum(1 for i in range(10000) if rc.get(f'key:{i}') != str(i))\n"
+                  "p = rc.pipeline()\n"
+                  "for i in range(2000): p.incr(f'ctr:{i % 97}')\n"
+                  "p.execute()\n"
+                  "total = sum(int(rc.get(f'ctr:{i}')) for i in range(97))\n"
+                  "rc.mset({'{user:1}:name': 'a', '{user:1}:age': '3'})\n"
+                  "print('bad', bad, 'total', total, 'tags', ','.join(rc.mget(['{user:1}:name', "
+                  "'{user:1}:age'])))\n");
+    out = harness::run("timeout 120 /usr/bin/python3 " + dir.file("client.py") + " 2>&1", &st);
+    EXPECT_EQ(st, 0) << out;
+    EXPECT_EQ(clusterlab::trim(out), "bad 0 total 2000 tags a,3");
+    // The keys really are spread over the three masters.
+    int masters_with_keys = 0;
+    for (Node* n : nodes) {
+      auto c = n->client();
+      if (harness::info_field(*c, "replication", "role") == "master" && c->command({"DBSIZE"}).integer > 3000)
+        masters_with_keys++;
+    }
+    EXPECT_EQ(masters_with_keys, 3);
   }
-  int st = -1;
-  std::string out = create(nodes, 1, &st);
-  ASSERT_EQ(st, 0) << out;
-  expect_converged(nodes);
-  harness::TempDir dir;
-  dir.write("client.py",
-            "from redis.cluster import RedisCluster, ClusterNode\n"
-            "rc = RedisCluster(startup_nodes=[ClusterNode('127.0.0.1', " +
-                std::to_string(nodes[0]->port) +
-                ")], decode_responses=True)\n"
-                "for i in range(10000): rc.set(f'key:{i}', i)\n"
-                "bad = sum(1 for i in range(10000) if rc.get(f'key:{i}') != str(i))\n"
-                "p = rc.pipeline()\n"
-                "for i in range(2000): p.incr(f'ctr:{i % 97}')\n"
-                "p.execute()\n"
-                "total = sum(int(rc.get(f'ctr:{i}')) for i in range(97))\n"
-                "rc.mset({'{user:1}:name': 'a', '{user:1}:age': '3'})\n"
-                "print('bad', bad, 'total', total, 'tags', ','.join(rc.mget(['{user:1}:name', "
-                "'{user:1}:age'])))\n");
-  out = harness::run("timeout 120 /usr/bin/python3 " + dir.file("client.py") + " 2>&1", &st);
-  EXPECT_EQ(st, 0) << out;
-  EXPECT_EQ(clusterlab::trim(out), "bad 0 total 2000 tags a,3");
-  // The keys really are spread over the three masters.
-  int masters_with_keys = 0;
-  for (Node* n : nodes) {
-    auto c = n->client();
-    if (harness::info_field(*c, "replication", "role") == "master" && c->command({"DBSIZE"}).integer > 3000)
-      masters_with_keys++;
-  }
-  EXPECT_EQ(masters_with_keys, 3);
 }
 
 TEST(ClusterCreate, MixedWithRedisServers) {
