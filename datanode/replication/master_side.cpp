@@ -75,6 +75,11 @@ void Replication::sync_command(Context& ctx, bool psync) {
     ctx.out.error("NOMASTERLINK Can't SYNC while not connected with my master");
     return;
   }
+  if (psync && ctx.argc() > 3 && util::iequals(ctx.arg(3), "failover")) {
+    std::string err = accept_failover_request(ctx.arg(1), c);
+    if (!err.empty()) return ctx.out.error(err);
+  }
+  if (failover_pending()) return ctx.out.error("NOMASTERLINK Can't SYNC while failing over");
   LOG_NOTICE("Replica %s asks for synchronization", peer_name(c).c_str());
   if (psync) {
     std::string_view replid = ctx.arg(1);
@@ -300,7 +305,9 @@ void Replication::periodic(int64_t now_ms) {
   bool any_online = false;
   for (auto& [id, p] : peers_) any_online |= p.online;
   // Replicas learn we are alive from PINGs in the stream (a replica forwards its master's instead).
-  if (!is_replica() && any_online && now_ms - last_ping_ms_ >= static_cast<int64_t>(s.repl_ping_replica_period) * 1000) {
+  update_failover(now_ms);
+  // No PING while a failover waits for a replica to reach our offset (Redis does the same).
+  if (!is_replica() && any_online && !failover_pending() && now_ms - last_ping_ms_ >= static_cast<int64_t>(s.repl_ping_replica_period) * 1000) {
     last_ping_ms_ = now_ms;
     append_stream(encode_command({"PING"}));
   }

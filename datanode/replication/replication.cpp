@@ -251,7 +251,7 @@ void Replication::write_info(std::string& out) const {
                                              ",state=" + state + ",offset=" + std::to_string(c->replica_ack_offset) +
                                              ",lag=" + std::to_string(lag));
   }
-  line("master_failover_state", "no-failover");
+  line("master_failover_state", failover_state_name());
   line("master_replid", replid_);
   line("master_replid2", replid2_);
   num("master_repl_offset", master_repl_offset_);
