@@ -1,8 +1,11 @@
 // Master side of replication: the stream (feed), PSYNC/SYNC, REPLCONF, PINGs to replicas, WAIT,
 // min-replicas-to-write and the read-only replica guard.
+#include <algorithm>
+
 #include "common/log/log.h"
 #include "common/util/clock.h"
 #include "common/util/strings.h"
+#include "datanode/replication/fence.h"
 #include "datanode/replication/full_sync.h"
 #include "datanode/replication/replica_link.h"
 #include "datanode/replication/replication.h"
@@ -303,7 +306,15 @@ void Replication::periodic(int64_t now_ms) {
   if (!waiters_.empty()) check_waiters(now_ms);
 
   bool any_online = false;
-  for (auto& [id, p] : peers_) any_online |= p.online;
+  size_t online = 0;
+  int64_t last_ack = 0;
+  for (auto& [id, p] : peers_) {
+    any_online |= p.online;
+    if (!p.online || p.client == nullptr) continue;
+    ++online;
+    last_ack = std::max(last_ack, p.client->replica_ack_time_ms);
+  }
+  fence_->tick(now_ms, is_replica(), online, last_ack);
   // Replicas learn we are alive from PINGs in the stream (a replica forwards its master's instead).
   update_failover(now_ms);
   // No PING while a failover waits for a replica to reach our offset (Redis does the same).

@@ -26,6 +26,7 @@ namespace datanode {
 
 class ReplicaLink;
 class FullSync;
+class MasterFence;
 
 // A replica connected to us (a client that sent REPLCONF / PSYNC).
 struct ReplicaPeer {
@@ -163,6 +164,8 @@ class Replication : public PropagationSink {
   std::unique_ptr<ReplicaLink> link_;
   bool have_history_ = true;
   int resume_db_ = 0;  // database the master's stream had selected, for a partial resync after restart
+
+  std::unique_ptr<MasterFence> fence_;  // demoted-master fencing (fence.h)
 
   // Snapshot child.
   pid_t snapshot_child_ = -1;
