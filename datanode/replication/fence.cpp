@@ -76,6 +76,12 @@ void MasterFence::tick(int64_t now_ms, bool is_replica, size_t online_replicas, 
     last_ack_seen_ms_ = now_ms;
     persist();
   }
+  if (fenced_ && isolation_fence_ && last_ack_ms > fenced_since_ms_) {
+    // A replica acknowledges our stream again: it still follows us, so the sentinels did not move the
+    // replicas to a new master while we were cut off (they would have repointed it first).
+    lift("a replica acknowledges again");
+    return;
+  }
   if (fenced_) {
     int64_t limit = timeout_ms();
     if (limit <= 0 || now_ms - fenced_since_ms_ >= limit)
@@ -84,12 +90,15 @@ void MasterFence::tick(int64_t now_ms, bool is_replica, size_t online_replicas, 
   }
   if (!had_replicas_ || timeout_ms() <= 0) return;
   if (gap > kStallMs) return fence("the event loop did not run for a while (stopped or stalled)", now_ms);
-  if (now_ms - last_ack_seen_ms_ > kIsolatedMs)
-    return fence("no replica has acknowledged for a while (isolated, or its replicas were moved)", now_ms);
+  if (now_ms - last_ack_seen_ms_ > kIsolatedMs) {
+    fence("no replica has acknowledged for a while (isolated, or its replicas were moved)", now_ms);
+    isolation_fence_ = true;
+  }
 }
 
 void MasterFence::fence(const char* why, int64_t now_ms) {
   fenced_ = true;
+  isolation_fence_ = false;
   fenced_since_ms_ = now_ms;
   last_reason_ = why;
   ++fences_;

@@ -51,6 +51,7 @@ class MasterFence {
 
   Server& server_;
   bool fenced_ = false;
+  bool isolation_fence_ = false;  // fenced because every replica went silent
   int64_t fenced_since_ms_ = 0;
   uint64_t refusals_ = 0;
   uint64_t fences_ = 0;
