@@ -74,15 +74,16 @@ void Replication::sync_command(Context& ctx, bool psync) {
   Client& c = ctx.client;
   if (c.has(kClientReplica)) return;  // already a replica: ignore, as Redis
   if (c.conn == nullptr) return;
-  if (is_replica() && !(link_ && link_->up())) {
-    ctx.out.error("NOMASTERLINK Can't SYNC while not connected with my master");
-    return;
-  }
+  // PSYNC <replid> <offset> FAILOVER: our master hands over to us (FAILOVER on its side).
   if (psync && ctx.argc() > 3 && util::iequals(ctx.arg(3), "failover")) {
     std::string err = accept_failover_request(ctx.arg(1), c);
     if (!err.empty()) return ctx.out.error(err);
   }
   if (failover_pending()) return ctx.out.error("NOMASTERLINK Can't SYNC while failing over");
+  if (is_replica() && !(link_ && link_->up())) {
+    ctx.out.error("NOMASTERLINK Can't SYNC while not connected with my master");
+    return;
+  }
   LOG_NOTICE("Replica %s asks for synchronization", peer_name(c).c_str());
   if (psync) {
     std::string_view replid = ctx.arg(1);

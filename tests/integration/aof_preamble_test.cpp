@@ -163,3 +163,22 @@ TEST(AofPreamble, RewriteDuringBgsaveIsScheduled) {
 }
 
 }  // namespace
+
+namespace {
+
+// A value of a type this server cannot load refuses the start with an error that names the key.
+TEST(PersistenceLoad, UnsupportedTypeNamesTheKey) {
+  Datanode node;
+  node.process.kill(SIGKILL);
+  node.process.wait(10s);
+  // REDIS0009, SELECTDB 3, then a module value (type 7) under the key "mod:key".
+  std::string rdb = std::string("REDIS0009") + "\xfe\x03" + "\x07" + "\x07" + "mod:key" + std::string(16, '\0');
+  node.dir.write("dump.rdb", rdb);
+  node.process = harness::Process(node.binary, {"--config", node.config_path}, node.dir.file("datanode.log"));
+  EXPECT_NE(node.process.wait(10s), 0);
+  std::string log = node.dir.read("datanode.log");
+  EXPECT_NE(log.find("module values are not supported"), std::string::npos) << log;
+  EXPECT_NE(log.find("(key 'mod:key' in database 3)"), std::string::npos) << log;
+}
+
+}  // namespace
