@@ -90,7 +90,8 @@ void MasterFence::tick(int64_t now_ms, bool is_replica, size_t online_replicas, 
   }
   if (!had_replicas_ || timeout_ms() <= 0) return;
   if (gap > kStallMs) return fence("the event loop did not run for a while (stopped or stalled)", now_ms);
-  if (now_ms - last_ack_seen_ms_ > kIsolatedMs) {
+  // With min-replicas-to-write the master already refuses writes when its replicas go silent.
+  if (server_.settings().min_replicas_to_write == 0 && now_ms - last_ack_seen_ms_ > kIsolatedMs) {
     fence("no replica has acknowledged for a while (isolated, or its replicas were moved)", now_ms);
     isolation_fence_ = true;
   }

@@ -1,5 +1,6 @@
 // Demoted-master fencing. A master that may have been replaced by a failover while it could not see
-// (restarted after a crash, resumed after SIGSTOP or a long stall, cut off from every replica) refuses
+// (restarted after a crash, resumed after SIGSTOP or a long stall, cut off from every replica when
+// min-replicas-to-write does not already refuse writes then) refuses
 // writes with -READONLY until someone who knows the topology settles its role:
 //  - our sentinels confirm a master they still consider the master with REPLICAOF NO ONE (a no-op for a
 //    Redis master, so nothing breaks with other tools), or repoint it with REPLICAOF host port;
