@@ -72,6 +72,7 @@ struct Instance {
   bool info_due = false;           // (re)connected: INFO at once, not at the next period
   bool fenced = false;             // a datanode that refuses writes until its role is settled
   int64_t fence_confirm_sent = 0;  // last REPLICAOF NO ONE sent to confirm a fenced master
+  int64_t reboot_time = 0;         // when INFO last showed a new run id
   std::string info;                // the last INFO text (SENTINEL INFO-CACHE)
   uint32_t role_reported = kMaster;
   int64_t role_reported_time = 0;

@@ -34,7 +34,10 @@ void Monitor::refresh_from_info(Instance& ri, const std::string& info, int64_t n
   if (f.role == InfoFields::Role::kReplica) role = kReplica;
   bool discovered = false;
   if (!f.run_id.empty()) {
-    if (!ri.runid.empty() && ri.runid != f.run_id) st_.events.emit(logx::Level::kNotice, "+reboot", &ri);
+    if (!ri.runid.empty() && ri.runid != f.run_id) {
+      st_.events.emit(logx::Level::kNotice, "+reboot", &ri);
+      ri.reboot_time = now;
+    }
     ri.runid = f.run_id;
   }
   if (ri.is(kMaster)) {
@@ -86,6 +89,13 @@ bool Monitor::no_down_for(const Instance& ri, int64_t ms, int64_t now) const {
 
 bool Monitor::may_confirm_fenced_master(const Instance& m, int64_t now) const {
   if (m.is(kSDown) || m.is(kODown) || m.is(kFailoverInProgress)) return false;
+  // Every sentinel that may have missed the master (it restarted, or stalled) must have had the time to
+  // see it again: a PING sent before a crash keeps counting down-after for a while after the restart,
+  // and a failover started on it would promote a replica while the confirmed master takes writes.
+  const int64_t settle = m.down_after + 1000;
+  if (!no_down_for(m, settle, now)) return false;
+  if (m.reboot_time != 0 && now - m.reboot_time < settle) return false;
+  if (m.act_ping_time != 0) return false;
   // A failover we started or voted for may still be promoting a replica elsewhere.
   if (m.failover_start_time != 0 && now - m.failover_start_time < m.failover_timeout) return false;
   if (m.vote_leader_epoch > m.config_epoch) return false;
