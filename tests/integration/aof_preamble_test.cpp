@@ -123,13 +123,18 @@ TEST(AofPreamble, RedisPreambleAofLoadsHere) {
   ASSERT_TRUE(eventually([&] { return rewrite_done(rc); }, 10s));
   rc.command({"SET", "after", "tail"});
   std::vector<std::string> theirs = snapshot(rc);
+  // The manifest lists the live files in order: "file <name> seq <n> type b|i".
+  std::string manifest = redis.dir.read("appendonlydir/appendonly.aof.manifest");
   std::string combined;
-  for (const auto& entry : std::filesystem::directory_iterator(redis.dir.file("appendonlydir")))
-    if (entry.path().string().ends_with(".base.rdb")) combined = redis.dir.read("appendonlydir/" + entry.path().filename().string());
-  ASSERT_EQ(combined.substr(0, 5), "REDIS");
-  for (const auto& entry : std::filesystem::directory_iterator(redis.dir.file("appendonlydir")))
-    if (entry.path().string().ends_with(".incr.aof")) combined += redis.dir.read("appendonlydir/" + entry.path().filename().string());
-
+  for (size_t at = 0; at < manifest.size();) {
+    size_t nl = manifest.find('\n', at);
+    if (nl == std::string::npos) nl = manifest.size();
+    std::string line = manifest.substr(at, nl - at);
+    at = nl + 1;
+    if (line.rfind("file ", 0) != 0 || line.find(" type h") != std::string::npos) continue;
+    combined += redis.dir.read("appendonlydir/" + line.substr(5, line.find(' ', 5) - 5));
+  }
+  ASSERT_EQ(combined.substr(0, 5), "REDIS") << manifest;
   Datanode node("appendonly = true\nsave = \"\"");
   node.process.kill(SIGKILL);
   node.process.wait(10s);
