@@ -8,6 +8,7 @@
 #include "common/util/strings.h"
 #include "datanode/replication/replica_link.h"
 #include "datanode/replication/replication.h"
+#include "datanode/server/client_pause.h"
 
 namespace datanode {
 
