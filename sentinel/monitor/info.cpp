@@ -95,7 +95,8 @@ bool Monitor::may_confirm_fenced_master(const Instance& m, int64_t now) const {
   const int64_t settle = m.down_after + 1000;
   if (!no_down_for(m, settle, now)) return false;
   if (m.reboot_time != 0 && now - m.reboot_time < settle) return false;
-  if (m.act_ping_time != 0) return false;
+  // No PING unanswered for long (one sent just before this INFO is normal).
+  if (m.act_ping_time != 0 && now - m.act_ping_time > m.ping_period() / 2) return false;
   // A failover we started or voted for may still be promoting a replica elsewhere.
   if (m.failover_start_time != 0 && now - m.failover_start_time < m.failover_timeout) return false;
   if (m.vote_leader_epoch > m.config_epoch) return false;

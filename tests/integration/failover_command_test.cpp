@@ -160,6 +160,7 @@ TEST(FailoverCommand, InteropWithRedisServer) {
     Client m(master.port), c(replica.port);
     ASSERT_TRUE(eventually([&] { return linked(c); }, 15s));
     for (int i = 0; i < 100; i++) m.command({"SADD", "s", std::to_string(i)});
+    ASSERT_TRUE(eventually([&] { return caught_up(m, 1); }, 10s)) << repl(m, "slave0");
     ASSERT_EQ(m.command({"FAILOVER", "TO", "127.0.0.1", std::to_string(replica.port), "TIMEOUT", "5000"}).str, "OK");
     ASSERT_TRUE(eventually([&] { return repl(c, "role") == "master"; }, 10s)) << master.dir.read("redis.log");
     EXPECT_EQ(c.command({"SCARD", "s"}).integer, 100);
