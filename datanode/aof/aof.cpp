@@ -41,7 +41,8 @@ ssize_t write_all(int fd, const char* data, size_t len) {
 
 void cmd_bgrewriteaof(Context& ctx) {
   Aof& aof = ctx.server.aof();
-  if (aof.rewrite_in_progress()) return ctx.out.error("ERR Background append only file rewriting already in progress");
+  if (aof.rewrite_in_progress())
+    return ctx.out.error("ERR Background append only file rewriting already in progress");
   // One child at a time, as Redis: the rewrite starts from the cron once the RDB child is gone.
   if (ctx.server.persistence().child_kind() != Persistence::ChildKind::kNone) {
     aof.schedule_rewrite();

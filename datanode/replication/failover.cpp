@@ -25,7 +25,8 @@ Client* Replication::find_replica(const std::string& host, int port) const {
   for (const auto& [id, p] : peers_) {
     Client* c = p.client;
     if (c == nullptr || !c->has(kClientReplica)) continue;
-    std::string ip = !c->replica_announced_ip.empty() ? c->replica_announced_ip : (c->conn ? c->conn->peer_ip() : "");
+    std::string ip =
+        !c->replica_announced_ip.empty() ? c->replica_announced_ip : (c->conn ? c->conn->peer_ip() : "");
     if (util::iequals(ip, host) && c->replica_listening_port == port) return c;
   }
   return nullptr;
@@ -92,7 +93,8 @@ void Replication::failover_command(Context& ctx) {
     Client* target = find_replica(host, static_cast<int>(port));
     if (target == nullptr) return out.error("ERR FAILOVER target HOST and PORT is not a replica.");
     auto it = peers_.find(target->id);
-    if (it == peers_.end() || !it->second.online) return out.error("ERR FAILOVER target replica is not online.");
+    if (it == peers_.end() || !it->second.online)
+      return out.error("ERR FAILOVER target replica is not online.");
     failover_.host = host;
     failover_.port = static_cast<int>(port);
     LOG_NOTICE("FAILOVER requested to %s:%lld.", host.c_str(), static_cast<long long>(port));
@@ -115,7 +117,8 @@ void Replication::update_failover(int64_t now_ms) {
   if (failover_.state != FailoverState::kWaitForSync) return;
   if (failover_.end_ms && failover_.end_ms <= now_ms) {
     if (failover_.force) {
-      LOG_NOTICE("FAILOVER to %s:%d time out exceeded, failing over.", failover_.host.c_str(), failover_.port);
+      LOG_NOTICE("FAILOVER to %s:%d time out exceeded, failing over.", failover_.host.c_str(),
+                 failover_.port);
       start_failover_psync();
     } else {
       abort_failover("Replica never caught up before timeout");
@@ -129,7 +132,8 @@ void Replication::update_failover(int64_t now_ms) {
     for (const auto& [id, p] : peers_) {
       Client* c = p.client;
       if (c == nullptr || !c->has(kClientReplica) || c->replica_ack_offset != master_repl_offset_) continue;
-      std::string ip = !c->replica_announced_ip.empty() ? c->replica_announced_ip : (c->conn ? c->conn->peer_ip() : "");
+      std::string ip =
+          !c->replica_announced_ip.empty() ? c->replica_announced_ip : (c->conn ? c->conn->peer_ip() : "");
       if (ip.empty()) continue;
       failover_.host = ip;
       failover_.port = c->replica_listening_port;

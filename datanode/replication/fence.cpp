@@ -57,7 +57,8 @@ void MasterFence::on_role_change(bool replica, const std::string& master_host, i
   master_port_ = master_port;
   replid_ = replid;
   had_replicas_ = false;
-  if (fenced_) lift(replica ? "now a replica of " + master_host + ":" + std::to_string(master_port) : "role set");
+  if (fenced_)
+    lift(replica ? "now a replica of " + master_host + ":" + std::to_string(master_port) : "role set");
   persist();
 }
 
@@ -103,8 +104,9 @@ void MasterFence::fence(const char* why, int64_t now_ms) {
   fenced_since_ms_ = now_ms;
   last_reason_ = why;
   ++fences_;
-  LOG_WARNING("Fenced: writes refused until a sentinel confirms or repoints this master, or %lld ms pass (%s)",
-              static_cast<long long>(timeout_ms()), why);
+  LOG_WARNING(
+      "Fenced: writes refused until a sentinel confirms or repoints this master, or %lld ms pass (%s)",
+      static_cast<long long>(timeout_ms()), why);
 }
 
 void MasterFence::lift(const std::string& why) {

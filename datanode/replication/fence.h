@@ -31,7 +31,8 @@ class MasterFence {
   void on_start(bool starting_as_replica);
   // Every role change (REPLICAOF host port, REPLICAOF NO ONE on a replica, FAILOVER, a full sync done):
   // persisted, and any fence lifted (the change itself settled the role).
-  void on_role_change(bool replica, const std::string& master_host, int master_port, const std::string& replid);
+  void on_role_change(bool replica, const std::string& master_host, int master_port,
+                      const std::string& replid);
   // REPLICAOF NO ONE received while already a master: a sentinel confirms the role.
   void confirm(const std::string& who);
   // Every 100 ms: stall and isolation detection, the bounded lift. `online_replicas`: replicas streaming

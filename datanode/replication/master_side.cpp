@@ -319,7 +319,8 @@ void Replication::periodic(int64_t now_ms) {
   // Replicas learn we are alive from PINGs in the stream (a replica forwards its master's instead).
   update_failover(now_ms);
   // No PING while a failover waits for a replica to reach our offset (Redis does the same).
-  if (!is_replica() && any_online && !failover_pending() && now_ms - last_ping_ms_ >= static_cast<int64_t>(s.repl_ping_replica_period) * 1000) {
+  if (!is_replica() && any_online && !failover_pending() &&
+      now_ms - last_ping_ms_ >= static_cast<int64_t>(s.repl_ping_replica_period) * 1000) {
     last_ping_ms_ = now_ms;
     append_stream(encode_command({"PING"}));
   }

@@ -178,8 +178,8 @@ void Monitor::send_periodic(Instance& ri, int64_t now) {
   int64_t ping_period = ri.ping_period();
   if (!ri.is(kSentinel)) {
     int64_t period = info_period(ri);
-    if (ri.info_due ||
-        ((ri.info_refresh == 0 || now - ri.info_refresh > period) && (ri.info_sent == 0 || now - ri.info_sent >= period)))
+    if (ri.info_due || ((ri.info_refresh == 0 || now - ri.info_refresh > period) &&
+                        (ri.info_sent == 0 || now - ri.info_sent >= period)))
       send_info(ri, now);
   }
   if (now - ri.last_pong_time > ping_period && now - ri.last_ping_time > ping_period / 2) send_ping(ri, now);

@@ -192,7 +192,8 @@ int main(int argc, char** argv) {
     int64_t fenced = 0;
     for (const auto* h : {&workload.writes(), &workload.probes()})
       for (const auto& op : h->ops())
-        if (op.outcome == fault::Outcome::kFailed && op.error.find("fenced master") != std::string::npos) ++fenced;
+        if (op.outcome == fault::Outcome::kFailed && op.error.find("fenced master") != std::string::npos)
+          ++fenced;
 
     std::string flavour_mode = a.flavour + "/" + a.mode;
     std::printf("fault_suite %s seed %llu: %d faults, failovers %d/%d completed (mean %lld ms, max %lld ms), "
@@ -201,12 +202,14 @@ int main(int argc, char** argv) {
                 t.failovers_expected,
                 static_cast<long long>(t.failovers_completed ? t.failover_ms_sum / t.failovers_completed : 0),
                 static_cast<long long>(t.failover_ms_max), t.unhealthy);
-    std::printf("writes: %lld acknowledged, %lld refused, %lld indeterminate; LOST %lld, duplicated %lld, "
-                "reordered %lld, refused-but-present %lld; split-brain %zu windows, %lld ms; fenced refusals %lld\n",
-                static_cast<long long>(f.acknowledged), static_cast<long long>(f.failed),
-                static_cast<long long>(f.unknown), static_cast<long long>(f.lost), static_cast<long long>(f.duplicated),
-                static_cast<long long>(f.reordered), static_cast<long long>(f.failed_but_present), f.split_brain.size(),
-                static_cast<long long>(f.split_brain_ms), static_cast<long long>(fenced));
+    std::printf(
+        "writes: %lld acknowledged, %lld refused, %lld indeterminate; LOST %lld, duplicated %lld, "
+        "reordered %lld, refused-but-present %lld; split-brain %zu windows, %lld ms; fenced refusals %lld\n",
+        static_cast<long long>(f.acknowledged), static_cast<long long>(f.failed),
+        static_cast<long long>(f.unknown), static_cast<long long>(f.lost),
+        static_cast<long long>(f.duplicated), static_cast<long long>(f.reordered),
+        static_cast<long long>(f.failed_but_present), f.split_brain.size(),
+        static_cast<long long>(f.split_brain_ms), static_cast<long long>(fenced));
     for (const auto& op : f.lost_examples)
       std::printf("  lost: client %d seq %lld acknowledged by %s at %lld ms\n", op.client,
                   static_cast<long long>(op.seq), op.node.c_str(), static_cast<long long>(op.end_ms));
@@ -221,9 +224,11 @@ int main(int argc, char** argv) {
       std::ofstream out(a.json);
       out << "{\"flavour\":\"" << a.flavour << "\",\"mode\":\"" << a.mode << "\",\"net\":\""
           << (netns ? "netns" : "loopback") << "\",\"seed\":" << a.seed << ",\"faults\":" << t.faults
-          << ",\"failovers_expected\":" << t.failovers_expected << ",\"failovers_completed\":" << t.failovers_completed
+          << ",\"failovers_expected\":" << t.failovers_expected
+          << ",\"failovers_completed\":" << t.failovers_completed
           << ",\"failover_ms_max\":" << t.failover_ms_max << ",\"failover_ms_mean\":"
-          << (t.failovers_completed ? t.failover_ms_sum / t.failovers_completed : 0) << ",\"fenced_refusals\":" << fenced << ",\"unhealthy_after\":" << t.unhealthy
+          << (t.failovers_completed ? t.failover_ms_sum / t.failovers_completed : 0)
+          << ",\"fenced_refusals\":" << fenced << ",\"unhealthy_after\":" << t.unhealthy
           << ",\"findings\":" << fault::to_json(f) << "}\n";
     }
 

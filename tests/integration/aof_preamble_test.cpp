@@ -103,8 +103,8 @@ TEST(AofPreamble, RedisServerLoadsOurRewrittenAof) {
   std::string bin = harness::run("command -v redis-server");
   while (!bin.empty() && bin.back() == '\n') bin.pop_back();
   harness::Process redis(bin,
-                         {"--port", std::to_string(rport), "--bind", "127.0.0.1", "--save", "", "--appendonly",
-                          "yes", "--dir", rdir.path()},
+                         {"--port", std::to_string(rport), "--bind", "127.0.0.1", "--save", "",
+                          "--appendonly", "yes", "--dir", rdir.path()},
                          rdir.file("redis.log"));
   ASSERT_TRUE(harness::wait_for_port(rport, 10s));
   Client rc(rport);
@@ -177,7 +177,8 @@ TEST(PersistenceLoad, UnsupportedTypeNamesTheKey) {
   node.process.kill(SIGKILL);
   node.process.wait(10s);
   // REDIS0009, SELECTDB 3, then a module value (type 7) under the key "mod:key".
-  std::string rdb = std::string("REDIS0009") + "\xfe\x03" + "\x07" + "\x07" + "mod:key" + std::string(16, '\0');
+  std::string rdb =
+      std::string("REDIS0009") + "\xfe\x03" + "\x07" + "\x07" + "mod:key" + std::string(16, '\0');
   node.dir.write("dump.rdb", rdb);
   node.process = harness::Process(node.binary, {"--config", node.config_path}, node.dir.file("datanode.log"));
   EXPECT_NE(node.process.wait(10s), 0);

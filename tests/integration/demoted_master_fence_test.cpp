@@ -102,7 +102,8 @@ TEST(DemotedMasterFence, StandaloneMasterIsNeverFenced) {
 }
 
 TEST(DemotedMasterFence, ResumedMasterIsFencedAndItsMetricCounts) {
-  Datanode master("master-fence-timeout = 600000\nmetrics-port = " + std::to_string(harness::free_port()) + "\n");
+  Datanode master("master-fence-timeout = 600000\nmetrics-port = " + std::to_string(harness::free_port()) +
+                  "\n");
   Datanode replica("replicaof = \"127.0.0.1 " + std::to_string(master.port) + "\"\n");
   auto m = master.client();
   Client r(replica.port);
@@ -151,7 +152,11 @@ TEST(DemotedMasterFence, OurSentinelsConfirmOrConvertQuickly) {
   lab.master->start();
   c = lab.master->client();
   auto start = std::chrono::steady_clock::now();
-  EXPECT_TRUE(eventually([&] { return c->command({"SET", "after-restart", "1"}).str == "OK"; }, 10s))
+  EXPECT_TRUE(eventually(
+      [&] {
+        return c->command({"SET", "after-restart", "1"}).str == "OK";
+      },
+      10s))
       << lab.master->dir.read("datanode.log");
   EXPECT_LT(std::chrono::steady_clock::now() - start, 8s);  // well before the 30 s timeout
   EXPECT_NE(lab.master->dir.read("datanode.log").find("master role confirmed"), std::string::npos);

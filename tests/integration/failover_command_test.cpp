@@ -28,7 +28,9 @@ bool caught_up(Client& master, int replicas) {
   int n = 0;
   for (int i = 0; i < replicas; i++) {
     std::string line = repl(master, "slave" + std::to_string(i));
-    if (line.find("state=online") != std::string::npos && line.find("offset=" + off + ",") != std::string::npos) n++;
+    if (line.find("state=online") != std::string::npos &&
+        line.find("offset=" + off + ",") != std::string::npos)
+      n++;
   }
   return n == replicas;
 }
@@ -70,7 +72,9 @@ TEST(FailoverCommand, ReplicaAndTargetErrorsMatchRedis) {
                                    {"FAILOVER", "TIMEOUT", "100", "FORCE"}});
   EXPECT_TRUE(d.empty()) << ::testing::PrintToString(d);
   d = reference::differences(redis_replica.port, replica.port,
-                             {{"FAILOVER"}, {"FAILOVER", "ABORT"}, {"PSYNC", "0000000000000000000000000000000000000000", "1", "FAILOVER"}});
+                             {{"FAILOVER"},
+                              {"FAILOVER", "ABORT"},
+                              {"PSYNC", "0000000000000000000000000000000000000000", "1", "FAILOVER"}});
   EXPECT_TRUE(d.empty()) << ::testing::PrintToString(d);
   d = reference::differences(redis.port, node.port, {{"PSYNC", "?", "-1", "FAILOVER"}});
   EXPECT_TRUE(d.empty()) << ::testing::PrintToString(d);
@@ -86,7 +90,10 @@ TEST(FailoverCommand, HandsOverToTheNamedReplicaWithoutLosingWrites) {
   ASSERT_EQ(m.command({"FAILOVER", "TO", "127.0.0.1", std::to_string(r1.port), "TIMEOUT", "5000"}).str, "OK");
   ASSERT_TRUE(eventually([&] { return repl(c1, "role") == "master"; }, 10s));
   ASSERT_TRUE(eventually(
-      [&] { return repl(m, "role") == "slave" && repl(m, "master_port") == std::to_string(r1.port) && linked(m); }, 10s));
+      [&] {
+        return repl(m, "role") == "slave" && repl(m, "master_port") == std::to_string(r1.port) && linked(m);
+      },
+      10s));
   EXPECT_EQ(repl(m, "master_failover_state"), "no-failover");
   EXPECT_EQ(c1.command({"DBSIZE"}).integer, 500);
   EXPECT_EQ(c1.command({"GET", "k499"}).str, "499");
@@ -147,8 +154,10 @@ TEST(FailoverCommand, InteropWithRedisServer) {
     Client m(master.port), rc(replica.port);
     ASSERT_TRUE(eventually([&] { return linked(rc); }, 15s));
     for (int i = 0; i < 100; i++) m.command({"RPUSH", "l", std::to_string(i)});
-    ASSERT_EQ(m.command({"FAILOVER", "TO", "127.0.0.1", std::to_string(replica.port), "TIMEOUT", "5000"}).str, "OK");
-    ASSERT_TRUE(eventually([&] { return repl(rc, "role") == "master"; }, 10s)) << replica.dir.read("redis.log");
+    ASSERT_EQ(m.command({"FAILOVER", "TO", "127.0.0.1", std::to_string(replica.port), "TIMEOUT", "5000"}).str,
+              "OK");
+    ASSERT_TRUE(eventually([&] { return repl(rc, "role") == "master"; }, 10s))
+        << replica.dir.read("redis.log");
     EXPECT_EQ(rc.command({"LLEN", "l"}).integer, 100);
     EXPECT_TRUE(eventually([&] { return repl(m, "role") == "slave" && linked(m); }, 10s));
     EXPECT_EQ(rc.command({"SET", "from-redis", "1"}).str, "OK");
@@ -161,7 +170,8 @@ TEST(FailoverCommand, InteropWithRedisServer) {
     ASSERT_TRUE(eventually([&] { return linked(c); }, 15s));
     for (int i = 0; i < 100; i++) m.command({"SADD", "s", std::to_string(i)});
     ASSERT_TRUE(eventually([&] { return caught_up(m, 1); }, 10s)) << repl(m, "slave0");
-    ASSERT_EQ(m.command({"FAILOVER", "TO", "127.0.0.1", std::to_string(replica.port), "TIMEOUT", "5000"}).str, "OK");
+    ASSERT_EQ(m.command({"FAILOVER", "TO", "127.0.0.1", std::to_string(replica.port), "TIMEOUT", "5000"}).str,
+              "OK");
     ASSERT_TRUE(eventually([&] { return repl(c, "role") == "master"; }, 10s)) << master.dir.read("redis.log");
     EXPECT_EQ(c.command({"SCARD", "s"}).integer, 100);
     EXPECT_TRUE(eventually([&] { return repl(m, "role") == "slave" && linked(m); }, 10s));
