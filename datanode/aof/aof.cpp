@@ -40,7 +40,15 @@ ssize_t write_all(int fd, const char* data, size_t len) {
 }
 
 void cmd_bgrewriteaof(Context& ctx) {
-  std::string err = ctx.server.aof().start_rewrite();
+  Aof& aof = ctx.server.aof();
+  if (aof.rewrite_in_progress())
+    return ctx.out.error("ERR Background append only file rewriting already in progress");
+  // One child at a time, as Redis: the rewrite starts from the cron once the RDB child is gone.
+  if (ctx.server.persistence().child_kind() != Persistence::ChildKind::kNone) {
+    aof.schedule_rewrite();
+    return ctx.out.simple("Background append only file rewriting scheduled");
+  }
+  std::string err = aof.start_rewrite();
   if (!err.empty()) return ctx.out.error(err);
   ctx.out.simple("Background append only file rewriting started");
 }
@@ -204,7 +212,7 @@ void Aof::periodic(int64_t now_ms) {
       flush(false);
     }
   }
-  if (child_pid_ > 0) return;
+  if (child_pid_ > 0 || server_.persistence().child_kind() != Persistence::ChildKind::kNone) return;
   if (rewrite_scheduled_ && now_ms >= rewrite_retry_at_ms_) {
     rewrite_scheduled_ = false;
     std::string err = start_rewrite();

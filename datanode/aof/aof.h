@@ -2,9 +2,11 @@
 //
 // File format: ONE file, `<dir>/<appendfilename>`, holding RESP multibulk commands back to back
 // (`*<argc>\r\n$<len>\r\n<arg>\r\n...`), exactly what the propagation stream carries, with `SELECT <db>`
-// inserted whenever the database changes (the file starts in database 0). There is no RDB preamble and no
-// multi-part manifest (Redis 7 has base + incr files; a single file is enough here: a rewrite builds
-// the compact replacement next to it and renames it over the old one atomically).
+// inserted whenever the database changes (the file starts in database 0). With aof-use-rdb-preamble
+// (default yes, as Redis) a rewritten file starts with an RDB snapshot and the commands follow it. There
+// is no multi-part manifest (Redis 7 has base + incr files; a single file is enough here: a rewrite builds
+// the compact replacement next to it and renames it over the old one atomically). redis-server 7 loads
+// such a file as an old-style AOF (it upgrades it to its manifest layout on start).
 //
 // Appending: every propagated command is encoded into a buffer; the buffer is written once per loop
 // iteration, before replies are flushed (Server::add_before_flush).
@@ -20,7 +22,8 @@
 // A failed background fsync (everysec) also refuses writes with -MISCONF until a retried fsync works.
 //
 // Rewrite (BGREWRITEAOF, automatic growth trigger, CONFIG SET appendonly yes): fork(); the child
-// serialises the keyspace as one command per key (store/rewrite.h) into temp-rewriteaof-bg-<pid>.aof,
+// serialises the keyspace as an RDB preamble, or as one command per key (store/rewrite.h) with the
+// preamble off, into temp-rewriteaof-bg-<pid>.aof,
 // fsyncs and exits without touching libuv. Meanwhile the parent keeps appending to the old file and
 // also keeps every new command in a rewrite buffer. When the child has exited successfully the parent
 // appends that buffer to the temp file, fsyncs it, renames it over the AOF, fsyncs the directory and
@@ -60,6 +63,11 @@ class Aof : public PropagationSink {
   // BGREWRITEAOF: returns "" when a rewrite started, otherwise Redis' error text (without "-").
   std::string start_rewrite();
   bool rewrite_in_progress() const { return child_pid_ > 0; }
+  // Starts a rewrite from the cron as soon as no other child runs.
+  void schedule_rewrite() {
+    rewrite_scheduled_ = true;
+    rewrite_retry_at_ms_ = 0;
+  }
   // The data set was replaced wholesale (replica full sync): the file no longer describes it. As Redis'
   // stop + start: appending stops, a fresh rewrite (restarted if one was running) builds the new file,
   // which replaces the old one only when complete.

@@ -14,6 +14,7 @@
 #include "common/util/clock.h"
 #include "common/util/fs.h"
 #include "datanode/aof/aof.h"
+#include "datanode/rdb/writer.h"
 #include "datanode/store/rewrite.h"
 
 namespace datanode {
@@ -64,6 +65,25 @@ bool fsync_dir_of(const std::string& path) {
   return ok;
 }
 
+// aof-use-rdb-preamble: the base of the new file is an RDB snapshot (as Redis writes it: no replication
+// aux fields, the AOF is not a replication position); the writes made meanwhile follow as commands.
+std::string write_rdb_base(Server& server, const std::string& path) {
+  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return std::string("Opening the temp file for AOF rewrite: ") + strerror(errno);
+  rdb::WriteOptions options{server.settings().rdbcompression, server.settings().rdbchecksum};
+  std::string err = rdb::write_snapshot(fd, server.databases(), rdb::SaveInfo{}, options);
+  if (err.empty() && fsync(fd) != 0) err = strerror(errno);
+  close(fd);
+  if (!err.empty()) return "Writing the AOF rewrite: " + err;
+  LOG_NOTICE("Rewrote the keyspace into the RDB preamble of the new append only file");
+  return "";
+}
+
+bool rdb_preamble_enabled(Server& server) {
+  const config::Option* opt = server.registry().find("aof-use-rdb-preamble");
+  return opt == nullptr || opt->get() == "yes";
+}
+
 }  // namespace
 
 std::string write_snapshot(Server& server, const std::string& path) {
@@ -100,6 +120,7 @@ std::string Aof::start_rewrite() {
   rewrite_target_ = state_ == State::kOff ? current_path() : path_;
   // What is still buffered belongs to the old file: get it out before the child's snapshot point.
   flush(true);
+  const bool preamble = rdb_preamble_enabled(server_);
   int64_t start = util::mono_ms();
   pid_t pid = fork();
   if (pid < 0) {
@@ -114,7 +135,8 @@ std::string Aof::start_rewrite() {
     signal(SIGINT, SIG_DFL);
     signal(SIGUSR1, SIG_DFL);
     logx::set_role('C');
-    std::string err = write_snapshot(server_, temp_path(getpid()));
+    std::string tmp = temp_path(getpid());
+    std::string err = preamble ? write_rdb_base(server_, tmp) : write_snapshot(server_, tmp);
     if (!err.empty()) {
       LOG_WARNING("%s", err.c_str());
       _exit(1);

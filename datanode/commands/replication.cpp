@@ -14,6 +14,7 @@ std::string describe(const Client& c) {
 void replicaof_command(Context& ctx) {
   if (ctx.server.settings().cluster_enabled) return ctx.out.error("ERR REPLICAOF not allowed in cluster mode.");
   Replication& repl = ctx.server.replication();
+  if (repl.failover_pending()) return ctx.out.error("ERR REPLICAOF not allowed while failing over.");
   if (util::iequals(ctx.arg(1), "no") && util::iequals(ctx.arg(2), "one")) {
     repl.unset_master(describe(ctx.client));
     ctx.out.ok();
@@ -46,6 +47,7 @@ void psync_command(Context& ctx) { ctx.server.replication().sync_command(ctx, tr
 void replconf_command(Context& ctx) { ctx.server.replication().replconf_command(ctx); }
 void wait_command(Context& ctx) { ctx.server.replication().wait_command(ctx); }
 void role_command(Context& ctx) { ctx.server.replication().role_command(ctx); }
+void failover_command(Context& ctx) { ctx.server.replication().failover_command(ctx); }
 
 }  // namespace
 
@@ -58,6 +60,7 @@ void register_replication_commands(CommandTable& t) {
   t.add("replconf", -1, kAdmin | kStale | kLoading, replconf_command);
   t.add("wait", 3, 0, wait_command);
   t.add("role", 1, kFast | kStale | kLoading, role_command);
+  t.add("failover", -1, kAdmin | kStale, failover_command);
 }
 
 }  // namespace datanode

@@ -153,6 +153,10 @@ std::vector<prometheus::MetricFamily> Metrics::collect() const {
   counter("datanode_replica_unapplied_commands_total",
           "Commands of the master's stream this replica could not apply (each forces a full resync).",
           number(repl, "master_stream_unapplied_commands"));
+  gauge("datanode_master_fenced", "1 while this master refuses writes until its role is confirmed (fencing).",
+        number(repl, "master_fenced"));
+  counter("datanode_fenced_write_refusals_total", "Writes refused while fenced as a possibly demoted master.",
+          number(repl, "master_fenced_write_refusals"));
   metrics::Family lag("datanode_replica_lag_seconds", "Seconds since each replica's last acknowledgement.",
                       MetricType::Gauge);
   metrics::Family replica_offset("datanode_replica_offset_bytes", "Replication offset acknowledged by each replica.",

@@ -311,8 +311,16 @@ std::string decode(std::string_view data, const KeyFn& on_key, LoadInfo* info) {
       default: break;
     }
     std::string key = r.string();
+    if (r.failed()) break;
     auto value = read_object(r, op);
-    if (r.failed() || !value) break;
+    if (r.failed() || !value) {
+      // Name the key, so that whoever must fix the data set (or wait for the type) knows which one.
+      std::string shown = key.size() > 128 ? key.substr(0, 128) + "..." : key;
+      for (char& ch : shown)
+        if (static_cast<unsigned char>(ch) < 32 || ch == '\'') ch = '?';
+      return (r.failed() ? r.error() : std::string("bad value")) + " (key '" + shown + "' in database " +
+             std::to_string(db) + ")";
+    }
     info->keys++;
     on_key(db, std::move(key), std::move(*value), expire_ms);
     expire_ms = -1;

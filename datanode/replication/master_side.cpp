@@ -1,8 +1,11 @@
 // Master side of replication: the stream (feed), PSYNC/SYNC, REPLCONF, PINGs to replicas, WAIT,
 // min-replicas-to-write and the read-only replica guard.
+#include <algorithm>
+
 #include "common/log/log.h"
 #include "common/util/clock.h"
 #include "common/util/strings.h"
+#include "datanode/replication/fence.h"
 #include "datanode/replication/full_sync.h"
 #include "datanode/replication/replica_link.h"
 #include "datanode/replication/replication.h"
@@ -71,6 +74,12 @@ void Replication::sync_command(Context& ctx, bool psync) {
   Client& c = ctx.client;
   if (c.has(kClientReplica)) return;  // already a replica: ignore, as Redis
   if (c.conn == nullptr) return;
+  // PSYNC <replid> <offset> FAILOVER: our master hands over to us (FAILOVER on its side).
+  if (psync && ctx.argc() > 3 && util::iequals(ctx.arg(3), "failover")) {
+    std::string err = accept_failover_request(ctx.arg(1), c);
+    if (!err.empty()) return ctx.out.error(err);
+  }
+  if (failover_pending()) return ctx.out.error("NOMASTERLINK Can't SYNC while failing over");
   if (is_replica() && !(link_ && link_->up())) {
     ctx.out.error("NOMASTERLINK Can't SYNC while not connected with my master");
     return;
@@ -298,9 +307,20 @@ void Replication::periodic(int64_t now_ms) {
   if (!waiters_.empty()) check_waiters(now_ms);
 
   bool any_online = false;
-  for (auto& [id, p] : peers_) any_online |= p.online;
+  size_t online = 0;
+  int64_t last_ack = 0;
+  for (auto& [id, p] : peers_) {
+    any_online |= p.online;
+    if (!p.online || p.client == nullptr) continue;
+    ++online;
+    last_ack = std::max(last_ack, p.client->replica_ack_time_ms);
+  }
+  fence_->tick(now_ms, is_replica(), online, last_ack);
   // Replicas learn we are alive from PINGs in the stream (a replica forwards its master's instead).
-  if (!is_replica() && any_online && now_ms - last_ping_ms_ >= static_cast<int64_t>(s.repl_ping_replica_period) * 1000) {
+  update_failover(now_ms);
+  // No PING while a failover waits for a replica to reach our offset (Redis does the same).
+  if (!is_replica() && any_online && !failover_pending() &&
+      now_ms - last_ping_ms_ >= static_cast<int64_t>(s.repl_ping_replica_period) * 1000) {
     last_ping_ms_ = now_ms;
     append_stream(encode_command({"PING"}));
   }

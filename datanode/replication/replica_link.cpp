@@ -374,6 +374,7 @@ bool ReplicaLink::handshake_line(std::string_view line) {
     }
     master_replid_ = parts[1];
     master_initial_offset_ = *off;
+    repl_.on_failover_psync_result(true);
     LOG_NOTICE("Full resync from master: %s:%lld", master_replid_.c_str(), static_cast<long long>(*off));
     state_ = State::kTransfer;
     state_since_ms_ = util::mono_ms();
@@ -384,6 +385,7 @@ bool ReplicaLink::handshake_line(std::string_view line) {
   if (!is_error && starts_with(text, "CONTINUE")) {
     std::string new_id = text.size() > 9 ? text.substr(9, 40) : "";
     LOG_NOTICE("Successful partial resynchronization with master.");
+    repl_.on_failover_psync_result(true);
     if (new_id.size() == 40) repl_.on_partial_sync(new_id);
     if (!master_client_) new_master_client(repl_.resume_db());
     state_ = State::kConnected;
@@ -391,6 +393,13 @@ bool ReplicaLink::handshake_line(std::string_view line) {
     last_io_ms_ = util::mono_ms();
     LOG_NOTICE("MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.");
     return true;
+  }
+  if (repl_.failover_in_progress()) {
+    LOG_WARNING("Failover target refused PSYNC FAILOVER: %s%s", is_error ? "-" : "+", text.c_str());
+    // The abort (from the cron: it makes us a master again, which destroys this link) is deferred.
+    repl_.on_failover_psync_result(false);
+    drop("psync");
+    return false;
   }
   if (is_error && (starts_with(text, "NOMASTERLINK") || starts_with(text, "LOADING"))) {
     LOG_NOTICE("Master is currently unable to PSYNC but should be in the future: -%s", text.c_str());
@@ -443,7 +452,11 @@ void ReplicaLink::after_step(Step done) {
         LOG_NOTICE("Partial resynchronization not possible (no cached master)");
       else
         LOG_NOTICE("Trying a partial resynchronization (request %s:%s).", id.c_str(), off.c_str());
-      send_command({"PSYNC", id, off});
+      // A master handing over (FAILOVER) asks its replica to take its history and become the master.
+      if (repl_.failover_in_progress())
+        send_command({"PSYNC", id, off, "FAILOVER"});
+      else
+        send_command({"PSYNC", id, off});
       break;
     }
   }

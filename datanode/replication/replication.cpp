@@ -6,6 +6,7 @@
 #include "common/util/clock.h"
 #include "common/util/strings.h"
 #include "datanode/aof/aof.h"
+#include "datanode/replication/fence.h"
 #include "datanode/replication/full_sync.h"
 #include "datanode/replication/replica_link.h"
 
@@ -41,6 +42,8 @@ Replication::Replication(Server& server) : server_(server), replid_(random_repli
   server_.add_info_section("replication", [this](std::string& out) { write_info(out); });
   server_.add_periodic(100, [this](int64_t now_ms) { periodic(now_ms); });
   server_.add_write_guard([this](const Client& c, const CommandSpec& cmd) { return write_guard(c, cmd); });
+  // After ours: -READONLY of a replica and -NOREPLICAS keep their precedence over the fence's refusal.
+  fence_ = std::make_unique<MasterFence>(server_);
   server_.add_command_guard([this](const Client&, const CommandSpec& cmd) { return stale_guard(cmd); });
   server_.add_client_close_listener([this](Client& c) { on_client_close(c); });
   server_.add_before_flush([this] {
@@ -51,6 +54,7 @@ Replication::Replication(Server& server) : server_(server), replid_(random_repli
     std::string host;
     int port = 0;
     const std::string& conf = server_.settings().replicaof;
+    fence_->on_start(!(conf.empty() || util::iequals(conf, "no one")));
     if (conf.empty() || util::iequals(conf, "no one")) return true;
     if (!parse_replicaof(conf, &host, &port)) {
       LOG_WARNING("Invalid replicaof '%s': expected \"host port\"", conf.c_str());
@@ -141,13 +145,15 @@ std::string Replication::set_master(const std::string& host, int port, bool* alr
     waiters_.clear();
   }
   server_.set_replica(true);
+  fence_->on_role_change(true, host, port, "");
   link_ = std::make_unique<ReplicaLink>(*this, host, port);
   LOG_NOTICE("REPLICAOF %s:%d enabled (user request from '%s')", host.c_str(), port, who.c_str());
   return "";
 }
 
 void Replication::unset_master(const std::string& who) {
-  if (!is_replica()) return;
+  // Already a master: the sentinel confirms the role (lifts a fence; a no-op otherwise, as in Redis).
+  if (!is_replica()) return fence_->confirm(who);
   if (link_ && link_->up()) {
     // The stream position our data reflects (a MULTI still being received is not applied).
     master_repl_offset_ = link_->consistent_offset();
@@ -162,6 +168,7 @@ void Replication::unset_master(const std::string& who) {
   disconnect_replicas();
   last_db_ = -1;
   server_.set_replica(false);
+  fence_->on_role_change(false, "", 0, replid_);
   LOG_NOTICE("MASTER MODE enabled (user request from '%s')", who.c_str());
 }
 
@@ -251,7 +258,8 @@ void Replication::write_info(std::string& out) const {
                                              ",state=" + state + ",offset=" + std::to_string(c->replica_ack_offset) +
                                              ",lag=" + std::to_string(lag));
   }
-  line("master_failover_state", "no-failover");
+  line("master_failover_state", failover_state_name());
+  fence_->write_info(out);
   line("master_replid", replid_);
   line("master_replid2", replid2_);
   num("master_repl_offset", master_repl_offset_);

@@ -26,6 +26,7 @@ namespace datanode {
 
 class ReplicaLink;
 class FullSync;
+class MasterFence;
 
 // A replica connected to us (a client that sent REPLCONF / PSYNC).
 struct ReplicaPeer {
@@ -56,6 +57,14 @@ class Replication : public PropagationSink {
   std::string set_master(const std::string& host, int port, bool* already, const std::string& who);
   // REPLICAOF NO ONE.
   void unset_master(const std::string& who);
+  // FAILOVER (failover.cpp).
+  void failover_command(Context& ctx);
+  bool failover_pending() const { return failover_.state != FailoverState::kNone; }
+  bool failover_in_progress() const { return failover_.state == FailoverState::kInProgress; }
+  // The replica link's PSYNC FAILOVER got +CONTINUE / +FULLRESYNC (accepted) or anything else.
+  void on_failover_psync_result(bool accepted);
+  // A replica receiving PSYNC <replid> <offset> FAILOVER: "" (now a master) or the error text.
+  std::string accept_failover_request(std::string_view replid, const Client& from);
 
   // --- State ---
   bool is_replica() const { return !master_host_.empty(); }
@@ -102,6 +111,24 @@ class Replication : public PropagationSink {
   void change_replid();
   void shift_replid();
 
+  // Coordinated failover (failover.cpp), Redis' FAILOVER_WAIT_FOR_SYNC / FAILOVER_IN_PROGRESS.
+  enum class FailoverState { kNone, kWaitForSync, kInProgress };
+  struct Failover {
+    FailoverState state = FailoverState::kNone;
+    std::string host;  // target; empty until one is chosen
+    int port = 0;
+    int64_t end_ms = 0;  // 0: no timeout
+    bool force = false;
+    bool rejected = false;  // the target refused PSYNC FAILOVER
+  };
+  const char* failover_state_name() const;
+  Client* find_replica(const std::string& host, int port) const;
+  void update_failover(int64_t now_ms);
+  void start_failover_psync();
+  void abort_failover(const std::string& why);
+  void clear_failover();
+  Failover failover_;
+
   // Replica snapshot (snapshot.cpp): a dump with our replication position so a restarted replica
   // can partially resync.
   std::string snapshot_path() const;
@@ -137,6 +164,8 @@ class Replication : public PropagationSink {
   std::unique_ptr<ReplicaLink> link_;
   bool have_history_ = true;
   int resume_db_ = 0;  // database the master's stream had selected, for a partial resync after restart
+
+  std::unique_ptr<MasterFence> fence_;  // demoted-master fencing (fence.h)
 
   // Snapshot child.
   pid_t snapshot_child_ = -1;

@@ -79,7 +79,9 @@ bool Replication::load_snapshot_on_start() {
 }
 
 void Replication::maybe_save_snapshot(int64_t now_ms) {
-  if (!is_replica() || !link_ || !link_->up() || snapshot_child_ > 0) return;
+  // A replica that must resync (a command of the stream could not be applied: have_history_ is off)
+  // holds data that no (replid, offset) describes: a snapshot of it would resume from the wrong place.
+  if (!is_replica() || !link_ || !link_->up() || snapshot_child_ > 0 || !have_history_) return;
   if (server_.settings().appendonly) return;
   int64_t offset = link_->consistent_offset();
   if (offset == snapshot_offset_ || now_ms - last_snapshot_ms_ < kSnapshotPeriodMs) return;

@@ -95,6 +95,9 @@ void add_remembered_options(config::Registry& r) {
   add_remembered(std::string("dump.rdb"),
                  [&](std::string* f) -> config::Option& { return r.add_string("dbfilename", f); });
   bool_opt("aof-use-rdb-preamble", true);
+  // Not in Redis: how long a master that may have been demoted (replication/fence.h) refuses writes
+  // when no sentinel confirms or repoints it; 0 disables the fencing.
+  long_opt("master-fence-timeout", 30000, 0, INT64_MAX);
   bool_opt("aof-timestamp-enabled", false);
   long_opt("tracking-table-max-keys", 1000000, 0, INT64_MAX);
   bool_opt("activedefrag", false);

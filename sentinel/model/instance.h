@@ -69,6 +69,10 @@ struct Instance {
   int64_t s_down_since = 0, o_down_since = 0;
   int64_t info_refresh = 0;        // when the last INFO reply arrived, 0 never
   int64_t info_sent = 0;           // when the last INFO was sent (one at a time)
+  bool info_due = false;           // (re)connected: INFO at once, not at the next period
+  bool fenced = false;             // a datanode that refuses writes until its role is settled
+  int64_t fence_confirm_sent = 0;  // last REPLICAOF NO ONE sent to confirm a fenced master
+  int64_t reboot_time = 0;         // when INFO last showed a new run id
   std::string info;                // the last INFO text (SENTINEL INFO-CACHE)
   uint32_t role_reported = kMaster;
   int64_t role_reported_time = 0;

@@ -34,7 +34,10 @@ void Monitor::refresh_from_info(Instance& ri, const std::string& info, int64_t n
   if (f.role == InfoFields::Role::kReplica) role = kReplica;
   bool discovered = false;
   if (!f.run_id.empty()) {
-    if (!ri.runid.empty() && ri.runid != f.run_id) st_.events.emit(logx::Level::kNotice, "+reboot", &ri);
+    if (!ri.runid.empty() && ri.runid != f.run_id) {
+      st_.events.emit(logx::Level::kNotice, "+reboot", &ri);
+      ri.reboot_time = now;
+    }
     ri.runid = f.run_id;
   }
   if (ri.is(kMaster)) {
@@ -59,6 +62,7 @@ void Monitor::refresh_from_info(Instance& ri, const std::string& info, int64_t n
   if (f.slave_repl_offset) ri.slave_repl_offset = *f.slave_repl_offset;
   if (f.replica_announced) ri.replica_announced = *f.replica_announced;
   ri.info_refresh = now;
+  ri.fenced = f.fenced;
   if (role == kMaster) ri.master_link_down_time = 0;
   if (role != 0 && role != ri.role_reported) {
     ri.role_reported = role;
@@ -83,7 +87,34 @@ bool Monitor::no_down_for(const Instance& ri, int64_t ms, int64_t now) const {
   return !ri.is(kSDown) && !ri.is(kODown) && (most_recent == 0 || now - most_recent > ms);
 }
 
+bool Monitor::may_confirm_fenced_master(const Instance& m, int64_t now) const {
+  if (m.is(kSDown) || m.is(kODown) || m.is(kFailoverInProgress)) return false;
+  // Every sentinel that may have missed the master (it restarted, or stalled) must have had the time to
+  // see it again: a PING sent before a crash keeps counting down-after for a while after the restart,
+  // and a failover started on it would promote a replica while the confirmed master takes writes.
+  const int64_t settle = m.down_after + 1000;
+  if (!no_down_for(m, settle, now)) return false;
+  if (m.reboot_time != 0 && now - m.reboot_time < settle) return false;
+  // No PING unanswered for long (one sent just before this INFO is normal).
+  if (m.act_ping_time != 0 && now - m.act_ping_time > m.ping_period() / 2) return false;
+  // A failover we started or voted for may still be promoting a replica elsewhere.
+  if (m.failover_start_time != 0 && now - m.failover_start_time < m.failover_timeout) return false;
+  if (m.vote_leader_epoch > m.config_epoch) return false;
+  // A replica that says it is a master was promoted (or is being): the fenced node is the old one.
+  for (const auto& [name, r] : m.replicas)
+    if (r->role_reported == kMaster) return false;
+  return true;
+}
+
 void Monitor::acting_on_info(Instance& ri, uint32_t role, int64_t now) {
+  if (ri.is(kMaster) && role == kMaster && ri.fenced && now - ri.fence_confirm_sent >= kFastInfoPeriod &&
+      may_confirm_fenced_master(ri, now) && ri.cc && ri.cc->active()) {
+    // Still the master in our configuration: lift its fence (REPLICAOF NO ONE is a no-op on a master).
+    if (ri.cc->command({"REPLICAOF", "NO", "ONE"}, nullptr)) {
+      ri.fence_confirm_sent = now;
+      st_.events.emit(logx::Level::kNotice, "+confirm-master", &ri);
+    }
+  }
   if (!ri.is(kReplica)) return;
   Instance& m = *ri.master;
   if (m.is(kFailoverInProgress)) {
@@ -94,9 +125,10 @@ void Monitor::acting_on_info(Instance& ri, uint32_t role, int64_t now) {
   if (role == kMaster) {
     // A replica that turned master behind our back: make it follow the master again, but only once
     // the master is healthy and the change has had time to reach us through hello messages.
-    const int64_t wait_time = kPublishPeriod * 4;
+    // A fenced datanode refuses writes until then and asks to be settled: no reason to wait.
+    const int64_t wait_time = ri.fenced ? 0 : kPublishPeriod * 4;
     if (!ri.is(kPromoted) && master_looks_sane(m, now) && no_down_for(ri, wait_time, now) &&
-        now - ri.role_reported_time > wait_time) {
+        now - ri.role_reported_time >= wait_time) {
       if (send_replicaof(ri, &m.addr)) st_.events.emit(logx::Level::kNotice, "+convert-to-slave", &ri);
     }
   }

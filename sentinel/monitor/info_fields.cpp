@@ -93,6 +93,8 @@ InfoFields parse_info_fields(std::string_view info) {
       f.slave_repl_offset = to_int(val);
     } else if (key == "replica_announced") {
       f.replica_announced = val == "1";
+    } else if (key == "master_fenced") {
+      f.fenced = val == "1";
     }
   }
   return f;

@@ -30,6 +30,8 @@ struct InfoFields {
   std::optional<int> replica_priority;  // slave_priority or replica_priority
   std::optional<int64_t> slave_repl_offset;
   std::optional<bool> replica_announced;
+  // A datanode master refusing writes until its role is confirmed (datanode/replication/fence.h).
+  bool fenced = false;
 
   bool operator==(const InfoFields&) const = default;
 };

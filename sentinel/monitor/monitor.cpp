@@ -133,8 +133,12 @@ void Monitor::ensure_links(Instance& ri, int64_t now) {
       p->info_sent = 0;
       if (p->act_ping_time == 0) p->act_ping_time = util::mono_ms();
     };
-    // PING at once on a new connection.
-    ri.cc->on_connect = [p] { p->last_pong_time = p->last_ping_time = 0; };
+    // PING at once on a new connection, and INFO: a returning instance's role is known (and fixed)
+    // without waiting for the INFO period.
+    ri.cc->on_connect = [p] {
+      p->last_pong_time = p->last_ping_time = 0;
+      p->info_due = true;
+    };
     // Redis Sentinel is silent here and the instance just stops answering PINGs (NOAUTH) until +sdown;
     // one line per link says why. The link lives until its address or password changes.
     ri.cc->on_auth_error = [p, logged = false](const std::string& error) mutable {
@@ -157,6 +161,8 @@ void Monitor::ensure_links(Instance& ri, int64_t now) {
 }
 
 int64_t Monitor::info_period(const Instance& ri) const {
+  // A fenced instance waits for us: confirm or repoint it within a second.
+  if (ri.fenced) return kFastInfoPeriod;
   if (ri.is(kReplica)) {
     const Instance& m = *ri.master;
     // During a failover the state machine reacts to every INFO of the replicas: poll them fast.
@@ -172,7 +178,8 @@ void Monitor::send_periodic(Instance& ri, int64_t now) {
   int64_t ping_period = ri.ping_period();
   if (!ri.is(kSentinel)) {
     int64_t period = info_period(ri);
-    if ((ri.info_refresh == 0 || now - ri.info_refresh > period) && (ri.info_sent == 0 || now - ri.info_sent >= period))
+    if (ri.info_due || ((ri.info_refresh == 0 || now - ri.info_refresh > period) &&
+                        (ri.info_sent == 0 || now - ri.info_sent >= period)))
       send_info(ri, now);
   }
   if (now - ri.last_pong_time > ping_period && now - ri.last_ping_time > ping_period / 2) send_ping(ri, now);
@@ -204,7 +211,10 @@ void Monitor::on_ping_reply(Instance& ri, redisReply* r) {
 
 void Monitor::send_info(Instance& ri, int64_t now) {
   Instance* p = &ri;
-  if (ri.cc->command({"INFO"}, [this, p](redisReply* r) { on_info_reply(*p, r); })) ri.info_sent = now;
+  if (ri.cc->command({"INFO"}, [this, p](redisReply* r) { on_info_reply(*p, r); })) {
+    ri.info_sent = now;
+    ri.info_due = false;
+  }
 }
 
 void Monitor::on_info_reply(Instance& ri, redisReply* r) {

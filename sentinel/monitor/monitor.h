@@ -103,6 +103,8 @@ class Monitor {
   bool send_replicaof(Instance& ri, const Address* target);
   int64_t info_period(const Instance& ri) const;
   bool master_looks_sane(const Instance& m, int64_t now) const;
+  // A fenced master (datanode) may have its role confirmed by us: nothing suggests a failover.
+  bool may_confirm_fenced_master(const Instance& m, int64_t now) const;
   bool no_down_for(const Instance& ri, int64_t ms, int64_t now) const;
   Instance* find_replica(Instance& m, const std::string& ip, int port);
   Instance& add_replica(Instance& m, const std::string& ip, int port);

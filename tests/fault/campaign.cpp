@@ -21,12 +21,13 @@ const char* fault_name(FaultType t) {
     case FaultType::kIsolateReplica: return "isolate-replica";
     case FaultType::kMinorityMaster: return "minority-master";
     case FaultType::kBounceMaster: return "bounce-master";
+    case FaultType::kDemotedMaster: return "demoted-master";
   }
   return "?";
 }
 
 std::optional<FaultType> fault_by_name(const std::string& name) {
-  for (int t = 0; t <= static_cast<int>(FaultType::kBounceMaster); t++)
+  for (int t = 0; t <= static_cast<int>(FaultType::kDemotedMaster); t++)
     if (name == fault_name(static_cast<FaultType>(t))) return static_cast<FaultType>(t);
   return std::nullopt;
 }
@@ -140,6 +141,18 @@ FaultRecord Campaign::apply(FaultType type) {
       std::this_thread::sleep_for(std::chrono::milliseconds(cluster_.options().down_after_ms + 300));
       cluster_.restart(master);
       break;
+    case FaultType::kDemotedMaster: {
+      bool stop = rng_() % 2 == 0;
+      r.target = cluster_.describe(master) + (stop ? " (SIGSTOP/SIGCONT)" : " (SIGKILL/restart)");
+      cluster_.signal(master, stop ? SIGSTOP : SIGKILL);
+      await_failover(master, r);
+      if (stop)
+        cluster_.signal(master, SIGCONT);
+      else
+        cluster_.restart(master);
+      std::this_thread::sleep_for(3s);
+      break;
+    }
     case FaultType::kStopMaster:
       r.target = cluster_.describe(master);
       cluster_.signal(master, SIGSTOP);

@@ -26,6 +26,9 @@ enum class FaultType {
   kIsolateReplica,  // partition: one replica alone
   kMinorityMaster,  // partition: master and one sentinel on the minority side
   kBounceMaster,    // SIGKILL the master, restart it just after down-after: it is back mid-failover
+  kDemotedMaster,   // the replaced master returns at once after the failover (restarted after SIGKILL,
+                    // or SIGCONT after SIGSTOP, alternately) and lives 3 s before the cluster is healed:
+                    // clients still connected to it are where async writes get lost
 };
 const char* fault_name(FaultType t);
 // The type named `name` ("kill-master", ...), or nothing.

@@ -188,6 +188,12 @@ int main(int argc, char** argv) {
     auto lists = fault::read_back(cluster.endpoint(*master), co.password, a.clients);
     fault::Findings f = fault::check(workload.writes().ops(), lists, workload.probes().ops());
     FaultTotals t = totals(campaign.records());
+    // Writes a possibly demoted master refused while fenced (datanode/replication/fence.h).
+    int64_t fenced = 0;
+    for (const auto* h : {&workload.writes(), &workload.probes()})
+      for (const auto& op : h->ops())
+        if (op.outcome == fault::Outcome::kFailed && op.error.find("fenced master") != std::string::npos)
+          ++fenced;
 
     std::string flavour_mode = a.flavour + "/" + a.mode;
     std::printf("fault_suite %s seed %llu: %d faults, failovers %d/%d completed (mean %lld ms, max %lld ms), "
@@ -196,12 +202,14 @@ int main(int argc, char** argv) {
                 t.failovers_expected,
                 static_cast<long long>(t.failovers_completed ? t.failover_ms_sum / t.failovers_completed : 0),
                 static_cast<long long>(t.failover_ms_max), t.unhealthy);
-    std::printf("writes: %lld acknowledged, %lld refused, %lld indeterminate; LOST %lld, duplicated %lld, "
-                "reordered %lld, refused-but-present %lld; split-brain %zu windows, %lld ms\n",
-                static_cast<long long>(f.acknowledged), static_cast<long long>(f.failed),
-                static_cast<long long>(f.unknown), static_cast<long long>(f.lost), static_cast<long long>(f.duplicated),
-                static_cast<long long>(f.reordered), static_cast<long long>(f.failed_but_present), f.split_brain.size(),
-                static_cast<long long>(f.split_brain_ms));
+    std::printf(
+        "writes: %lld acknowledged, %lld refused, %lld indeterminate; LOST %lld, duplicated %lld, "
+        "reordered %lld, refused-but-present %lld; split-brain %zu windows, %lld ms; fenced refusals %lld\n",
+        static_cast<long long>(f.acknowledged), static_cast<long long>(f.failed),
+        static_cast<long long>(f.unknown), static_cast<long long>(f.lost),
+        static_cast<long long>(f.duplicated), static_cast<long long>(f.reordered),
+        static_cast<long long>(f.failed_but_present), f.split_brain.size(),
+        static_cast<long long>(f.split_brain_ms), static_cast<long long>(fenced));
     for (const auto& op : f.lost_examples)
       std::printf("  lost: client %d seq %lld acknowledged by %s at %lld ms\n", op.client,
                   static_cast<long long>(op.seq), op.node.c_str(), static_cast<long long>(op.end_ms));
@@ -216,8 +224,11 @@ int main(int argc, char** argv) {
       std::ofstream out(a.json);
       out << "{\"flavour\":\"" << a.flavour << "\",\"mode\":\"" << a.mode << "\",\"net\":\""
           << (netns ? "netns" : "loopback") << "\",\"seed\":" << a.seed << ",\"faults\":" << t.faults
-          << ",\"failovers_expected\":" << t.failovers_expected << ",\"failovers_completed\":" << t.failovers_completed
-          << ",\"failover_ms_max\":" << t.failover_ms_max << ",\"unhealthy_after\":" << t.unhealthy
+          << ",\"failovers_expected\":" << t.failovers_expected
+          << ",\"failovers_completed\":" << t.failovers_completed
+          << ",\"failover_ms_max\":" << t.failover_ms_max << ",\"failover_ms_mean\":"
+          << (t.failovers_completed ? t.failover_ms_sum / t.failovers_completed : 0)
+          << ",\"fenced_refusals\":" << fenced << ",\"unhealthy_after\":" << t.unhealthy
           << ",\"findings\":" << fault::to_json(f) << "}\n";
     }
 

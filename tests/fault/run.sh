@@ -66,9 +66,10 @@ for p in sorted(pathlib.Path(sys.argv[1]).glob("*.json")):
     if p.name.startswith("short-"): continue
     r = json.loads(p.read_text()); f = r["findings"]
     rows.append((r["flavour"], r["mode"], r["net"], r["faults"], f"{r['failovers_completed']}/{r['failovers_expected']}",
-                 r["failover_ms_max"], f["acknowledged"], f["lost"], f["duplicated"] + f["reordered"],
-                 len(f["split_brain"]), f["split_brain_ms"]))
-head = ("flavour", "mode", "net", "faults", "failovers", "max ms", "acked", "LOST", "dup+reord", "sb windows", "sb ms")
+                 r.get("failover_ms_mean", "?"), r["failover_ms_max"], f["acknowledged"], f["lost"],
+                 f["duplicated"] + f["reordered"], len(f["split_brain"]), f["split_brain_ms"], r.get("fenced_refusals", 0)))
+head = ("flavour", "mode", "net", "faults", "failovers", "mean ms", "max ms", "acked", "LOST", "dup+reord", "sb windows",
+        "sb ms", "fenced")
 print(" | ".join(head))
 for row in rows: print(" | ".join(str(x) for x in row))
 PY
