@@ -108,7 +108,7 @@ void cmd_object(Context& ctx) {
     return ctx.out.error(
         "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when "
         "switching between policies at runtime LRU and LFU data will take some time to adjust.");
-  ctx.out.integer(5);  // Redis' LFU_INIT_VAL: access frequencies are not counted here
+  ctx.out.integer(ctx.db().lfu_frequency(key, ctx.now_ms));
 }
 
 }  // namespace
