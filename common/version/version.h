@@ -12,7 +12,7 @@ inline constexpr const char* kRedisVersion = "7.0.15";
 
 const char* git_sha();     // short commit id, or "unknown" outside a git checkout
 const char* build_type();  // CMAKE_BUILD_TYPE
-const char* allocator();   // "jemalloc-5.3.0" or "libc" (common/memory/allocator.h)
+const char* allocator();   // "libc" until another allocator is linked in
 
 // One line, like `redis-server -v`: "<binary> v=0.2.0 redis=7.0.15 sha=<git> malloc=libc bits=64
 // build=<type>".

@@ -66,8 +66,6 @@ class Aof : public PropagationSink {
   void restart_after_full_sync();
   bool enabled() const { return state_ != State::kOff; }
   const std::string& path() const { return path_; }
-  // Encoded commands not yet written (not counted against maxmemory, as Redis' aof_buf).
-  size_t buffered_bytes() const { return buf_.size(); }
 
   // The INFO persistence fields.
   void write_info(std::string& out) const;

@@ -4,7 +4,6 @@
 
 #include "common/command/help.h"
 #include "common/memory/allocator.h"
-#include "datanode/aof/aof.h"
 #include "datanode/memory/memory.h"
 #include "datanode/commands/families.h"
 #include "datanode/server/info.h"
@@ -123,12 +122,12 @@ void memory_stats(Context& ctx) {
   field("peak.allocated", peak);
   field("total.allocated", used);
   field("startup.allocated", startup);
-  int64_t aof_buffer = static_cast<int64_t>(s.aof().buffered_bytes());
+  Memory* memory = memory_of(s);
   field("replication.backlog", 0);
-  field("clients.slaves", s.memory().not_counted() - aof_buffer);
+  field("clients.slaves", memory ? memory->not_counted() : 0);
   field("clients.normal", clients);
   field("cluster.links", 0);
-  field("aof.buffer", aof_buffer);
+  field("aof.buffer", 0);
   field("lua.caches", 0);
   field("functions.caches", 0);
   for (const auto& [index, db] : dbs) {

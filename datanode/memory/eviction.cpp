@@ -5,9 +5,7 @@
 #include <limits>
 
 #include "common/command/table.h"
-#include "common/log/log.h"
 #include "common/util/clock.h"
-#include "datanode/aof/aof.h"
 #include "datanode/memory/memory.h"
 #include "datanode/server/server.h"
 
@@ -51,33 +49,52 @@ int64_t eviction_time_limit_us(int tenacity) {
 
 }  // namespace
 
+// A key at random (volatile_only: among those with a TTL) and its LRU clock; nullptr when none. The
+// tables are the database's own: drawing from them may move an incremental rehash along, which is why
+// the database is reached through a non-const reference.
+const std::string* Memory::sample(int db_index, bool only_volatile, uint32_t* lru) {
+  store::Database& db = server_.db(db_index);
+  const store::KeyEntry* e = nullptr;
+  if (only_volatile) {
+    auto& expires = const_cast<store::Dict<store::ExpireEntry>&>(db.expires_table());
+    const store::ExpireEntry* x = expires.random(rng_);
+    e = x == nullptr ? nullptr : x->owner;
+  } else {
+    e = const_cast<store::Dict<store::KeyEntry>&>(db.keys_table()).random(rng_);
+  }
+  if (e == nullptr) return nullptr;
+  *lru = e->lru;
+  sample_buf_.assign(e->key());
+  return &sample_buf_;
+}
+
+uint64_t Memory::victim_score(int db, std::string_view key, uint32_t lru, int64_t now_ms) {
+  Policy policy = policy_of(server_.settings().maxmemory_policy);
+  if (policy == Policy::kVolatileTtl) {
+    int64_t at = server_.db(db).expire_at(key);
+    return std::numeric_limits<uint64_t>::max() - static_cast<uint64_t>(std::max<int64_t>(at, 0));
+  }
+  if (is_lfu(policy)) return 255 - static_cast<uint64_t>(lfu_frequency(db, key, now_ms));
+  return (store::KeyEntry::lru_clock(now_ms) - lru) & store::KeyEntry::kLruMask;  // seconds idle
+}
+
 void Memory::populate_pool(int db_index, bool only_volatile) {
   store::Database& db = server_.db(db_index);
-  Policy policy = policy_of(server_.settings().maxmemory_policy);
   int64_t now = util::unix_ms();
-  uint32_t lru_now = store::KeyEntry::lru_clock(now);
   // Never more draws than keys (Redis' dictGetSomeKeys returns at most the table's size).
   size_t available = only_volatile ? db.volatile_count() : db.size();
-  size_t samples = std::min(static_cast<size_t>(std::max(1, server_.settings().maxmemory_samples)), available);
+  size_t samples = std::min(static_cast<size_t>(std::max(1, options_->samples)), available);
   for (size_t i = 0; i < samples; ++i) {
-    const store::KeyEntry* e = db.sample(only_volatile);
-    if (e == nullptr) return;
-    uint64_t score;
-    if (policy == Policy::kVolatileTtl) {
-      int64_t at = db.expire_at(e->key());
-      score = std::numeric_limits<uint64_t>::max() - static_cast<uint64_t>(std::max<int64_t>(at, 0));
-    } else if (is_lfu(policy)) {
-      score = 255 - static_cast<uint64_t>(db.lfu_frequency(e->key(), now));
-    } else {
-      score = (lru_now - e->lru) & store::KeyEntry::kLruMask;  // seconds idle
-    }
-    std::string_view key = e->key();
-    auto same = [&](const PoolEntry& p) { return p.db == db_index && p.key == key; };
+    uint32_t lru = 0;
+    const std::string* key = sample(db_index, only_volatile, &lru);
+    if (key == nullptr) return;
+    uint64_t score = victim_score(db_index, *key, lru, now);
+    auto same = [&](const PoolEntry& p) { return p.db == db_index && p.key == *key; };
     if (std::any_of(pool_.begin(), pool_.end(), same)) continue;
     if (pool_.size() >= kPoolSize && score <= pool_.front().score) continue;
     auto at = std::lower_bound(pool_.begin(), pool_.end(), score,
                                [](const PoolEntry& p, uint64_t s) { return p.score < s; });
-    pool_.insert(at, PoolEntry{score, db_index, std::string(key)});
+    pool_.insert(at, PoolEntry{score, db_index, *key});
     if (pool_.size() > kPoolSize) pool_.erase(pool_.begin());  // drop the worst candidate
   }
 }
@@ -85,16 +102,16 @@ void Memory::populate_pool(int db_index, bool only_volatile) {
 bool Memory::pick_victim(int* db, std::string* key) {
   Policy policy = policy_of(server_.settings().maxmemory_policy);
   bool only_volatile = volatile_only(policy);
-  auto& dbs = server_.databases();
-  int count = static_cast<int>(dbs.size());
+  int count = static_cast<int>(server_.databases().size());
   if (is_random(policy)) {
     // One database after the other, so a single full database does not take all evictions.
     for (int i = 0; i < count; ++i) {
       int index = (next_random_db_++) % count;
-      const store::KeyEntry* e = dbs[static_cast<size_t>(index)].sample(only_volatile);
-      if (e == nullptr) continue;
+      uint32_t lru = 0;
+      const std::string* k = sample(index, only_volatile, &lru);
+      if (k == nullptr) continue;
       *db = index;
-      key->assign(e->key());
+      *key = *k;
       return true;
     }
     return false;
@@ -102,7 +119,7 @@ bool Memory::pick_victim(int* db, std::string* key) {
   while (true) {
     size_t candidates = 0;
     for (int i = 0; i < count; ++i) {
-      store::Database& d = dbs[static_cast<size_t>(i)];
+      store::Database& d = server_.db(i);
       size_t n = only_volatile ? d.volatile_count() : d.size();
       if (n == 0) continue;
       populate_pool(i, only_volatile);
@@ -113,7 +130,7 @@ bool Memory::pick_victim(int* db, std::string* key) {
     while (!pool_.empty()) {
       PoolEntry best = std::move(pool_.back());
       pool_.pop_back();
-      store::Database& d = dbs[static_cast<size_t>(best.db)];
+      store::Database& d = server_.db(best.db);
       bool present = only_volatile ? d.expire_at(best.key) >= 0 : d.keys_table().lookup(best.key) != nullptr;
       if (!present) continue;
       *db = best.db;
@@ -125,6 +142,7 @@ bool Memory::pick_victim(int* db, std::string* key) {
 
 void Memory::evict_key(int db, const std::string& key) {
   server_.db(db).erase(key);
+  lfu_[static_cast<size_t>(db)].erase(key);
   server_.stats().evicted_keys++;
   // Replicas and the AOF see a DEL, as for an expired key: they never evict on their own.
   std::vector<std::string_view> del = {"DEL", key};
@@ -134,27 +152,27 @@ void Memory::evict_key(int db, const std::string& key) {
 }
 
 void Memory::notify_evicted(int, std::string_view) {
-  // Keyspace notifications ("evicted", class e) are added by their own subsystem: this is its call site.
+  // Keyspace notifications ("evicted", class e) come with their own subsystem: this is its call site.
 }
 
 bool Memory::perform_evictions() {
   const Settings& s = server_.settings();
+  // Replicas follow their master's DELs (replica-ignore-maxmemory); nothing is evicted while loading.
   if (s.maxmemory <= 0 || server_.loading() || server_.is_replica()) return true;
-  int64_t used = used_.get();
-  if (used <= s.maxmemory) {
+  int64_t counted = used_.get();
+  if (counted > s.maxmemory) counted -= not_counted();
+  if (counted <= s.maxmemory) {
     if (over_since_ms_ != 0) {
       exceeded_total_ms_ += util::mono_ms() - over_since_ms_;
       over_since_ms_ = 0;
     }
     return true;
   }
-  int64_t counted = used - not_counted();
-  if (counted <= s.maxmemory) return true;
   if (over_since_ms_ == 0) over_since_ms_ = util::mono_ms();
   Policy policy = policy_of(s.maxmemory_policy);
   if (policy == Policy::kNoEviction) return false;
   int64_t to_free = counted - s.maxmemory, freed = 0;
-  int64_t limit_us = eviction_time_limit_us(s.maxmemory_eviction_tenacity);
+  int64_t limit_us = eviction_time_limit_us(options_->tenacity);
   int64_t start = util::mono_us();
   size_t evicted = 0;
   while (freed < to_free) {
@@ -164,17 +182,15 @@ bool Memory::perform_evictions() {
     int64_t before = used_.get();
     evict_key(db, key);
     freed += before - used_.get();
-    // Past the time budget the rest is left to the cron; the command runs (Redis' EVICT_RUNNING).
+    // Past the time budget the rest is left to the cron and the next commands (Redis' EVICT_RUNNING).
     if (++evicted % 16 == 0 && util::mono_us() - start > limit_us) return true;
   }
   return true;
 }
 
 std::string Memory::oom_guard(const Client& c, const std::string& command) {
-  if (server_.settings().maxmemory <= 0) return "";
-  evict_clients();
-  bool ok = perform_evictions();
-  if (ok) return "";
+  if (options_->clients_limit != "0") evict_clients();
+  if (server_.settings().maxmemory <= 0 || perform_evictions()) return "";
   const CommandSpec* cmd = server_.commands().find(command);
   bool deny = cmd != nullptr && cmd->has(command::kDenyOom);
   if (command == "exec") {
@@ -183,7 +199,7 @@ std::string Memory::oom_guard(const Client& c, const std::string& command) {
       return s != nullptr && s->has(command::kDenyOom);
     });
   } else if (c.has(kClientMulti) && command != "discard" && command != "quit" && command != "reset") {
-    deny = true;  // a queue may grow without bound: nothing is queued while out of memory
+    deny = true;  // a queue could grow without bound: nothing is queued while out of memory
   }
   return deny ? "OOM command not allowed when used memory > 'maxmemory'." : "";
 }

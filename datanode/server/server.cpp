@@ -128,7 +128,7 @@ Server::Server(Settings& settings, config::Registry& registry)
   slowlog_ = std::make_unique<SlowLog>();
   latency_ = std::make_unique<LatencyMonitor>();
   if (settings_.cluster_enabled) cluster_ = std::make_unique<Cluster>(*this);
-  memory_ = std::make_unique<Memory>(*this);
+  install_memory(*this);
   lastsave_unix_ = util::unix_ms() / 1000;
   memory_startup_ = memory_peak_ = malloc_used_bytes();
   apply_output_limits();
@@ -219,7 +219,7 @@ void Server::reset_stats() {
   for (auto& [name, cmd] : commands_.all()) cmd.calls = cmd.usec = cmd.rejected_calls = cmd.failed_calls = 0;
   subcommand_stats_.clear();
   latency_->reset_histograms();
-  memory_->reset_stats();
+  if (Memory* m = memory_of(*this)) m->reset_stats();
   for (auto& s : ops_samples_) s = 0;
 }
 
@@ -278,7 +278,6 @@ void Server::feed_monitors(const Client& c, const Args& args) {
 Server::~Server() {
   // Subsystems unregister themselves from the hook lists (sinks_ ...), which are declared after them and
   // would otherwise be destroyed first: take the subsystems down while those lists still exist.
-  memory_.reset();
   cluster_.reset();
   watches_.reset();
   metrics_.reset();
@@ -405,8 +404,9 @@ void Server::process_input(Client& c) {
     c.parser.set_unauthenticated(!c.authenticated && !settings_.requirepass.empty());
     auto status = c.parser.parse(in.data());
     if (status == resp::RequestParser::Status::kNeedMore) {
-      // A growing unfinished request counts against maxmemory-clients before any command runs.
-      if (settings_.maxmemory_clients != "0") memory_->evict_clients();
+      // A large unfinished request counts against maxmemory-clients before any command runs.
+      if (in.size() > 64 * 1024)
+        if (Memory* m = memory_of(*this)) m->evict_clients();
       if (static_cast<int64_t>(in.size()) > settings_.client_query_buffer_limit) {
         LOG_WARNING("Closing client that reached max query buffer length: %s",
                     client_info_line(*this, c).c_str());

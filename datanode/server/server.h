@@ -37,7 +37,6 @@ class SlowLog;
 class LatencyMonitor;
 class Persistence;
 class Cluster;
-class Memory;
 
 using CommandTable = command::Table<Context>;
 using CommandSpec = command::Command<Context>;
@@ -118,8 +117,6 @@ class Server : public net::ConnectionHandler {
   Persistence& persistence() { return *persistence_; }
   // Null unless cluster-enabled.
   Cluster* cluster() { return cluster_.get(); }
-  // maxmemory and eviction, the query-buffer cap of maxmemory-clients, the allocator's statistics.
-  Memory& memory() { return *memory_; }
 
   // Clients by id, in connection order (CLIENT LIST prints them in this order).
   const std::map<uint64_t, Client*>& clients() const { return clients_; }
@@ -251,7 +248,6 @@ class Server : public net::ConnectionHandler {
   std::unique_ptr<LatencyMonitor> latency_;
   std::unique_ptr<Persistence> persistence_;
   std::unique_ptr<Cluster> cluster_;
-  std::unique_ptr<Memory> memory_;
 
   std::vector<PropagationSink*> sinks_;
   struct Periodic {

@@ -127,8 +127,8 @@ void register_settings(Settings& s, config::Registry& r) {
   add_output_limit_option(s, r);
   r.add_memory("maxmemory", &s.maxmemory);
   r.add_enum("maxmemory-policy", &s.maxmemory_policy,
-             {"noeviction", "allkeys-lru", "volatile-lru", "allkeys-lfu", "volatile-lfu", "allkeys-random",
-              "volatile-random", "volatile-ttl"});
+             {"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru", "allkeys-lfu",
+              "allkeys-random", "noeviction"});
 
   r.add_bool("appendonly", &s.appendonly);
   r.add_string("appendfilename", &s.appendfilename).immutable = true;
@@ -209,7 +209,7 @@ void register_settings(Settings& s, config::Registry& r) {
   r.add_int("stream-node-max-entries", &s.stream_node_max_entries, 0, INT64_MAX);
   add_remembered_options(r);
   register_protected_options(r);
-  register_memory_options(s, r);
+  register_memory_options(r);
 }
 
 }  // namespace datanode

@@ -34,12 +34,6 @@ struct Settings {
   std::string client_output_buffer_limit_pubsub = "32mb 8mb 60";
   int64_t maxmemory = 0;
   std::string maxmemory_policy = "noeviction";
-  int maxmemory_samples = 5;
-  int maxmemory_eviction_tenacity = 10;  // 0..100: how long one command may spend evicting
-  int lfu_log_factor = 10;
-  int lfu_decay_time = 1;                // minutes per halving step of an idle key's LFU counter
-  std::string maxmemory_clients = "0";   // bytes, or "N%" of maxmemory; 0 disables the cap
-  bool jemalloc_bg_thread = true;        // the allocator's own thread returns freed pages to the system
   // Append-only file
   bool appendonly = false;
   std::string appendfilename = "appendonly.aof";

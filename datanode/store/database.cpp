@@ -6,24 +6,6 @@
 
 namespace store {
 
-namespace {
-
-// Redis' LFU: a key starts at 5 so a new key is not evicted before it had a chance to be read again.
-constexpr uint32_t kLfuInitVal = 5;
-
-uint32_t lfu_minutes(int64_t now_ms) { return static_cast<uint32_t>(now_ms / 60000) & 65535; }
-
-// The counter after one decrement per lfu-decay-time minutes idle (Redis' LFUDecrAndReturn).
-uint32_t lfu_decayed(uint32_t clock, int64_t now_ms, int decay_minutes) {
-  uint32_t last = clock >> 8, counter = clock & 255;
-  uint32_t now = lfu_minutes(now_ms);
-  uint32_t elapsed = now >= last ? now - last : 65535 - last + now;
-  uint32_t periods = decay_minutes > 0 ? elapsed / static_cast<uint32_t>(decay_minutes) : 0;
-  return periods > counter ? 0 : counter - periods;
-}
-
-}  // namespace
-
 Database::Database(int index) : index_(index), rng_(std::random_device{}()) {
   lru_now_ = KeyEntry::lru_clock(util::unix_ms());
 }
@@ -77,30 +59,8 @@ Value* Database::find(std::string_view key, int64_t now_ms) {
   KeyEntry* e = lookup(key, now_ms);
   if (e == nullptr) return nullptr;
   lru_now_ = KeyEntry::lru_clock(now_ms);
-  if (!access_.lfu) {
-    e->lru = lru_now_;
-    return &e->value;
-  }
-  // Logarithmic increment: the more hits a key has, the less likely one more counts (Redis' LFULogIncr).
-  uint32_t counter = lfu_decayed(e->lru, now_ms, access_.decay_minutes);
-  if (counter < 255) {
-    double base = counter > kLfuInitVal ? counter - kLfuInitVal : 0;
-    double p = 1.0 / (base * access_.log_factor + 1);
-    if (std::uniform_real_distribution<double>(0.0, 1.0)(rng_) < p) counter++;
-  }
-  e->lru = (lfu_minutes(now_ms) << 8) | counter;
+  e->lru = lru_now_;
   return &e->value;
-}
-
-int64_t Database::lfu_frequency(std::string_view key, int64_t now_ms) const {
-  const KeyEntry* e = dict_.lookup(key);
-  return e == nullptr ? -1 : lfu_decayed(e->lru, now_ms, access_.decay_minutes);
-}
-
-const KeyEntry* Database::sample(bool volatile_only) {
-  if (!volatile_only) return dict_.random(rng_);
-  ExpireEntry* x = expires_.random(rng_);
-  return x == nullptr ? nullptr : x->owner;
 }
 
 Value* Database::peek(std::string_view key, int64_t now_ms) {
@@ -117,13 +77,8 @@ Value& Database::put(std::string_view key, Value value, bool keep_ttl) {
     e = KeyEntry::make(key, std::move(value));
     dict_.insert(e);
     if (slot_index_) slot_index_->add(e->key());
-    // Under LFU a new key starts at the initial counter; an overwritten one keeps its history, as Redis.
-    if (access_.lfu) {
-      e->lru = (lfu_minutes(util::unix_ms()) << 8) | kLfuInitVal;
-      return e->value;
-    }
   }
-  if (!access_.lfu) e->lru = lru_now_;
+  e->lru = lru_now_;
   return e->value;
 }
 

@@ -69,18 +69,6 @@ class Database {
   bool persist(std::string_view key);
   // Seconds since the key was last accessed, -1 if absent.
   int64_t idle_seconds(std::string_view key, int64_t now_ms) const;
-  // How accesses are recorded in a key's 24-bit clock: LRU (seconds, Redis' LRU clock) or, under an LFU
-  // maxmemory-policy, Redis' 16-bit minutes of the last decrement and 8-bit logarithmic counter.
-  struct AccessPolicy {
-    bool lfu = false;
-    int log_factor = 10;
-    int decay_minutes = 1;
-  };
-  void set_access_policy(const AccessPolicy& p) { access_ = p; }
-  // OBJECT FREQ: the key's LFU counter after decay, -1 if absent.
-  int64_t lfu_frequency(std::string_view key, int64_t now_ms) const;
-  // A key at random for eviction sampling (volatile_only: among keys with a TTL); nullptr when none.
-  const KeyEntry* sample(bool volatile_only);
 
   size_t size() const { return dict_.size(); }
   // Cluster mode: maintain the keys-by-slot index from now on (built from the current keys).
@@ -185,7 +173,6 @@ class Database {
   Dict<KeyEntry> dict_;
   Dict<ExpireEntry> expires_;
   uint64_t expire_cursor_ = 0;
-  AccessPolicy access_;
   uint32_t lru_now_ = 0;  // the access clock as of the last read or tick, for writes that have no clock
   std::string random_buf_;
   std::mt19937_64 rng_;
