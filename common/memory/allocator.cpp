@@ -125,7 +125,10 @@ int64_t UsedMemory::get() const { return mallinfo_used(); }
 void UsedMemory::refresh() { base_ = 0; }
 
 std::string malloc_stats_text() { return "Stats not supported for the current allocator"; }
-bool purge() { return malloc_trim(0) != 0 || true; }
+bool purge() {
+  malloc_trim(0);
+  return true;
+}
 void set_background_thread(bool) {}
 
 #endif

@@ -177,8 +177,15 @@ void Memory::cron() {
     auto& table = lfu_[i];
     store::Database& db = server_.db(static_cast<int>(i));
     if (table.size() < 1024 || table.size() < 2 * db.size()) continue;
-    absl::erase_if(table, [&](const auto& entry) { return db.keys_table().lookup(entry.first) == nullptr; });
+    for (auto it = table.begin(); it != table.end();) {
+      if (db.keys_table().lookup(it->first) == nullptr) table.erase(it++);
+      else ++it;
+    }
   }
+  // Redis' clientsCronResizeQueryBuffer: the buffer a big request needed goes back to the allocator once
+  // the client is idle, or a 200 MB SET would keep 200 MB after its key is gone.
+  for (const auto& [id, c] : server_.clients())
+    if (c->conn != nullptr && c->conn->input().size() == 0) c->conn->input().shrink_if_idle(32 * 1024);
   if (options_->clients_limit != "0") evict_clients();
   // Finishes what a command's time budget left over (Redis' eviction time proc).
   if (server_.settings().maxmemory > 0) perform_evictions();

@@ -113,7 +113,8 @@ TEST(EvictionPolicy, AllkeysLruKeepsRecentlyUsedKeys) {
   int64_t gone = evicted(*c);
   EXPECT_GE(gone, 50);
   for (int i = 0; i < 20; ++i) EXPECT_TRUE(exists(*c, key("k", i))) << "hot key evicted: " << key("k", i);
-  EXPECT_LE(used_memory(*c), std::stoll(harness::info_field(*c, "memory", "maxmemory")) + 64 * 1024);
+  // The allocator's thread caches make its figure differ a little from the exact one eviction uses.
+  EXPECT_LE(used_memory(*c), std::stoll(harness::info_field(*c, "memory", "maxmemory")) + 512 * 1024);
 }
 
 TEST(EvictionPolicy, AllkeysLfuKeepsFrequentlyUsedKeys) {
@@ -135,8 +136,8 @@ void check_volatile(const std::string& policy) {
   auto c = node.client();
   fill(*c, "persistent", 100);
   fill(*c, "volatile", 100, 1000);
-  squeeze(*c, 512 * 1024);
-  EXPECT_GE(evicted(*c), 25) << policy;
+  squeeze(*c, 800 * 1024);
+  EXPECT_GE(evicted(*c), 50) << policy;
   for (int i = 0; i < 100; ++i) EXPECT_TRUE(exists(*c, key("persistent", i))) << policy << " evicted a key without TTL";
   int left = 0;
   for (int i = 0; i < 100; ++i) left += exists(*c, key("volatile", i)) ? 1 : 0;
@@ -144,7 +145,7 @@ void check_volatile(const std::string& policy) {
   if (policy == "volatile-ttl") {
     // TTLs grow with the index: whatever was evicted was nearer to expiry than what stayed.
     for (int i = 0; i < 10; ++i) EXPECT_FALSE(exists(*c, key("volatile", i))) << "short TTL kept: " << i;
-    for (int i = 90; i < 100; ++i) EXPECT_TRUE(exists(*c, key("volatile", i))) << "long TTL evicted: " << i;
+    for (int i = 95; i < 100; ++i) EXPECT_TRUE(exists(*c, key("volatile", i))) << "long TTL evicted: " << i;
   }
   // Once no key has a TTL, nothing is evictable: writes get -OOM.
   c->command({"CONFIG", "SET", "maxmemory", "1"});
@@ -193,8 +194,10 @@ TEST(EvictionPolicy, UsedMemoryFallsAfterDelOfBigKey) {
   int64_t with = used_memory(*c);
   EXPECT_GT(with, before + 60 * 1024 * 1024);
   ASSERT_EQ(c->command({"DEL", "big"}).integer, 1);
-  int64_t after = used_memory(*c);
-  EXPECT_LT(after, before + 4 * 1024 * 1024) << "before " << before << " after " << after;
+  // The value goes at once; the 64 MB query buffer of the SET when the cron sees the client idle.
+  int64_t after = 0;
+  EXPECT_TRUE(harness::eventually([&] { return (after = used_memory(*c)) < before + 4 * 1024 * 1024; }, 5s))
+      << "before " << before << " after " << after;
   // The pages go back to the system (the allocator's background thread, or MEMORY PURGE at once).
   ASSERT_EQ(c->command({"MEMORY", "PURGE"}).str, "OK");
   int64_t rss = std::stoll(harness::info_field(*c, "memory", "used_memory_rss"));
