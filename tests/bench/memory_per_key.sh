@@ -7,7 +7,7 @@
 # process: only RSS counts there). Also throughput with redis-benchmark SET/GET/HSET at -P 1 and -P 16.
 #
 #   tests/bench/memory_per_key.sh
-#   LIBC_BUILD_DIR=build-libc tests/bench/memory_per_key.sh
+#   LIBC_BUILD_DIR=build-libc tests/bench/memory_per_key.sh      # or LIBC_DATANODE=/path/to/datanode
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -99,8 +99,8 @@ printf '%-22s %9s %9s %9s %9s | %9s %9s %9s %9s %9s %9s\n' server str-used str-r
   SET-P1 SET-P16 GET-P1 GET-P16 HSET-P1 HSET-P16
 measure redis-server redis-server --bind 127.0.0.1
 measure datanode "$DATANODE"
-if [ -n "${LIBC_BUILD_DIR:-}" ]; then
-  LIBC="$ROOT/$LIBC_BUILD_DIR/datanode/datanode"
+if [ -n "${LIBC_BUILD_DIR:-}${LIBC_DATANODE:-}" ]; then
+  LIBC="${LIBC_DATANODE:-$ROOT/${LIBC_BUILD_DIR:-}/datanode/datanode}"
   measure datanode-glibc "$LIBC"
   for lib in /usr/lib/x86_64-linux-gnu/libmimalloc.so.2 /usr/lib/x86_64-linux-gnu/libjemalloc.so.2; do
     [ -f "$lib" ] && measure "glibc+preload-$(basename "$lib" | cut -d. -f1 | sed 's/^lib//')" LD_PRELOAD="$lib" "$LIBC"

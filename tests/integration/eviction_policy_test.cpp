@@ -190,13 +190,13 @@ TEST(EvictionPolicy, UsedMemoryFallsAfterDelOfBigKey) {
   auto c = node.client();
   EXPECT_NE(harness::info_field(*c, "memory", "mem_allocator").find("jemalloc-"), std::string::npos);
   int64_t before = used_memory(*c);
-  ASSERT_EQ(c->command({"SET", "big", std::string(64 * 1024 * 1024, 'b')}).str, "OK");
+  ASSERT_EQ(c->command({"SET", "big", std::string(12 * 1024 * 1024, 'b')}).str, "OK");
   int64_t with = used_memory(*c);
-  EXPECT_GT(with, before + 60 * 1024 * 1024);
+  EXPECT_GT(with, before + 12 * 1024 * 1024);
   ASSERT_EQ(c->command({"DEL", "big"}).integer, 1);
-  // The value goes at once; the 64 MB query buffer of the SET when the cron sees the client idle.
+  // The value goes at once; the query buffer of the SET when the cron sees the client idle.
   int64_t after = 0;
-  EXPECT_TRUE(harness::eventually([&] { return (after = used_memory(*c)) < before + 4 * 1024 * 1024; }, 5s))
+  EXPECT_TRUE(harness::eventually([&] { return (after = used_memory(*c)) < before + 3 * 1024 * 1024; }, 5s))
       << "before " << before << " after " << after;
   // The pages go back to the system (the allocator's background thread, or MEMORY PURGE at once).
   ASSERT_EQ(c->command({"MEMORY", "PURGE"}).str, "OK");
