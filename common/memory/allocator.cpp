@@ -39,7 +39,8 @@ const T* read_pointer(const char* name) {
 }  // namespace
 
 const char* name() {
-  return "jemalloc-" STR(JEMALLOC_VERSION_MAJOR) "." STR(JEMALLOC_VERSION_MINOR) "." STR(JEMALLOC_VERSION_BUGFIX);
+  return "jemalloc-" STR(JEMALLOC_VERSION_MAJOR) "." STR(JEMALLOC_VERSION_MINOR) "." STR(
+      JEMALLOC_VERSION_BUGFIX);
 }
 bool is_jemalloc() { return true; }
 
@@ -86,8 +87,8 @@ void UsedMemory::refresh() {
 
 std::string malloc_stats_text() {
   std::string out;
-  malloc_stats_print(
-      [](void* opaque, const char* text) { static_cast<std::string*>(opaque)->append(text); }, &out, nullptr);
+  malloc_stats_print([](void* opaque, const char* text) { static_cast<std::string*>(opaque)->append(text); },
+                     &out, nullptr);
   return out;
 }
 

@@ -17,9 +17,9 @@ struct Stats {
   int64_t active = 0;     // in pages holding live allocations
   int64_t resident = 0;   // resident pages the allocator holds
   int64_t mapped = 0;
-  int64_t retained = 0;   // unmapped but kept in the address space
+  int64_t retained = 0;  // unmapped but kept in the address space
   int64_t metadata = 0;
-  int64_t muzzy = 0;      // freed pages advised away lazily, still counted in RSS until reclaimed
+  int64_t muzzy = 0;  // freed pages advised away lazily, still counted in RSS until reclaimed
 };
 
 // Fresh statistics (a jemalloc epoch: it merges the arenas, so not for every command).

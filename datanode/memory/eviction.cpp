@@ -15,7 +15,16 @@ namespace {
 
 constexpr size_t kPoolSize = 16;  // Redis' EVPOOL_SIZE
 
-enum class Policy { kNoEviction, kAllLru, kAllLfu, kAllRandom, kVolatileLru, kVolatileLfu, kVolatileRandom, kVolatileTtl };
+enum class Policy {
+  kNoEviction,
+  kAllLru,
+  kAllLfu,
+  kAllRandom,
+  kVolatileLru,
+  kVolatileLfu,
+  kVolatileRandom,
+  kVolatileTtl
+};
 
 Policy policy_of(const std::string& name) {
   if (name == "allkeys-lru") return Policy::kAllLru;

@@ -108,7 +108,8 @@ void install_memory(Server& server) {
   server.add_command_guard(
       [memory](const Client& c, const CommandSpec& cmd) { return memory->oom_guard(c, cmd.name); });
   server.add_route_guard([memory](const Client& c, const CommandSpec& cmd, const Args& args) {
-    if (memory->lfu_policy()) memory->note_access(c, cmd.name, cmd.first_key, cmd.last_key, cmd.key_step, args);
+    if (memory->lfu_policy())
+      memory->note_access(c, cmd.name, cmd.first_key, cmd.last_key, cmd.key_step, args);
     return std::string();
   });
   server.add_periodic(100, [memory](int64_t) { memory->cron(); });
@@ -135,12 +136,16 @@ Memory::Memory(Server& server, std::shared_ptr<MemoryOptions> options)
   }
 }
 
-bool Memory::lfu_policy() const { return server_.settings().maxmemory_policy.find("lfu") != std::string::npos; }
+bool Memory::lfu_policy() const {
+  return server_.settings().maxmemory_policy.find("lfu") != std::string::npos;
+}
 
 void Memory::note_access(const Client& c, const std::string& command, int first, int last, int step,
                          const std::vector<std::string_view>& args) {
-  if (first <= 0 || step <= 0 || no_touch(command) || c.db < 0 || static_cast<size_t>(c.db) >= lfu_.size()) return;
-  int end = last < 0 ? static_cast<int>(args.size()) + last : std::min(last, static_cast<int>(args.size()) - 1);
+  if (first <= 0 || step <= 0 || no_touch(command) || c.db < 0 || static_cast<size_t>(c.db) >= lfu_.size())
+    return;
+  int end =
+      last < 0 ? static_cast<int>(args.size()) + last : std::min(last, static_cast<int>(args.size()) - 1);
   int64_t now = util::unix_ms();
   store::Database& db = server_.db(c.db);
   util::StringMap<uint32_t>& table = lfu_[static_cast<size_t>(c.db)];
@@ -148,7 +153,8 @@ void Memory::note_access(const Client& c, const std::string& command, int first,
     std::string_view key = args[static_cast<size_t>(i)];
     if (db.keys_table().lookup(key) == nullptr) continue;  // created by this command: starts at 5
     auto it = table.find(key);
-    uint32_t counter = it == table.end() ? kLfuInitVal : lfu_decayed(it->second, now, options_->lfu_decay_time);
+    uint32_t counter =
+        it == table.end() ? kLfuInitVal : lfu_decayed(it->second, now, options_->lfu_decay_time);
     // Logarithmic increment: the more hits a key has, the less likely one more counts (LFULogIncr).
     if (counter < 255) {
       double base = counter > kLfuInitVal ? counter - kLfuInitVal : 0;
@@ -156,8 +162,10 @@ void Memory::note_access(const Client& c, const std::string& command, int first,
       if (std::uniform_real_distribution<double>(0.0, 1.0)(rng_) < p) counter++;
     }
     uint32_t clock = (lfu_minutes(now) << 8) | counter;
-    if (it == table.end()) table.emplace(std::string(key), clock);
-    else it->second = clock;
+    if (it == table.end())
+      table.emplace(std::string(key), clock);
+    else
+      it->second = clock;
   }
 }
 
@@ -178,8 +186,10 @@ void Memory::cron() {
     store::Database& db = server_.db(static_cast<int>(i));
     if (table.size() < 1024 || table.size() < 2 * db.size()) continue;
     for (auto it = table.begin(); it != table.end();) {
-      if (db.keys_table().lookup(it->first) == nullptr) table.erase(it++);
-      else ++it;
+      if (db.keys_table().lookup(it->first) == nullptr)
+        table.erase(it++);
+      else
+        ++it;
     }
   }
   // Redis' clientsCronResizeQueryBuffer: the buffer a big request needed goes back to the allocator once
@@ -194,7 +204,8 @@ void Memory::cron() {
 int64_t Memory::not_counted() const {
   int64_t bytes = 0;
   for (const auto& [id, c] : server_.clients())
-    if (c->conn != nullptr && c->has(kClientReplica)) bytes += static_cast<int64_t>(c->conn->pending_output());
+    if (c->conn != nullptr && c->has(kClientReplica))
+      bytes += static_cast<int64_t>(c->conn->pending_output());
   return bytes;
 }
 

@@ -28,12 +28,12 @@ struct Client;
 // The values of the options this subsystem owns (maxmemory and maxmemory-policy stay in Settings).
 struct MemoryOptions {
   int samples = 5;
-  int tenacity = 10;          // 0..100: how long one command may spend evicting
+  int tenacity = 10;  // 0..100: how long one command may spend evicting
   int lfu_log_factor = 10;
-  int lfu_decay_time = 1;     // minutes per decrement of an idle key's LFU counter
+  int lfu_decay_time = 1;           // minutes per decrement of an idle key's LFU counter
   std::string clients_limit = "0";  // maxmemory-clients: bytes, or "N%" of maxmemory; 0 is off
   bool jemalloc_bg_thread = true;   // the allocator's thread returns freed pages to the system
-  Memory* memory = nullptr;   // the running subsystem, once the server made it
+  Memory* memory = nullptr;         // the running subsystem, once the server made it
 };
 
 // Registers the options (before the config file is loaded).

@@ -75,7 +75,8 @@ void install_protected_actions(Server& server) {
     // snapshots went to the new one: the next restart would load a mix. Refuse rather than split.
     if (s.appendonly && resolved != *previous)
       return "can't change dir while appendonly is yes (set appendonly no, change dir, then appendonly yes)";
-    if (s.cluster_enabled && resolved != *previous) return "can't change dir in cluster mode (nodes.conf lives there)";
+    if (s.cluster_enabled && resolved != *previous)
+      return "can't change dir in cluster mode (nodes.conf lives there)";
     s.dir = resolved;
     *previous = resolved;
     return "";
@@ -83,10 +84,12 @@ void install_protected_actions(Server& server) {
 }
 
 std::string protected_command_error(Server& server, const Client& c, const std::string& command) {
-  const char* option = command == "debug" ? "enable-debug-command" : command == "module" ? "enable-module-command" : nullptr;
+  const char* option = command == "debug"    ? "enable-debug-command"
+                       : command == "module" ? "enable-module-command"
+                                             : nullptr;
   if (option == nullptr || allowed(option_value(server, option), c)) return "";
-  return std::string("ERR ") + (command == "debug" ? "DEBUG" : "MODULE") +
-         " command not allowed. If the " + option +
+  return std::string("ERR ") + (command == "debug" ? "DEBUG" : "MODULE") + " command not allowed. If the " +
+         option +
          " option is set to \"local\", you can run it from a local connection, otherwise you need to set "
          "this option in the configuration file, and then restart the server.";
 }
@@ -95,7 +98,8 @@ std::string protected_config_error(Server& server, const Client& c, const config
                                    const std::string& typed_name) {
   if (option.name != "dir" && option.name != "dbfilename") return "";
   if (allowed(option_value(server, "enable-protected-configs"), c)) return "";
-  return "ERR CONFIG SET failed (possibly related to argument '" + typed_name + "') - can't set protected config";
+  return "ERR CONFIG SET failed (possibly related to argument '" + typed_name +
+         "') - can't set protected config";
 }
 
 }  // namespace datanode

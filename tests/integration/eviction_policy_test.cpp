@@ -46,41 +46,40 @@ TEST(EvictionPolicy, OomMatchesRedis) {
   reference::RealRedis redis;
   if (!redis.available) GTEST_SKIP() << "redis-server not installed";
   Datanode node;
-  auto diffs = reference::differences(
-      redis.port, node.port,
-      {{"SET", "before", "1"},
-       {"CONFIG", "SET", "maxmemory-policy", "noeviction"},
-       {"CONFIG", "SET", "maxmemory", "1"},
-       {"SET", "k", "v"},
-       {"APPEND", "before", "x"},
-       {"GET", "before"},
-       {"DEL", "before"},
-       {"EXPIRE", "k", "10"},
-       {"MULTI"},
-       {"GET", "k"},
-       {"EXEC"},
-       {"MULTI"},
-       {"DISCARD"},
-       {"CONFIG", "SET", "maxmemory-policy", "allkeys-lru"},
-       {"SET", "k", "v"},  // nothing left to evict: still out of memory
-       {"CONFIG", "SET", "maxmemory", "0"},
-       {"SET", "k", "v"},
-       {"CONFIG", "SET", "maxmemory-policy", "nonsense"},
-       {"CONFIG", "SET", "maxmemory-samples", "0"},
-       {"CONFIG", "SET", "maxmemory-eviction-tenacity", "101"},
-       {"CONFIG", "SET", "maxmemory-clients", "101%"},
-       {"CONFIG", "SET", "maxmemory-clients", "lots"},
-       {"CONFIG", "SET", "maxmemory-clients", "-5"},
-       {"CONFIG", "SET", "maxmemory-clients", "10%"},
-       {"CONFIG", "GET", "maxmemory-clients"},
-       {"CONFIG", "SET", "maxmemory-clients", "1mb"},
-       {"CONFIG", "GET", "maxmemory-clients"},
-       {"CONFIG", "SET", "maxmemory-clients", "0"},
-       {"CONFIG", "GET", "lfu-log-factor"},
-       {"CONFIG", "GET", "lfu-decay-time"},
-       {"CONFIG", "GET", "maxmemory-samples"},
-       {"CONFIG", "GET", "maxmemory-eviction-tenacity"},
-       {"CONFIG", "GET", "maxmemory-policy"}});
+  auto diffs = reference::differences(redis.port, node.port,
+                                      {{"SET", "before", "1"},
+                                       {"CONFIG", "SET", "maxmemory-policy", "noeviction"},
+                                       {"CONFIG", "SET", "maxmemory", "1"},
+                                       {"SET", "k", "v"},
+                                       {"APPEND", "before", "x"},
+                                       {"GET", "before"},
+                                       {"DEL", "before"},
+                                       {"EXPIRE", "k", "10"},
+                                       {"MULTI"},
+                                       {"GET", "k"},
+                                       {"EXEC"},
+                                       {"MULTI"},
+                                       {"DISCARD"},
+                                       {"CONFIG", "SET", "maxmemory-policy", "allkeys-lru"},
+                                       {"SET", "k", "v"},  // nothing left to evict: still out of memory
+                                       {"CONFIG", "SET", "maxmemory", "0"},
+                                       {"SET", "k", "v"},
+                                       {"CONFIG", "SET", "maxmemory-policy", "nonsense"},
+                                       {"CONFIG", "SET", "maxmemory-samples", "0"},
+                                       {"CONFIG", "SET", "maxmemory-eviction-tenacity", "101"},
+                                       {"CONFIG", "SET", "maxmemory-clients", "101%"},
+                                       {"CONFIG", "SET", "maxmemory-clients", "lots"},
+                                       {"CONFIG", "SET", "maxmemory-clients", "-5"},
+                                       {"CONFIG", "SET", "maxmemory-clients", "10%"},
+                                       {"CONFIG", "GET", "maxmemory-clients"},
+                                       {"CONFIG", "SET", "maxmemory-clients", "1mb"},
+                                       {"CONFIG", "GET", "maxmemory-clients"},
+                                       {"CONFIG", "SET", "maxmemory-clients", "0"},
+                                       {"CONFIG", "GET", "lfu-log-factor"},
+                                       {"CONFIG", "GET", "lfu-decay-time"},
+                                       {"CONFIG", "GET", "maxmemory-samples"},
+                                       {"CONFIG", "GET", "maxmemory-eviction-tenacity"},
+                                       {"CONFIG", "GET", "maxmemory-policy"}});
   for (const auto& d : diffs) ADD_FAILURE() << d;
 }
 
@@ -127,7 +126,8 @@ TEST(EvictionPolicy, AllkeysLfuKeepsFrequentlyUsedKeys) {
   EXPECT_EQ(c->command({"OBJECT", "FREQ", "k100"}).integer, 5);
   squeeze(*c, 1024 * 1024);
   EXPECT_GE(evicted(*c), 50);
-  for (int i = 0; i < 20; ++i) EXPECT_TRUE(exists(*c, key("k", i))) << "frequent key evicted: " << key("k", i);
+  for (int i = 0; i < 20; ++i)
+    EXPECT_TRUE(exists(*c, key("k", i))) << "frequent key evicted: " << key("k", i);
 }
 
 // volatile-lru/lfu/random: only keys with a TTL go; volatile-ttl: the nearest expiries first.
@@ -138,7 +138,8 @@ void check_volatile(const std::string& policy) {
   fill(*c, "volatile", 100, 1000);
   squeeze(*c, 500 * 1024);
   EXPECT_GE(evicted(*c), 30) << policy;
-  for (int i = 0; i < 100; ++i) EXPECT_TRUE(exists(*c, key("persistent", i))) << policy << " evicted a key without TTL";
+  for (int i = 0; i < 100; ++i)
+    EXPECT_TRUE(exists(*c, key("persistent", i))) << policy << " evicted a key without TTL";
   int left = 0;
   for (int i = 0; i < 100; ++i) left += exists(*c, key("volatile", i)) ? 1 : 0;
   EXPECT_LT(left, 100) << policy;

@@ -17,26 +17,25 @@ TEST(MemoryProtected, DefaultsRefuseDebugAndPathsAsRedis) {
   reference::RealRedis redis;
   if (!redis.available) GTEST_SKIP() << "redis-server not installed";
   Datanode node("enable-debug-command = \"no\"\nenable-protected-configs = \"no\"\n");
-  auto diffs = reference::differences(
-      redis.port, node.port,
-      {{"DEBUG", "SLEEP", "0"},
-       {"debug", "help"},
-       {"DEBUG"},
-       {"CONFIG", "SET", "dir", "/tmp"},
-       {"CONFIG", "SET", "DIR", "/tmp"},
-       {"CONFIG", "SET", "dbfilename", "other.rdb"},
-       {"CONFIG", "SET", "maxmemory", "10mb", "dir", "/tmp"},
-       {"CONFIG", "SET", "no-such-option", "1", "dir", "/tmp"},
-       {"CONFIG", "SET", "dir", "/tmp", "no-such-option", "1"},
-       {"CONFIG", "SET", "dir", "/tmp", "maxmemory", "nonsense"},
-       {"CONFIG", "SET", "enable-debug-command", "yes"},
-       {"CONFIG", "SET", "enable-protected-configs", "yes"},
-       {"CONFIG", "SET", "enable-module-command", "yes"},
-       {"CONFIG", "GET", "enable-debug-command"},
-       {"CONFIG", "GET", "enable-protected-configs"},
-       {"CONFIG", "GET", "enable-module-command"},
-       {"CONFIG", "GET", "maxmemory"},
-       {"CONFIG", "SET", "maxmemory", "0"}});
+  auto diffs = reference::differences(redis.port, node.port,
+                                      {{"DEBUG", "SLEEP", "0"},
+                                       {"debug", "help"},
+                                       {"DEBUG"},
+                                       {"CONFIG", "SET", "dir", "/tmp"},
+                                       {"CONFIG", "SET", "DIR", "/tmp"},
+                                       {"CONFIG", "SET", "dbfilename", "other.rdb"},
+                                       {"CONFIG", "SET", "maxmemory", "10mb", "dir", "/tmp"},
+                                       {"CONFIG", "SET", "no-such-option", "1", "dir", "/tmp"},
+                                       {"CONFIG", "SET", "dir", "/tmp", "no-such-option", "1"},
+                                       {"CONFIG", "SET", "dir", "/tmp", "maxmemory", "nonsense"},
+                                       {"CONFIG", "SET", "enable-debug-command", "yes"},
+                                       {"CONFIG", "SET", "enable-protected-configs", "yes"},
+                                       {"CONFIG", "SET", "enable-module-command", "yes"},
+                                       {"CONFIG", "GET", "enable-debug-command"},
+                                       {"CONFIG", "GET", "enable-protected-configs"},
+                                       {"CONFIG", "GET", "enable-module-command"},
+                                       {"CONFIG", "GET", "maxmemory"},
+                                       {"CONFIG", "SET", "maxmemory", "0"}});
   for (const auto& d : diffs) ADD_FAILURE() << d;
 }
 
