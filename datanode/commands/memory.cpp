@@ -4,8 +4,8 @@
 
 #include "common/command/help.h"
 #include "common/memory/allocator.h"
-#include "datanode/memory/memory.h"
 #include "datanode/commands/families.h"
+#include "datanode/memory/memory.h"
 #include "datanode/server/info.h"
 #include "datanode/store/key_entry.h"
 
@@ -96,7 +96,9 @@ void memory_stats(Context& ctx) {
   int64_t used = alloc.allocated;
   int64_t rss = process_rss_bytes();
   int64_t active = std::max(alloc.active, used), resident = std::max(alloc.resident, active);
-  auto div = [](int64_t a, int64_t b) { return b > 0 ? static_cast<double>(a) / static_cast<double>(b) : 0.0; };
+  auto div = [](int64_t a, int64_t b) {
+    return b > 0 ? static_cast<double>(a) / static_cast<double>(b) : 0.0;
+  };
   s.note_memory_peak(used);
   int64_t peak = s.memory_peak(), startup = s.memory_startup();
   std::vector<std::pair<int, const store::Database*>> dbs;
@@ -212,7 +214,8 @@ void cmd_memory(Context& ctx) {
     if (!allocator::is_jemalloc()) return ctx.out.bulk("Stats not supported for the current allocator");
     return ctx.out.verbatim(allocator::malloc_stats_text());
   }
-  if (name == "purge") return allocator::purge() ? ctx.out.ok() : ctx.out.error("ERR Error purging dirty pages");
+  if (name == "purge")
+    return allocator::purge() ? ctx.out.ok() : ctx.out.error("ERR Error purging dirty pages");
   reply_help(ctx.out, "memory",
              {"DOCTOR", "    Return memory problems reports.", "MALLOC-STATS",
               "    Return internal statistics report from the memory allocator.", "PURGE",

@@ -130,8 +130,10 @@ std::vector<prometheus::MetricFamily> Metrics::collect() const {
 
   gauge("datanode_memory_used_bytes", "Bytes allocated by the datanode and not freed (allocator view).",
         static_cast<double>(allocator::stats().allocated));
-  gauge("datanode_memory_max_bytes", "maxmemory (0: no limit).", static_cast<double>(srv.settings().maxmemory));
-  counter("datanode_evicted_keys_total", "Keys evicted to stay under maxmemory.", static_cast<double>(st.evicted_keys));
+  gauge("datanode_memory_max_bytes", "maxmemory (0: no limit).",
+        static_cast<double>(srv.settings().maxmemory));
+  counter("datanode_evicted_keys_total", "Keys evicted to stay under maxmemory.",
+          static_cast<double>(st.evicted_keys));
   counter("datanode_evicted_clients_total", "Clients closed to stay under maxmemory-clients.",
           static_cast<double>(memory_of(srv) ? memory_of(srv)->evicted_clients() : 0));
   gauge("datanode_memory_rss_bytes", "Resident set size of the process.", static_cast<double>(rss_bytes()));

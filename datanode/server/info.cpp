@@ -1,8 +1,5 @@
 #include "datanode/server/info.h"
 
-#include "common/memory/allocator.h"
-#include "datanode/memory/memory.h"
-
 #include "datanode/cluster/cluster.h"
 
 #include <malloc.h>
@@ -15,8 +12,10 @@
 #include <cstdio>
 #include <map>
 
+#include "common/memory/allocator.h"
 #include "common/util/clock.h"
 #include "common/util/strings.h"
+#include "datanode/memory/memory.h"
 #include "datanode/server/blocking.h"
 #include "datanode/server/pubsub.h"
 #include "datanode/server/server.h"
@@ -160,7 +159,9 @@ void write_memory(Server& s, Section& w) {
   // Redis' allocator_* fields: active/allocated is fragmentation inside the allocator's pages,
   // resident/active what it keeps mapped beyond them, rss/resident what the rest of the process adds.
   int64_t active = std::max(alloc.active, used), resident = std::max(alloc.resident, active);
-  auto ratio = [](int64_t a, int64_t b) { return b > 0 ? static_cast<double>(a) / static_cast<double>(b) : 0.0; };
+  auto ratio = [](int64_t a, int64_t b) {
+    return b > 0 ? static_cast<double>(a) / static_cast<double>(b) : 0.0;
+  };
   w.num("allocator_allocated", used);
   w.num("allocator_active", active);
   w.num("allocator_resident", resident);
