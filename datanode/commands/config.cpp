@@ -4,6 +4,7 @@
 #include "common/log/log.h"
 #include "datanode/commands/families.h"
 #include "datanode/commands/server_family.h"
+#include "datanode/server/protected_actions.h"
 
 namespace datanode {
 namespace {
@@ -24,6 +25,14 @@ void config_get(Context& ctx) {
 void config_set(Context& ctx) {
   std::vector<std::pair<std::string, std::string>> pairs;
   for (size_t i = 2; i + 1 < ctx.argc(); i += 2) pairs.emplace_back(util::to_lower(ctx.arg(i)), ctx.arg(i + 1));
+  // As Redis, the first refusal among unknown, immutable and protected names wins, before any value is
+  // looked at; the registry reports the first two itself.
+  for (size_t i = 0; i < pairs.size(); ++i) {
+    const config::Option* o = ctx.server.registry().find(pairs[i].first);
+    if (o == nullptr || o->immutable) break;
+    std::string refused = protected_config_error(ctx.server, ctx.client, *o, std::string(ctx.arg(2 + 2 * i)));
+    if (!refused.empty()) return ctx.out.error(refused);
+  }
   std::string err = ctx.server.registry().set(pairs);
   if (!err.empty()) return ctx.out.error(err);
   ctx.out.ok();

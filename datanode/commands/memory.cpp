@@ -1,7 +1,11 @@
 // MEMORY USAGE | STATS | DOCTOR | MALLOC-STATS | PURGE | HELP and LOLWUT. Sizes are estimates of what
 // this server allocates for a key (entry, key bytes, value and its containers), not Redis' figures.
+#include <algorithm>
+
 #include "common/command/help.h"
+#include "common/memory/allocator.h"
 #include "datanode/commands/families.h"
+#include "datanode/memory/memory.h"
 #include "datanode/server/info.h"
 #include "datanode/store/key_entry.h"
 
@@ -88,8 +92,13 @@ void memory_usage(Context& ctx) {
 
 void memory_stats(Context& ctx) {
   Server& s = ctx.server;
-  int64_t used = malloc_used_bytes();
+  allocator::Stats alloc = allocator::stats();
+  int64_t used = alloc.allocated;
   int64_t rss = process_rss_bytes();
+  int64_t active = std::max(alloc.active, used), resident = std::max(alloc.resident, active);
+  auto div = [](int64_t a, int64_t b) {
+    return b > 0 ? static_cast<double>(a) / static_cast<double>(b) : 0.0;
+  };
   s.note_memory_peak(used);
   int64_t peak = s.memory_peak(), startup = s.memory_startup();
   std::vector<std::pair<int, const store::Database*>> dbs;
@@ -115,8 +124,9 @@ void memory_stats(Context& ctx) {
   field("peak.allocated", peak);
   field("total.allocated", used);
   field("startup.allocated", startup);
+  Memory* memory = memory_of(s);
   field("replication.backlog", 0);
-  field("clients.slaves", 0);
+  field("clients.slaves", memory ? memory->not_counted() : 0);
   field("clients.normal", clients);
   field("cluster.links", 0);
   field("aof.buffer", 0);
@@ -144,14 +154,14 @@ void memory_stats(Context& ctx) {
         used > startup ? 100.0 * static_cast<double>(dataset) / static_cast<double>(used - startup) : 0.0);
   ratio("peak.percentage", peak ? 100.0 * static_cast<double>(used) / static_cast<double>(peak) : 0.0);
   field("allocator.allocated", used);
-  field("allocator.active", used);
-  field("allocator.resident", rss);
-  ratio("allocator-fragmentation.ratio", 1.0);
-  field("allocator-fragmentation.bytes", 0);
-  ratio("allocator-rss.ratio", used ? static_cast<double>(rss) / static_cast<double>(used) : 0.0);
-  field("allocator-rss.bytes", rss - used);
-  ratio("rss-overhead.ratio", 1.0);
-  field("rss-overhead.bytes", 0);
+  field("allocator.active", active);
+  field("allocator.resident", resident);
+  ratio("allocator-fragmentation.ratio", div(active, used));
+  field("allocator-fragmentation.bytes", active - used);
+  ratio("allocator-rss.ratio", div(resident, active));
+  field("allocator-rss.bytes", resident - active);
+  ratio("rss-overhead.ratio", div(rss, resident));
+  field("rss-overhead.bytes", rss - resident);
   ratio("fragmentation", used ? static_cast<double>(rss) / static_cast<double>(used) : 0.0);
   field("fragmentation.bytes", rss - used);
 }
@@ -200,8 +210,12 @@ void cmd_memory(Context& ctx) {
   if (name == "usage") return memory_usage(ctx);
   if (name == "stats") return memory_stats(ctx);
   if (name == "doctor") return ctx.out.verbatim(memory_doctor(ctx));
-  if (name == "malloc-stats") return ctx.out.bulk("Stats not supported for the current allocator");
-  if (name == "purge") return ctx.out.ok();
+  if (name == "malloc-stats") {
+    if (!allocator::is_jemalloc()) return ctx.out.bulk("Stats not supported for the current allocator");
+    return ctx.out.verbatim(allocator::malloc_stats_text());
+  }
+  if (name == "purge")
+    return allocator::purge() ? ctx.out.ok() : ctx.out.error("ERR Error purging dirty pages");
   reply_help(ctx.out, "memory",
              {"DOCTOR", "    Return memory problems reports.", "MALLOC-STATS",
               "    Return internal statistics report from the memory allocator.", "PURGE",

@@ -10,6 +10,7 @@
 #include "datanode/commands/families.h"
 #include "datanode/commands/keys_common.h"
 #include "datanode/commands/server_family.h"
+#include "datanode/memory/memory.h"
 #include "datanode/rdb/encoder.h"
 
 namespace datanode {
@@ -108,7 +109,8 @@ void cmd_object(Context& ctx) {
     return ctx.out.error(
         "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when "
         "switching between policies at runtime LRU and LFU data will take some time to adjust.");
-  ctx.out.integer(5);  // Redis' LFU_INIT_VAL: access frequencies are not counted here
+  Memory* memory = memory_of(ctx.server);
+  ctx.out.integer(memory ? memory->lfu_frequency(ctx.client.db, key, ctx.now_ms) : 5);
 }
 
 }  // namespace

@@ -8,9 +8,11 @@
 #include <sstream>
 
 #include "common/log/log.h"
+#include "common/memory/allocator.h"
 #include "common/util/clock.h"
 #include "common/util/strings.h"
 #include "datanode/cluster/cluster_metrics.h"
+#include "datanode/memory/memory.h"
 #include "datanode/server/server.h"
 
 namespace datanode {
@@ -126,9 +128,14 @@ std::vector<prometheus::MetricFamily> Metrics::collect() const {
   out.push_back(keys.take());
   out.push_back(expiring.take());
 
-  struct mallinfo2 mi = mallinfo2();
-  gauge("datanode_memory_used_bytes", "Bytes allocated by the datanode (allocator view).",
-        static_cast<double>(mi.uordblks + mi.hblkhd));
+  gauge("datanode_memory_used_bytes", "Bytes allocated by the datanode and not freed (allocator view).",
+        static_cast<double>(allocator::stats().allocated));
+  gauge("datanode_memory_max_bytes", "maxmemory (0: no limit).",
+        static_cast<double>(srv.settings().maxmemory));
+  counter("datanode_evicted_keys_total", "Keys evicted to stay under maxmemory.",
+          static_cast<double>(st.evicted_keys));
+  counter("datanode_evicted_clients_total", "Clients closed to stay under maxmemory-clients.",
+          static_cast<double>(memory_of(srv) ? memory_of(srv)->evicted_clients() : 0));
   gauge("datanode_memory_rss_bytes", "Resident set size of the process.", static_cast<double>(rss_bytes()));
 
   auto persistence = section_fields(srv, "persistence");

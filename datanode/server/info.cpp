@@ -12,8 +12,10 @@
 #include <cstdio>
 #include <map>
 
+#include "common/memory/allocator.h"
 #include "common/util/clock.h"
 #include "common/util/strings.h"
+#include "datanode/memory/memory.h"
 #include "datanode/server/blocking.h"
 #include "datanode/server/pubsub.h"
 #include "datanode/server/server.h"
@@ -120,7 +122,8 @@ void write_clients(Server& s, Section& w) {
 }
 
 void write_memory(Server& s, Section& w) {
-  int64_t used = malloc_used_bytes();
+  allocator::Stats alloc = allocator::stats();
+  int64_t used = alloc.allocated;
   int64_t rss = process_rss_bytes();
   s.note_memory_peak(used);
   int64_t peak = std::max(s.memory_peak(), used);
@@ -153,23 +156,36 @@ void write_memory(Server& s, Section& w) {
     snprintf(b, sizeof b, "%.2f%%", pct(dataset, used - startup));
     w.str("used_memory_dataset_perc", b);
   }
+  // Redis' allocator_* fields: active/allocated is fragmentation inside the allocator's pages,
+  // resident/active what it keeps mapped beyond them, rss/resident what the rest of the process adds.
+  int64_t active = std::max(alloc.active, used), resident = std::max(alloc.resident, active);
+  auto ratio = [](int64_t a, int64_t b) {
+    return b > 0 ? static_cast<double>(a) / static_cast<double>(b) : 0.0;
+  };
   w.num("allocator_allocated", used);
-  w.num("allocator_active", used);
-  w.num("allocator_resident", rss);
+  w.num("allocator_active", active);
+  w.num("allocator_resident", resident);
   w.num("total_system_memory", total);
   w.str("total_system_memory_human", bytes_to_human(total));
   w.num("maxmemory", s.settings().maxmemory);
   w.str("maxmemory_human", bytes_to_human(s.settings().maxmemory));
   w.str("maxmemory_policy", s.settings().maxmemory_policy);
-  double frag = used > 0 ? static_cast<double>(rss) / static_cast<double>(used) : 0;
-  w.fixed("mem_fragmentation_ratio", frag, 2);
+  w.fixed("allocator_frag_ratio", ratio(active, used), 2);
+  w.num("allocator_frag_bytes", active - used);
+  w.fixed("allocator_rss_ratio", ratio(resident, active), 2);
+  w.num("allocator_rss_bytes", resident - active);
+  w.fixed("rss_overhead_ratio", ratio(rss, resident), 2);
+  w.num("rss_overhead_bytes", rss - resident);
+  w.fixed("mem_fragmentation_ratio", ratio(rss, used), 2);
   w.num("mem_fragmentation_bytes", rss - used);
-  w.num("mem_not_counted_for_evict", 0);
+  Memory* memory = memory_of(s);
+  int64_t replicas_mem = memory ? memory->not_counted() : 0;
+  w.num("mem_not_counted_for_evict", replicas_mem);
   w.num("mem_replication_backlog", 0);
-  w.num("mem_clients_slaves", 0);
+  w.num("mem_clients_slaves", replicas_mem);
   w.num("mem_clients_normal", clients_mem);
   w.num("mem_aof_buffer", 0);
-  w.str("mem_allocator", "libc");
+  w.str("mem_allocator", allocator::name());
   w.num("active_defrag_running", 0);
   w.num("lazyfree_pending_objects", 0);
   w.num("lazyfreed_objects", 0);
@@ -231,9 +247,10 @@ void write_stats(Server& s, Section& w) {
   w.num("expired_time_cap_reached_count", 0);
   w.num("expire_cycle_cpu_milliseconds", 0);
   w.unum("evicted_keys", st.evicted_keys);
-  w.num("evicted_clients", 0);
-  w.num("total_eviction_exceeded_time", 0);
-  w.num("current_eviction_exceeded_time", 0);
+  Memory* memory = memory_of(s);
+  w.unum("evicted_clients", memory ? memory->evicted_clients() : 0);
+  w.num("total_eviction_exceeded_time", memory ? memory->eviction_exceeded_ms() : 0);
+  w.num("current_eviction_exceeded_time", memory ? memory->current_eviction_exceeded_ms() : 0);
   w.unum("keyspace_hits", st.keyspace_hits);
   w.unum("keyspace_misses", st.keyspace_misses);
   w.unum("pubsub_channels", s.pubsub().channel_count());
@@ -366,10 +383,7 @@ std::string title_case(const std::string& name) {
 
 }  // namespace
 
-int64_t malloc_used_bytes() {
-  struct mallinfo2 mi = mallinfo2();
-  return static_cast<int64_t>(mi.uordblks + mi.hblkhd);
-}
+int64_t malloc_used_bytes() { return allocator::stats().allocated; }
 
 int64_t process_rss_bytes() {
   FILE* f = fopen("/proc/self/statm", "r");

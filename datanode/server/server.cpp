@@ -14,8 +14,10 @@
 #include "datanode/cluster/cluster.h"
 #include "datanode/server/info.h"
 #include "datanode/server/latency.h"
+#include "datanode/memory/memory.h"
 #include "datanode/metrics/metrics.h"
 #include "datanode/persistence/persistence.h"
+#include "datanode/server/protected_actions.h"
 #include "datanode/server/pubsub.h"
 #include "datanode/replication/replication.h"
 #include "datanode/server/shutdown_signals.h"
@@ -126,9 +128,11 @@ Server::Server(Settings& settings, config::Registry& registry)
   slowlog_ = std::make_unique<SlowLog>();
   latency_ = std::make_unique<LatencyMonitor>();
   if (settings_.cluster_enabled) cluster_ = std::make_unique<Cluster>(*this);
+  install_memory(*this);
   lastsave_unix_ = util::unix_ms() / 1000;
   memory_startup_ = memory_peak_ = malloc_used_bytes();
   apply_output_limits();
+  install_protected_actions(*this);
 
   // Options that need more than their field updated when CONFIG SET changes them.
   if (config::Option* o = registry_.find("loglevel")) {
@@ -215,6 +219,7 @@ void Server::reset_stats() {
   for (auto& [name, cmd] : commands_.all()) cmd.calls = cmd.usec = cmd.rejected_calls = cmd.failed_calls = 0;
   subcommand_stats_.clear();
   latency_->reset_histograms();
+  if (Memory* m = memory_of(*this)) m->reset_stats();
   for (auto& s : ops_samples_) s = 0;
 }
 
@@ -399,6 +404,9 @@ void Server::process_input(Client& c) {
     c.parser.set_unauthenticated(!c.authenticated && !settings_.requirepass.empty());
     auto status = c.parser.parse(in.data());
     if (status == resp::RequestParser::Status::kNeedMore) {
+      // A large unfinished request counts against maxmemory-clients before any command runs.
+      if (in.size() > 64 * 1024)
+        if (Memory* m = memory_of(*this)) m->evict_clients();
       if (static_cast<int64_t>(in.size()) > settings_.client_query_buffer_limit) {
         LOG_WARNING("Closing client that reached max query buffer length: %s",
                     client_info_line(*this, c).c_str());
@@ -466,6 +474,8 @@ void Server::execute(Client& c, const Args& args, resp::Writer& out) {
   };
   if (cmd == nullptr) return reject(command::unknown_command_error(args), true);
   if (!cmd->arity_ok(args.size())) return reject(command::wrong_arity_error(cmd->name), true);
+  // As Redis, a disabled DEBUG/MODULE is refused before AUTH is looked at.
+  if (std::string err = protected_command_error(*this, c, cmd->name); !err.empty()) return reject(err, true);
   if (!c.authenticated && !settings_.requirepass.empty() && !cmd->has(command::kNoAuth)) return reject(command::kNoAuthError, true);
   if (c.resp == 2 && c.has(kClientPubSub) && !cmd->has(command::kPubSubOk) &&
       (c.subscription_count() > 0 || pubsub_->shard_subscription_count(c) > 0)) {

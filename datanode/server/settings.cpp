@@ -4,6 +4,8 @@
 #include <sstream>
 
 #include "common/util/strings.h"
+#include "datanode/memory/memory.h"
+#include "datanode/server/protected_actions.h"
 
 namespace datanode {
 
@@ -75,10 +77,6 @@ void add_remembered_options(config::Registry& r) {
   auto bool_opt = [&r](const char* name, bool initial) -> config::Option& {
     return add_remembered(initial, [&](bool* f) -> config::Option& { return r.add_bool(name, f); });
   };
-  int_opt("maxmemory-samples", 5, 1, INT32_MAX);
-  int_opt("maxmemory-eviction-tenacity", 10, 0, 100);
-  int_opt("lfu-log-factor", 10, 0, INT32_MAX);
-  int_opt("lfu-decay-time", 1, 0, INT32_MAX);
   int_opt("active-expire-effort", 1, 1, 10);
   bool_opt("activerehashing", true);
   bool_opt("lazyfree-lazy-eviction", false);
@@ -132,8 +130,8 @@ void register_settings(Settings& s, config::Registry& r) {
   add_output_limit_option(s, r);
   r.add_memory("maxmemory", &s.maxmemory);
   r.add_enum("maxmemory-policy", &s.maxmemory_policy,
-             {"noeviction", "allkeys-lru", "volatile-lru", "allkeys-lfu", "volatile-lfu", "allkeys-random",
-              "volatile-random", "volatile-ttl"});
+             {"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru", "allkeys-lfu",
+              "allkeys-random", "noeviction"});
 
   r.add_bool("appendonly", &s.appendonly);
   r.add_string("appendfilename", &s.appendfilename).immutable = true;
@@ -213,6 +211,8 @@ void register_settings(Settings& s, config::Registry& r) {
   r.add_memory("stream-node-max-bytes", &s.stream_node_max_bytes, 0, INT64_MAX);
   r.add_int("stream-node-max-entries", &s.stream_node_max_entries, 0, INT64_MAX);
   add_remembered_options(r);
+  register_protected_options(r);
+  register_memory_options(r);
 }
 
 }  // namespace datanode

@@ -258,6 +258,13 @@ Datanode::Datanode(const std::string& extra_toml, const std::string& bin) : port
                                  (extra_toml.find("repl-diskless-sync-delay") == std::string::npos
                                       ? "repl-diskless-sync-delay = 0\n"
                                       : "") +
+                                 // Tests drive the node with DEBUG and move its dir; production default is "no".
+                                 (extra_toml.find("enable-debug-command") == std::string::npos
+                                      ? "enable-debug-command = \"yes\"\n"
+                                      : "") +
+                                 (extra_toml.find("enable-protected-configs") == std::string::npos
+                                      ? "enable-protected-configs = \"yes\"\n"
+                                      : "") +
                                  extra_toml + "\n");
   start();
 }
