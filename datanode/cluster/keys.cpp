@@ -18,7 +18,8 @@ void numkeys_at(size_t at, const std::vector<std::string_view>& args, std::vecto
 bool has_movable_keys(const CommandSpec& cmd) {
   static const char* const kMovable[] = {"zunionstore", "zinterstore", "zdiffstore", "zunion",
                                          "zinter",      "zdiff",       "zintercard", "sintercard",
-                                         "lmpop",       "zmpop",       "blmpop",     "bzmpop"};
+                                         "lmpop",       "zmpop",       "blmpop",     "bzmpop",
+                                         "migrate"};
   for (const char* n : kMovable)
     if (cmd.name == n) return true;
   return false;
@@ -39,6 +40,17 @@ std::vector<size_t> command_key_positions(const CommandSpec& cmd, const std::vec
   }
   if (n == "blmpop" || n == "bzmpop") {
     numkeys_at(2, args, out);
+    return out;
+  }
+  if (n == "migrate") {
+    // MIGRATE host port "" db timeout ... KEYS k...: the keys follow KEYS when the key argument is empty.
+    for (size_t i = 6; i < args.size(); ++i) {
+      if (!util::iequals(args[i], "keys")) continue;
+      if (!args[3].empty()) return out;
+      for (size_t k = i + 1; k < args.size(); ++k) out.push_back(k);
+      return out;
+    }
+    if (args.size() > 3) out.push_back(3);
     return out;
   }
   if (cmd.first_key <= 0) return out;
