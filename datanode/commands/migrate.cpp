@@ -5,6 +5,7 @@
 // and the AOF as one DEL. Texts, retry and error rules as Redis 7.0's migrateCommand.
 #include <cerrno>
 
+#include "common/util/clock.h"
 #include "datanode/cluster/cluster.h"
 #include "datanode/commands/families.h"
 #include "datanode/commands/keys_common.h"
