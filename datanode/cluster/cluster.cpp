@@ -9,6 +9,7 @@
 #include "common/log/log.h"
 #include "common/util/clock.h"
 #include "common/util/fs.h"
+#include "datanode/cluster/blocked_redirect.h"
 #include "datanode/cluster/link.h"
 #include "datanode/cluster/nodes_conf.h"
 #include "datanode/replication/replication.h"
@@ -22,6 +23,7 @@ Cluster::Cluster(Server& server) : server_(server) {
   server_.add_startup_hook([this] { return start(); });
   server_.add_periodic(100, [this](int64_t now) { cron(now); });
   server_.add_periodic(1000, [this](int64_t) { migrator_.close_idle(util::mono_ms()); });
+  server_.add_periodic(250, [this](int64_t) { redirect_blocked_clients(*this); });
   server_.add_before_flush([this] { before_sleep(); });
   server_.add_shutdown_hook([this] { stop(); });
   server_.add_route_guard(

@@ -3,6 +3,8 @@
 // and the slot-move protocol between two datanodes: open-slot markers, ASK, ASKING, TRYAGAIN, MIGRATE.
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "cluster_lab.h"
 
 using clusterlab::Node;
@@ -150,6 +152,11 @@ TEST(ClusterReshardErrors, SlotMoveProtocol) {
   ASSERT_EQ(ca->command({"SET", "foo", "1"}).str, "OK");
   ASSERT_EQ(ca->command({"SET", "{foo}x", "2"}).str, "OK");
   ASSERT_EQ(ca->command({"SET", "{foo}y", "3"}).str, "OK");
+  // A client blocked on the slot before the move is redirected once the slot has left.
+  Reply blocked;
+  std::thread blocker([&] { blocked = harness::Client(a.port).command({"BLPOP", "{foo}bl", "0"}); });
+  ASSERT_TRUE(harness::eventually(
+      [&] { return harness::info_field(*ca, "clients", "blocked_clients") == "1"; }, 5s));
   // Checks before opening: the owner cannot import, a non-owner cannot migrate.
   EXPECT_EQ(ca->command({"CLUSTER", "SETSLOT", "12182", "IMPORTING", idb}).str,
             "ERR I'm already the owner of hash slot 12182");
@@ -195,6 +202,8 @@ TEST(ClusterReshardErrors, SlotMoveProtocol) {
   std::string epoch_after = harness::info_field(cb->command({"CLUSTER", "INFO"}).str, "cluster_my_epoch");
   EXPECT_GT(std::stoll(epoch_after), std::stoll(epoch_before));  // took the slot with a new configEpoch
   EXPECT_EQ(ca->command({"CLUSTER", "SETSLOT", "12182", "NODE", idb}).str, "OK");
+  blocker.join();
+  EXPECT_EQ(blocked.str, "MOVED 12182 127.0.0.1:" + std::to_string(b.port));
   EXPECT_EQ(cb->command({"CLUSTER", "NODES"}).str.find("[12182"), std::string::npos);
   EXPECT_EQ(ca->command({"CLUSTER", "NODES"}).str.find("[12182"), std::string::npos);
   EXPECT_EQ(cb->command({"MGET", "foo", "{foo}x", "{foo}y"}).elements.size(), 3u);
