@@ -45,10 +45,15 @@ std::vector<size_t> command_key_positions(const CommandSpec& cmd, const std::vec
   if (n == "migrate") {
     // MIGRATE host port "" db timeout ... KEYS k...: the keys follow KEYS when the key argument is empty.
     for (size_t i = 6; i < args.size(); ++i) {
-      if (!util::iequals(args[i], "keys")) continue;
-      if (!args[3].empty()) return out;
-      for (size_t k = i + 1; k < args.size(); ++k) out.push_back(k);
-      return out;
+      if (util::iequals(args[i], "auth")) {
+        i += 1;  // the password is no keyword, whatever it spells
+      } else if (util::iequals(args[i], "auth2")) {
+        i += 2;
+      } else if (util::iequals(args[i], "keys")) {
+        if (!args[3].empty()) return out;
+        for (size_t k = i + 1; k < args.size(); ++k) out.push_back(k);
+        return out;
+      }
     }
     if (args.size() > 3) out.push_back(3);
     return out;

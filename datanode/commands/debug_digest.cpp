@@ -77,7 +77,26 @@ std::string score_text(double score) {
 
 // Redis' xorObjectDigest: the type, then the value, then whether the key has a TTL.
 void value_digest(Digest& d, const store::Value& v, bool has_ttl) {
-  uint32_t type = htonl(static_cast<uint32_t>(v.type()));
+  // Redis' object type numbers (OBJ_STRING 0, LIST 1, SET 2, ZSET 3, HASH 4), not our enum's order.
+  uint32_t redis_type = 0;
+  switch (v.type()) {
+    case store::Type::kString:
+      redis_type = 0;
+      break;
+    case store::Type::kList:
+      redis_type = 1;
+      break;
+    case store::Type::kSet:
+      redis_type = 2;
+      break;
+    case store::Type::kZSet:
+      redis_type = 3;
+      break;
+    case store::Type::kHash:
+      redis_type = 4;
+      break;
+  }
+  uint32_t type = htonl(redis_type);
   mix_digest(d, &type, sizeof type);
   switch (v.type()) {
     case store::Type::kString:
