@@ -8,7 +8,8 @@ namespace datanode {
 
 using namespace cluster;
 
-void Blocking::unblock_with_error_if(const std::function<std::string(const Client&, const std::string&)>& why) {
+void Blocking::unblock_with_error_if(
+    const std::function<std::string(const Client&, const std::string&)>& why) {
   std::vector<std::pair<uint64_t, std::string>> hits;
   for (const auto& [id, w] : waiters_) {
     if (w.keys.empty()) continue;

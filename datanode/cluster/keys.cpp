@@ -16,10 +16,9 @@ void numkeys_at(size_t at, const std::vector<std::string_view>& args, std::vecto
 }  // namespace
 
 bool has_movable_keys(const CommandSpec& cmd) {
-  static const char* const kMovable[] = {"zunionstore", "zinterstore", "zdiffstore", "zunion",
-                                         "zinter",      "zdiff",       "zintercard", "sintercard",
-                                         "lmpop",       "zmpop",       "blmpop",     "bzmpop",
-                                         "migrate"};
+  static const char* const kMovable[] = {"zunionstore", "zinterstore", "zdiffstore", "zunion", "zinter",
+                                         "zdiff",       "zintercard",  "sintercard", "lmpop",  "zmpop",
+                                         "blmpop",      "bzmpop",      "migrate"};
   for (const char* n : kMovable)
     if (cmd.name == n) return true;
   return false;

@@ -13,8 +13,8 @@ void append_migration_metrics(Cluster& cl, std::vector<prometheus::MetricFamily>
     migrating += st.migrating_to[i] != nullptr;
     importing += st.importing_from[i] != nullptr;
   }
-  metrics::Family open("datanode_cluster_open_slots", "Slots being moved off (migrating) or onto (importing) this node.",
-                       MetricType::Gauge);
+  metrics::Family open("datanode_cluster_open_slots",
+                       "Slots being moved off (migrating) or onto (importing) this node.", MetricType::Gauge);
   open.add(migrating, {{"state", "migrating"}});
   open.add(importing, {{"state", "importing"}});
   out.push_back(open.take());

@@ -21,7 +21,8 @@ Digest sha1(const void* data, size_t len) {
   auto block = [&](const uint8_t* p) {
     uint32_t w[80];
     for (int i = 0; i < 16; ++i)
-      w[i] = (uint32_t{p[4 * i]} << 24) | (uint32_t{p[4 * i + 1]} << 16) | (uint32_t{p[4 * i + 2]} << 8) | p[4 * i + 3];
+      w[i] = (uint32_t{p[4 * i]} << 24) | (uint32_t{p[4 * i + 1]} << 16) | (uint32_t{p[4 * i + 2]} << 8) |
+             p[4 * i + 3];
     for (int i = 16; i < 80; ++i) w[i] = rol(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
     uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4];
     for (int i = 0; i < 80; ++i) {
@@ -49,11 +50,13 @@ Digest sha1(const void* data, size_t len) {
   tail[rest] = 0x80;
   size_t tail_len = rest + 1 + 8 <= 64 ? 64 : 128;
   uint64_t bits = static_cast<uint64_t>(len) * 8;
-  for (int i = 0; i < 8; ++i) tail[tail_len - 1 - static_cast<size_t>(i)] = static_cast<uint8_t>(bits >> (8 * i));
+  for (int i = 0; i < 8; ++i)
+    tail[tail_len - 1 - static_cast<size_t>(i)] = static_cast<uint8_t>(bits >> (8 * i));
   for (size_t i = 0; i < tail_len; i += 64) block(tail + i);
   Digest out;
   for (int i = 0; i < 5; ++i)
-    for (int j = 0; j < 4; ++j) out[static_cast<size_t>(4 * i + j)] = static_cast<uint8_t>(h[i] >> (24 - 8 * j));
+    for (int j = 0; j < 4; ++j)
+      out[static_cast<size_t>(4 * i + j)] = static_cast<uint8_t>(h[i] >> (24 - 8 * j));
   return out;
 }
 
@@ -80,28 +83,16 @@ void value_digest(Digest& d, const store::Value& v, bool has_ttl) {
   // Redis' object type numbers (OBJ_STRING 0, LIST 1, SET 2, ZSET 3, HASH 4), not our enum's order.
   uint32_t redis_type = 0;
   switch (v.type()) {
-    case store::Type::kString:
-      redis_type = 0;
-      break;
-    case store::Type::kList:
-      redis_type = 1;
-      break;
-    case store::Type::kSet:
-      redis_type = 2;
-      break;
-    case store::Type::kZSet:
-      redis_type = 3;
-      break;
-    case store::Type::kHash:
-      redis_type = 4;
-      break;
+    case store::Type::kString: redis_type = 0; break;
+    case store::Type::kList: redis_type = 1; break;
+    case store::Type::kSet: redis_type = 2; break;
+    case store::Type::kZSet: redis_type = 3; break;
+    case store::Type::kHash: redis_type = 4; break;
   }
   uint32_t type = htonl(redis_type);
   mix_digest(d, &type, sizeof type);
   switch (v.type()) {
-    case store::Type::kString:
-      mix_digest(d, v.str());
-      break;
+    case store::Type::kString: mix_digest(d, v.str()); break;
     case store::Type::kList:
       for (const std::string& item : v.list()) mix_digest(d, item);
       break;

@@ -49,7 +49,8 @@ void cmd_function(Context& ctx) {
     if (argc < 3 || argc > 4) return sub_syntax_error(ctx);
     if (argc == 4 && !util::iequals(ctx.arg(3), "append") && !util::iequals(ctx.arg(3), "replace") &&
         !util::iequals(ctx.arg(3), "flush"))
-      return ctx.out.error("ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.");
+      return ctx.out.error(
+          "ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.");
     std::string_view payload = ctx.arg(2);
     if (!rdb::verify_payload(payload)) return ctx.out.error("ERR DUMP payload version or checksum are wrong");
     if (payload.size() > 10) return ctx.out.error("ERR Functions are not supported by this server yet");

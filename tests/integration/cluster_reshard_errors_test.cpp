@@ -21,7 +21,10 @@ void own_all_slots(Node& n) {
   auto c = n.client();
   ASSERT_EQ(c->command({"CLUSTER", "ADDSLOTSRANGE", "0", "16383"}).str, "OK");
   ASSERT_TRUE(harness::eventually(
-      [&] { return harness::info_field(c->command({"CLUSTER", "INFO"}).str, "cluster_state") == "ok"; }, 10s));
+      [&] {
+        return harness::info_field(c->command({"CLUSTER", "INFO"}).str, "cluster_state") == "ok";
+      },
+      10s));
 }
 
 TEST(ClusterReshardErrors, MatchRedis) {
@@ -138,8 +141,9 @@ TEST(ClusterReshardErrors, SlotMoveProtocol) {
   OurNode a, b;
   own_all_slots(a);
   auto ca = a.client(), cb = b.client();
-  ASSERT_EQ(cb->command({"CLUSTER", "MEET", "127.0.0.1", std::to_string(a.port), std::to_string(a.bus_port)}).str,
-            "OK");
+  ASSERT_EQ(
+      cb->command({"CLUSTER", "MEET", "127.0.0.1", std::to_string(a.port), std::to_string(a.bus_port)}).str,
+      "OK");
   std::string ida = myid(a), idb = myid(b);
   ASSERT_TRUE(harness::eventually(
       [&] {
@@ -155,8 +159,8 @@ TEST(ClusterReshardErrors, SlotMoveProtocol) {
   // A client blocked on the slot before the move is redirected once the slot has left.
   Reply blocked;
   std::thread blocker([&] { blocked = harness::Client(a.port).command({"BLPOP", "{foo}bl", "0"}); });
-  ASSERT_TRUE(harness::eventually(
-      [&] { return harness::info_field(*ca, "clients", "blocked_clients") == "1"; }, 5s));
+  ASSERT_TRUE(
+      harness::eventually([&] { return harness::info_field(*ca, "clients", "blocked_clients") == "1"; }, 5s));
   // Checks before opening: the owner cannot import, a non-owner cannot migrate.
   EXPECT_EQ(ca->command({"CLUSTER", "SETSLOT", "12182", "IMPORTING", idb}).str,
             "ERR I'm already the owner of hash slot 12182");
@@ -186,17 +190,21 @@ TEST(ClusterReshardErrors, SlotMoveProtocol) {
   EXPECT_EQ(cb->command({"ASKING"}).str, "OK");
   EXPECT_EQ(cb->command({"GET", "foo"}).str, "1");
   // Keys split between the two: TRYAGAIN on both sides.
-  EXPECT_EQ(ca->command({"MGET", "foo", "{foo}x"}).str, "TRYAGAIN Multiple keys request during rehashing of slot");
+  EXPECT_EQ(ca->command({"MGET", "foo", "{foo}x"}).str,
+            "TRYAGAIN Multiple keys request during rehashing of slot");
   EXPECT_EQ(cb->command({"ASKING"}).str, "OK");
-  EXPECT_EQ(cb->command({"MGET", "foo", "{foo}x"}).str, "TRYAGAIN Multiple keys request during rehashing of slot");
+  EXPECT_EQ(cb->command({"MGET", "foo", "{foo}x"}).str,
+            "TRYAGAIN Multiple keys request during rehashing of slot");
   // The tool's loop: GETKEYSINSLOT + MIGRATE KEYS, then SETSLOT NODE on both.
   Reply keys = ca->command({"CLUSTER", "GETKEYSINSLOT", "12182", "10"});
   EXPECT_EQ(keys.elements.size(), 2u);
-  m = ca->command({"MIGRATE", "127.0.0.1", std::to_string(b.port), "", "0", "5000", "KEYS", "{foo}x", "{foo}y"});
+  m = ca->command(
+      {"MIGRATE", "127.0.0.1", std::to_string(b.port), "", "0", "5000", "KEYS", "{foo}x", "{foo}y"});
   EXPECT_EQ(m.str, "OK");
   EXPECT_EQ(ca->command({"CLUSTER", "COUNTKEYSINSLOT", "12182"}).integer, 0);
-  EXPECT_EQ(ca->command({"MIGRATE", "127.0.0.1", std::to_string(b.port), "", "0", "5000", "KEYS", "{foo}x"}).str,
-            "NOKEY");
+  EXPECT_EQ(
+      ca->command({"MIGRATE", "127.0.0.1", std::to_string(b.port), "", "0", "5000", "KEYS", "{foo}x"}).str,
+      "NOKEY");
   std::string epoch_before = harness::info_field(cb->command({"CLUSTER", "INFO"}).str, "cluster_my_epoch");
   EXPECT_EQ(cb->command({"CLUSTER", "SETSLOT", "12182", "NODE", idb}).str, "OK");
   std::string epoch_after = harness::info_field(cb->command({"CLUSTER", "INFO"}).str, "cluster_my_epoch");

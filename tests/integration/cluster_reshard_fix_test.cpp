@@ -67,7 +67,8 @@ TEST(ClusterReshardFix, HalfMigratedSlotAfterSourceKilled) {
   ASSERT_NE(src, nullptr);
   Node* dst = src == c.nodes[0] ? c.nodes[1] : c.nodes[0];
   auto cs = src->client(), cd = dst->client();
-  for (int i = 0; i < 20; ++i) ASSERT_EQ(cs->command({"SET", "{foo}" + std::to_string(i), std::to_string(i)}).str, "OK");
+  for (int i = 0; i < 20; ++i)
+    ASSERT_EQ(cs->command({"SET", "{foo}" + std::to_string(i), std::to_string(i)}).str, "OK");
   std::string src_id = myid(*src), dst_id = myid(*dst);
   ASSERT_EQ(cd->command({"CLUSTER", "SETSLOT", "12182", "IMPORTING", src_id}).str, "OK");
   ASSERT_EQ(cs->command({"CLUSTER", "SETSLOT", "12182", "MIGRATING", dst_id}).str, "OK");
@@ -98,7 +99,8 @@ TEST(ClusterReshardFix, HalfMigratedSlotAfterSourceKilled) {
   ASSERT_TRUE(harness::eventually([&] { return check_all(c.nodes, &last); }, 30s)) << last;
   EXPECT_EQ(cd->command({"CLUSTER", "COUNTKEYSINSLOT", "12182"}).integer, 20);
   EXPECT_EQ(cs->command({"CLUSTER", "COUNTKEYSINSLOT", "12182"}).integer, 0);
-  for (int i = 0; i < 20; ++i) EXPECT_EQ(cd->command({"GET", "{foo}" + std::to_string(i)}).str, std::to_string(i));
+  for (int i = 0; i < 20; ++i)
+    EXPECT_EQ(cd->command({"GET", "{foo}" + std::to_string(i)}).str, std::to_string(i));
 }
 
 TEST(ClusterReshardFix, UncoveredSlot) {

@@ -100,14 +100,14 @@ void verify_lists(Node& any, const std::string& writer_out, int nkeys) {
     ASSERT_FALSE(r.is_error()) << key << ": " << r.str;
     std::vector<long> got;
     for (const Reply& e : r.elements) got.push_back(std::stol(e.str));
-    for (size_t j = 1; j < got.size(); ++j) ASSERT_LT(got[j - 1], got[j]) << key << " out of order or duplicated";
+    for (size_t j = 1; j < got.size(); ++j)
+      ASSERT_LT(got[j - 1], got[j]) << key << " out of order or duplicated";
     std::set<long> have(got.begin(), got.end()), maybe, sure;
     for (auto& u : unc) maybe.insert(std::stol(u));
     for (auto& a : acked) sure.insert(std::stol(a));
     for (long a : sure) ASSERT_TRUE(have.count(a)) << key << " lost acknowledged item " << a;
     for (long g : got)
-      ASSERT_TRUE(maybe.count(g) || sure.count(g))
-        << key << " holds an item never written: " << g;
+      ASSERT_TRUE(maybe.count(g) || sure.count(g)) << key << " holds an item never written: " << g;
   }
   EXPECT_EQ(seen, nkeys) << writer_out;
 }
@@ -121,8 +121,8 @@ TEST(ClusterReshardLive, AddReshardRebalanceDelNodeUnderWrites) {
     nodes.push_back(owned.back().get());
   }
   int st = -1;
-  std::string out = tool("--cluster create " + nodes[0]->addr() + " " + nodes[1]->addr() + " " + nodes[2]->addr() +
-                             " --cluster-yes",
+  std::string out = tool("--cluster create " + nodes[0]->addr() + " " + nodes[1]->addr() + " " +
+                             nodes[2]->addr() + " --cluster-yes",
                          &st);
   ASSERT_EQ(st, 0) << out;
   std::string last;
@@ -135,9 +135,10 @@ TEST(ClusterReshardLive, AddReshardRebalanceDelNodeUnderWrites) {
   std::string writer_out;
   int writer_status = -1;
   std::thread writer([&] {
-    writer_out = harness::run("timeout 900 /usr/bin/python3 " + dir.file("writer.py") + " " +
-                                  std::to_string(nodes[0]->port) + " " + std::to_string(kKeys) + " " + stop + " 2>&1",
-                              &writer_status);
+    writer_out =
+        harness::run("timeout 900 /usr/bin/python3 " + dir.file("writer.py") + " " +
+                         std::to_string(nodes[0]->port) + " " + std::to_string(kKeys) + " " + stop + " 2>&1",
+                     &writer_status);
   });
   // redis-cli -c as a second writer on one more key.
   std::thread cli_writer([&] {
@@ -163,7 +164,9 @@ TEST(ClusterReshardLive, AddReshardRebalanceDelNodeUnderWrites) {
                  " --cluster-slots 4000 --cluster-yes --cluster-pipeline 50",
              &st);
   EXPECT_EQ(st, 0) << out.substr(out.size() > 3000 ? out.size() - 3000 : 0);
-  EXPECT_EQ(nodes[3]->client()->command({"CLUSTER", "INFO"}).str.find("cluster_state:ok") != std::string::npos, true);
+  EXPECT_EQ(
+      nodes[3]->client()->command({"CLUSTER", "INFO"}).str.find("cluster_state:ok") != std::string::npos,
+      true);
   ASSERT_TRUE(harness::eventually([&] { return check_all(nodes, &last); }, 30s)) << last;
 
   // rebalance draining the first master (weight 0), then del-node it.
@@ -176,8 +179,9 @@ TEST(ClusterReshardLive, AddReshardRebalanceDelNodeUnderWrites) {
   ASSERT_TRUE(harness::eventually([&] { return check_all(rest, &last); }, 30s)) << last;
   out = tool("--cluster del-node " + nodes[1]->addr() + " " + drained_id, &st);
   EXPECT_EQ(st, 0) << out;
-  EXPECT_EQ(nodes[0]->client()->command({"CLUSTER", "INFO"}).str.find("cluster_known_nodes:1") != std::string::npos,
-            true);
+  EXPECT_EQ(
+      nodes[0]->client()->command({"CLUSTER", "INFO"}).str.find("cluster_known_nodes:1") != std::string::npos,
+      true);
 
   std::this_thread::sleep_for(1s);
   dir.write("stop", "1");

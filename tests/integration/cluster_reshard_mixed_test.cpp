@@ -49,7 +49,8 @@ std::string snapshot(harness::Client& c, const std::string& key) {
     std::sort(parts.begin(), parts.end());
   } else if (type == "hash") {
     Reply r = c.command({"HGETALL", key});
-    for (size_t i = 0; i + 1 < r.elements.size(); i += 2) parts.push_back(r.elements[i].str + "=" + r.elements[i + 1].str);
+    for (size_t i = 0; i + 1 < r.elements.size(); i += 2)
+      parts.push_back(r.elements[i].str + "=" + r.elements[i + 1].str);
     std::sort(parts.begin(), parts.end());
   } else if (type == "zset") {
     flat(c.command({"ZRANGE", key, "0", "-1", "WITHSCORES"}));
@@ -84,18 +85,20 @@ std::vector<std::string> fill(harness::Client& c, const std::string& t) {
     big_zset.push_back("m" + s);
   }
   for (auto* cmd : {&big_list, &big_set, &big_hash, &big_zset}) EXPECT_FALSE(c.command(*cmd).is_error());
-  return {p + "str", p + "int", p + "ttl", p + "list", p + "set", p + "iset", p + "hash", p + "zset",
-          p + "hll", p + "biglist", p + "bigset", p + "bighash", p + "bigzset"};
+  return {p + "str",  p + "int", p + "ttl",     p + "list",   p + "set",     p + "iset",   p + "hash",
+          p + "zset", p + "hll", p + "biglist", p + "bigset", p + "bighash", p + "bigzset"};
 }
 
 TEST(ClusterReshardMixed, EveryTypeBothDirections) {
-  if (clusterlab::redis_server_bin().empty() || clusterlab::trim(harness::run("command -v redis-cli")).empty())
+  if (clusterlab::redis_server_bin().empty() ||
+      clusterlab::trim(harness::run("command -v redis-cli")).empty())
     GTEST_SKIP() << "redis-server or redis-cli missing";
   OurNode d1, d2;
   RedisNode r1;
   std::vector<Node*> nodes = {&d1, &r1, &d2};  // slots 0-5460, 5461-10922, 10923-16383
   int st = -1;
-  std::string out = tool("--cluster create " + d1.addr() + " " + r1.addr() + " " + d2.addr() + " --cluster-yes", &st);
+  std::string out =
+      tool("--cluster create " + d1.addr() + " " + r1.addr() + " " + d2.addr() + " --cluster-yes", &st);
   ASSERT_EQ(st, 0) << out;
   std::string last;
   ASSERT_TRUE(harness::eventually([&] { return check_all(nodes, &last); }, 30s)) << last;
