@@ -42,10 +42,11 @@ int connect_with_deadline(const std::string& host, const std::string& port, int6
     if (fd < 0) continue;
     int r = connect(fd, ai->ai_addr, ai->ai_addrlen);
     if (r == 0) break;
-    if (errno == EINPROGRESS && wait_fd(fd, POLLOUT, deadline_ms)) {
-      int err = 0;
-      socklen_t len = sizeof err;
-      if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0) break;
+    if (errno == EINPROGRESS) {
+      // As Redis' blocking connect: an asynchronous failure (refused, timed out) surfaces at the first
+      // write, so MIGRATE reports it as "writing to target instance" after its one retry.
+      wait_fd(fd, POLLOUT, deadline_ms);
+      break;
     }
     ::close(fd);
     fd = -1;
