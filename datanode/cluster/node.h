@@ -66,7 +66,7 @@ struct State {
   bool ok = false;
   int size = 0;  // masters serving at least one slot
   std::array<Node*, kSlots> owner{};
-  // Open slots of a live reshard (CLUSTER SETSLOT MIGRATING/IMPORTING): where our keys go, where they come from.
+  // Open slots of a reshard (SETSLOT MIGRATING/IMPORTING): where our keys go, where they come from.
   std::array<Node*, kSlots> migrating_to{}, importing_from{};
   std::map<std::string, int64_t> blacklist;  // FORGET: id -> expiry (ms)
   Stats stats;
