@@ -94,7 +94,7 @@ void verify_lists(Node& any, const std::string& writer_out, int nkeys) {
   for (std::string line; std::getline(in, line);) {
     std::istringstream f(line);
     std::string k, acked_s, unc_s;
-    if (!(f >> k >> acked_s >> unc_s)) continue;
+    if (!(f >> k >> acked_s >> unc_s) || k.find_first_not_of("0123456789") != std::string::npos) continue;
     seen++;
     std::vector<std::string> acked = split(acked_s, ','), unc = split(unc_s, ',');
     std::string key = "list:" + k;
@@ -144,10 +144,10 @@ TEST(ClusterReshardLive, AddReshardRebalanceDelNodeUnderWrites) {
   std::string writer_out;
   int writer_status = -1;
   std::thread writer([&] {
-    writer_out =
-        harness::run("timeout 900 /usr/bin/python3 " + dir.file("writer.py") + " " +
-                         std::to_string(nodes[0]->port) + " " + std::to_string(kKeys) + " " + stop + " 2>&1",
-                     &writer_status);
+    writer_out = harness::run("timeout 900 /usr/bin/python3 " + dir.file("writer.py") + " " +
+                                  std::to_string(nodes[0]->port) + " " + std::to_string(kKeys) + " " + stop +
+                                  " 2>" + dir.file("writer.err"),
+                              &writer_status);
   });
   // redis-cli -c as a second writer on one more key.
   std::thread cli_writer([&] {
@@ -195,7 +195,7 @@ TEST(ClusterReshardLive, AddReshardRebalanceDelNodeUnderWrites) {
   dir.write("stop", "1");
   writer.join();
   cli_writer.join();
-  EXPECT_EQ(writer_status, 0) << writer_out;
+  EXPECT_EQ(writer_status, 0) << writer_out << dir.read("writer.err");
   verify_lists(*nodes[1], writer_out, kKeys);
   // The redis-cli -c writer: its list is 0..n in order (each RPUSH was acknowledged before the next).
   Reply cl;
