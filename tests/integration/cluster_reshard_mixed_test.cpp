@@ -33,6 +33,15 @@ bool check_all(const std::vector<Node*>& nodes, std::string* last) {
 
 std::string myid(Node& n) { return n.client()->command({"CLUSTER", "MYID"}).str; }
 
+// --cluster check and a cluster_state:ok on every node (masters serve keys a moment after that).
+bool settled(const std::vector<Node*>& nodes, std::string* last) {
+  if (!check_all(nodes, last)) return false;
+  for (Node* n : nodes)
+    if (harness::info_field(n->client()->command({"CLUSTER", "INFO"}).str, "cluster_state") != "ok")
+      return false;
+  return true;
+}
+
 // Everything about a key, as text that does not depend on the server's element order.
 std::string snapshot(harness::Client& c, const std::string& key) {
   std::string type = c.command({"TYPE", key}).str;
@@ -101,7 +110,7 @@ TEST(ClusterReshardMixed, EveryTypeBothDirections) {
       tool("--cluster create " + d1.addr() + " " + r1.addr() + " " + d2.addr() + " --cluster-yes", &st);
   ASSERT_EQ(st, 0) << out;
   std::string last;
-  ASSERT_TRUE(harness::eventually([&] { return check_all(nodes, &last); }, 30s)) << last;
+  ASSERT_TRUE(harness::eventually([&] { return settled(nodes, &last); }, 30s)) << last;
   // "{06S}" hashes to slot 0, the first slot the tool moves off d1.
   auto c1 = d1.client();
   ASSERT_EQ(c1->command({"CLUSTER", "KEYSLOT", "{06S}"}).integer, 0);
@@ -114,7 +123,7 @@ TEST(ClusterReshardMixed, EveryTypeBothDirections) {
                  " --cluster-slots 20 --cluster-yes",
              &st);
   ASSERT_EQ(st, 0) << out;
-  ASSERT_TRUE(harness::eventually([&] { return check_all(nodes, &last); }, 30s)) << last;
+  ASSERT_TRUE(harness::eventually([&] { return settled(nodes, &last); }, 30s)) << last;
   auto cr = r1.client();
   EXPECT_EQ(cr->command({"CLUSTER", "COUNTKEYSINSLOT", "0"}).integer, static_cast<int64_t>(keys.size()));
   EXPECT_EQ(c1->command({"CLUSTER", "COUNTKEYSINSLOT", "0"}).integer, 0);
@@ -125,7 +134,7 @@ TEST(ClusterReshardMixed, EveryTypeBothDirections) {
                  " --cluster-slots 20 --cluster-yes",
              &st);
   ASSERT_EQ(st, 0) << out;
-  ASSERT_TRUE(harness::eventually([&] { return check_all(nodes, &last); }, 30s)) << last;
+  ASSERT_TRUE(harness::eventually([&] { return settled(nodes, &last); }, 30s)) << last;
   auto c2 = d2.client();
   EXPECT_EQ(c2->command({"CLUSTER", "COUNTKEYSINSLOT", "0"}).integer, static_cast<int64_t>(keys.size()));
   for (size_t i = 0; i < keys.size(); ++i) EXPECT_EQ(snapshot(*c2, keys[i]), before[i]) << keys[i];
