@@ -9,6 +9,10 @@
 #                           a Redis Cluster of six datanodes (three masters, three replicas) made by
 #                           `redis-cli --cluster create`, under LAB_CLUSTER_DIR (default lab-cluster/) on
 #                           LAB_CLUSTER_PORT.. (default 7000-7005, bus ports +10000), same password
+#   deploy/lab.sh cluster reshard
+#                           on the running cluster lab: a seventh datanode (port +6) joins with
+#                           `--cluster add-node`, 1000 slots move onto it with `--cluster reshard` while
+#                           keys are in them, then `--cluster rebalance`; prints the progress counters
 #
 # Ports and places can be moved with environment variables (tests use them): LAB_DIR, LAB_BASE_PORT
 # (datanodes on BASE, BASE+1, BASE+2), LAB_SENTINEL_PORT (three from there), LAB_METRICS_PORT (six from
@@ -203,6 +207,52 @@ Status: deploy/lab.sh cluster status    Stop: deploy/lab.sh cluster stop
 TXT
 }
 
+# The resharding walk-through: grow the running cluster lab by one master and move slots onto it.
+cmd_cluster_reshard() {
+  [ -f "$CLUSTER_LAB/node0/pid" ] || { echo "Start the cluster lab first: $0 cluster start" >&2; return 1; }
+  local i=6 port=$((CLUSTER_BASE + 6)) dir=$CLUSTER_LAB/node6
+  mkdir -p "$dir"
+  cat >"$dir/datanode.toml" <<TOML
+# Lab cluster node$i, added by the reshard walk-through (written by deploy/lab.sh)
+port = $port
+bind = ["127.0.0.1"]
+dir = "$dir"
+requirepass = "$PASSWORD"
+masterauth = "$PASSWORD"
+appendonly = true
+cluster-enabled = true
+cluster-node-timeout = 5000
+TOML
+  "$BUILD_DIR/datanode/datanode" --config "$dir/datanode.toml" >>"$dir/datanode.log" 2>&1 &
+  echo $! >"$dir/pid"
+  wait_port "$port" "$PASSWORD"
+  echo "== 10,000 keys across every slot (redis-cli -c follows MOVED)"
+  for n in $(seq 1 10000); do echo "SET key:$n $n"; done | $CLI -c -p "$CLUSTER_BASE" >/dev/null
+  echo "== add-node 127.0.0.1:$port"
+  $CLI --cluster add-node "127.0.0.1:$port" "127.0.0.1:$CLUSTER_BASE"
+  for _ in $(seq 1 100); do
+    $CLI --cluster check "127.0.0.1:$CLUSTER_BASE" >/dev/null 2>&1 && break
+    sleep 0.2
+  done
+  local id
+  id=$($CLI -p "$port" CLUSTER MYID)
+  echo "== reshard 1000 slots onto $id"
+  $CLI --cluster reshard "127.0.0.1:$CLUSTER_BASE" --cluster-from all --cluster-to "$id" --cluster-slots 1000 \
+    --cluster-yes --cluster-pipeline 100 | tail -3
+  echo "== rebalance"
+  $CLI --cluster rebalance "127.0.0.1:$CLUSTER_BASE" --cluster-pipeline 100 | tail -3
+  echo "== progress counters (INFO cluster) of the first master"
+  $CLI -p "$CLUSTER_BASE" INFO cluster
+  $CLI --cluster check "127.0.0.1:$CLUSTER_BASE"
+  local moved
+  moved=$($CLI -p "$port" DBSIZE)
+  cat <<TXT
+The new master holds $moved keys. Try during a move:
+  $CLI -p $CLUSTER_BASE CLUSTER NODES | grep myself     # [slot->-id] while a slot is migrating
+  $CLI -c -p $port GET key:1                            # -ASK/-MOVED followed by redis-cli -c
+TXT
+}
+
 cmd_cluster_status() {
   LAB=$CLUSTER_LAB
   [ -d "$LAB" ] || { echo "Cluster lab is not running."; return 0; }
@@ -221,7 +271,8 @@ case "${1:-start}" in
       start) cmd_cluster_start ;;
       stop) LAB=$CLUSTER_LAB cmd_stop ;;
       status) cmd_cluster_status ;;
-      *) echo "usage: $0 cluster start|status|stop" >&2; exit 2 ;;
+      reshard) cmd_cluster_reshard ;;
+      *) echo "usage: $0 cluster start|status|stop|reshard" >&2; exit 2 ;;
     esac
     ;;
   start) cmd_start ;;

@@ -9,6 +9,7 @@
 #include "common/log/log.h"
 #include "common/util/clock.h"
 #include "common/util/fs.h"
+#include "datanode/cluster/blocked_redirect.h"
 #include "datanode/cluster/link.h"
 #include "datanode/cluster/nodes_conf.h"
 #include "datanode/replication/replication.h"
@@ -22,6 +23,8 @@ Cluster::Cluster(Server& server) : server_(server) {
   server_.db(0).enable_slot_index();
   server_.add_startup_hook([this] { return start(); });
   server_.add_periodic(100, [this](int64_t now) { cron(now); });
+  server_.add_periodic(1000, [this](int64_t) { migrator_.close_idle(util::mono_ms()); });
+  server_.add_periodic(250, [this](int64_t) { redirect_blocked_clients(*this); });
   server_.add_before_flush([this] { before_sleep(); });
   server_.add_shutdown_hook([this] { stop(); });
   server_.add_route_guard(
@@ -110,7 +113,7 @@ bool Cluster::start() {
 }
 
 // Redis' verifyClusterConfigWithData: keys only in DB 0, and a master claims unassigned slots that
-// hold keys it loaded (a slot another node owns would be "importing"; migration is not built yet).
+// hold keys it loaded, and imports the ones another node owns.
 bool Cluster::verify_data() {
   for (size_t i = 1; i < server_.databases().size(); ++i) {
     if (server_.db(static_cast<int>(i)).size() != 0) {
@@ -123,13 +126,17 @@ bool Cluster::verify_data() {
   for (int s = 0; s < kSlots; ++s) {
     if (idx->count(s) == 0) continue;
     Node* owner = st_.owner[static_cast<size_t>(s)];
-    if (owner == st_.myself) continue;
+    if (owner == st_.myself || st_.importing_from[static_cast<size_t>(s)] != nullptr) continue;
     if (owner == nullptr) {
       LOG_WARNING("I have keys for unassigned slot %d. Taking responsibility for it.", s);
       st_.add_slot(st_.myself, s);
       todo_save();
     } else {
-      LOG_WARNING("I have keys for slot %d, but the slot is assigned to another node.", s);
+      LOG_WARNING(
+          "I have keys for slot %d, but the slot is assigned to another node. Setting it to importing state.",
+          s);
+      st_.importing_from[static_cast<size_t>(s)] = owner;
+      todo_save();
     }
   }
   before_sleep();
@@ -226,6 +233,7 @@ void Cluster::delete_node(Node* n) {
   if (n == nullptr || n == st_.myself) return;
   for (auto& [id, other] : st_.nodes) other->fail_reports.erase(n->id);
   st_.del_node_slots(n);
+  st_.forget_open_slots(n);
   if (n->link) free_link(n->link);
   if (n->inbound_link) free_link(n->inbound_link);
   st_.nodes.erase(n->id);
@@ -255,6 +263,8 @@ void Cluster::set_my_master(Node* master) {
   Node& me = myself();
   if (me.is_master()) {
     st_.del_node_slots(&me);
+    st_.migrating_to.fill(nullptr);  // a replica has no open slots (Redis' clusterCloseAllSlots)
+    st_.importing_from.fill(nullptr);
     me.flags &= static_cast<uint16_t>(~(kMaster | kMigrateTo));
     me.flags |= kSlave;
   }
@@ -301,6 +311,8 @@ void Cluster::update_slots_with(Node* sender, uint64_t epoch, const SlotBitmap& 
     if (!slot_test(slots, s)) continue;
     Node* owner = st_.owner[static_cast<size_t>(s)];
     if (owner == sender) continue;
+    // A slot we import is closed by SETSLOT NODE, not by gossip.
+    if (st_.importing_from[static_cast<size_t>(s)] != nullptr) continue;
     if (owner == nullptr || owner->config_epoch < epoch) {
       const store::SlotIndex* idx = server_.db(0).slot_index();
       if (owner == me && idx && idx->count(s) > 0) dirty.push_back(s);
@@ -345,6 +357,8 @@ void Cluster::reset(bool hard) {
     for (auto& db : server_.databases()) db.clear();
   }
   for (int s = 0; s < kSlots; ++s) st_.del_slot(s);
+  st_.migrating_to.fill(nullptr);
+  st_.importing_from.fill(nullptr);
   std::vector<Node*> others;
   for (auto& [id, n] : st_.nodes)
     if (n.get() != st_.myself) others.push_back(n.get());

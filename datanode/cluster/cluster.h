@@ -13,6 +13,7 @@
 
 #include "common/net/server.h"
 #include "datanode/cluster/bus_codec.h"
+#include "datanode/cluster/migration.h"
 #include "datanode/cluster/node.h"
 #include "datanode/server/server.h"
 
@@ -28,6 +29,7 @@ class Cluster : public net::ConnectionHandler {
   Cluster& operator=(const Cluster&) = delete;
 
   cluster::State& state() { return st_; }
+  Migrator& migrator() { return migrator_; }
   cluster::Node& myself() { return *st_.myself; }
   Server& server() { return server_; }
 
@@ -107,6 +109,7 @@ class Cluster : public net::ConnectionHandler {
 
   Server& server_;
   cluster::State st_;
+  Migrator migrator_;
   std::unique_ptr<net::Server> bus_;
   std::vector<std::unique_ptr<cluster::Link>> links_;
   int lock_fd_ = -1;

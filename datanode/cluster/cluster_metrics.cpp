@@ -50,6 +50,7 @@ void append_cluster_metrics(Cluster& cl, std::vector<prometheus::MetricFamily>& 
   out.push_back(received.take());
   gauge("datanode_cluster_links", "Cluster bus links in use (both directions).",
         static_cast<double>(cl.connection_count()));
+  append_migration_metrics(cl, out);
 }
 
 }  // namespace datanode

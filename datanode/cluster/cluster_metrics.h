@@ -9,5 +9,7 @@ namespace datanode {
 
 class Cluster;
 void append_cluster_metrics(Cluster& cluster, std::vector<prometheus::MetricFamily>& out);
+// Resharding: open slots and MIGRATE's counts (migration_metrics.cpp).
+void append_migration_metrics(Cluster& cluster, std::vector<prometheus::MetricFamily>& out);
 
 }  // namespace datanode

@@ -66,6 +66,8 @@ struct State {
   bool ok = false;
   int size = 0;  // masters serving at least one slot
   std::array<Node*, kSlots> owner{};
+  // Open slots of a reshard (SETSLOT MIGRATING/IMPORTING): where our keys go, where they come from.
+  std::array<Node*, kSlots> migrating_to{}, importing_from{};
   std::map<std::string, int64_t> blacklist;  // FORGET: id -> expiry (ms)
   Stats stats;
 
@@ -98,6 +100,13 @@ struct State {
   void del_node_slots(Node* n) {
     for (int s = 0; s < kSlots; ++s)
       if (owner[static_cast<size_t>(s)] == n) del_slot(s);
+  }
+  // A node leaving the table closes the open slots that name it (Redis' clusterDelNode).
+  void forget_open_slots(const Node* n) {
+    for (size_t s = 0; s < kSlots; ++s) {
+      if (migrating_to[s] == n) migrating_to[s] = nullptr;
+      if (importing_from[s] == n) importing_from[s] = nullptr;
+    }
   }
   uint64_t max_config_epoch() const {
     uint64_t m = 0;

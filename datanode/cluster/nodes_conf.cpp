@@ -74,6 +74,15 @@ std::string node_line(const State& st, const Node& n, bool connected, int64_t) {
   out += std::to_string(epoch);
   out += connected ? " connected" : " disconnected";
   if (n.numslots > 0) out += " " + slot_runs_text(n.slots);
+  // Only our own line carries the open slots (Redis does the same: others' are not known).
+  if (n.has(kMyself)) {
+    for (size_t s = 0; s < kSlots; ++s) {
+      if (const Node* to = st.migrating_to[s])
+        out += " [" + std::to_string(s) + "->-" + to->id + "]";
+      else if (const Node* from = st.importing_from[s])
+        out += " [" + std::to_string(s) + "-<-" + from->id + "]";
+    }
+  }
   out += "\n";
   return out;
 }
@@ -95,6 +104,13 @@ std::string parse_nodes_conf(const std::string& text, State& st) {
   std::string line;
   int lineno = 0;
   std::vector<std::pair<int, Node*>> slot_claims;
+  // [slot->-id] / [slot-<-id]: resolved once every node line is read (the peer may come later).
+  struct OpenSlot {
+    int slot;
+    bool migrating;
+    std::string peer;
+  };
+  std::vector<OpenSlot> open_slots;
   while (std::getline(in, line)) {
     ++lineno;
     if (!line.empty() && line.back() == '\r') line.pop_back();
@@ -178,7 +194,17 @@ std::string parse_nodes_conf(const std::string& text, State& st) {
     }
     for (size_t i = 8; i < f.size(); ++i) {
       std::string_view tok = f[i];
-      if (tok.starts_with('[')) continue;  // open slots: migration is not supported yet
+      if (tok.starts_with('[')) {
+        size_t arrow = tok.find("->-"), back = tok.find("-<-");
+        size_t at = std::min(arrow, back);
+        if (!node->has(kMyself) || at == std::string_view::npos || !tok.ends_with(']'))
+          return where + "bad open slot";
+        auto slot = util::parse_int(tok.substr(1, at - 1));
+        std::string_view peer = tok.substr(at + 3, tok.size() - at - 4);
+        if (!slot || *slot < 0 || *slot >= kSlots || peer.size() != kIdLen) return where + "bad open slot";
+        open_slots.push_back({static_cast<int>(*slot), at == arrow, std::string(peer)});
+        continue;
+      }
       size_t dash = tok.find('-');
       auto a = util::parse_int(tok.substr(0, dash));
       auto z = dash == std::string_view::npos ? a : util::parse_int(tok.substr(dash + 1));
@@ -191,6 +217,16 @@ std::string parse_nodes_conf(const std::string& text, State& st) {
   }
   if (st.myself == nullptr) return "no myself line";
   for (auto [s, n] : slot_claims) st.add_slot(n, s);
+  for (const OpenSlot& o : open_slots) {
+    auto it = st.nodes.find(o.peer);
+    if (it == st.nodes.end()) {
+      // As Redis: a peer named only here is created blank; gossip fills it in.
+      auto blank = std::make_unique<Node>();
+      blank->id = o.peer;
+      it = st.nodes.emplace(o.peer, std::move(blank)).first;
+    }
+    (o.migrating ? st.migrating_to : st.importing_from)[static_cast<size_t>(o.slot)] = it->second.get();
+  }
   st.current_epoch = std::max(st.current_epoch, st.max_config_epoch());
   return "";
 }

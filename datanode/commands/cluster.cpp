@@ -8,6 +8,7 @@
 #include "common/util/clock.h"
 #include "datanode/cluster/link.h"
 #include "datanode/cluster/nodes_conf.h"
+#include "datanode/commands/cluster_migration.h"
 #include "datanode/commands/cluster_replies.h"
 #include "datanode/commands/families.h"
 #include "datanode/replication/replication.h"
@@ -255,49 +256,7 @@ void cmd_cluster(Context& ctx) {
   } else if (sub == "addslotsrange" || sub == "delslotsrange") {
     change_slots(ctx, cl, sub == "delslotsrange", true);
   } else if (sub == "setslot") {
-    if (me.is_replica()) {
-      ctx.out.error("ERR Please use SETSLOT only with masters.");
-      return;
-    }
-    int slot = slot_arg(ctx, ctx.arg(2));
-    if (slot < 0) return;
-    std::string action = util::to_lower(ctx.arg(3));
-    if ((action == "migrating" || action == "importing") && argc == 5) {
-      // Open slots (ASK/TRYAGAIN, MIGRATE) come with resharding, a later part of the cluster work.
-      ctx.out.error("ERR CLUSTER SETSLOT " + util::to_upper(action) + " is not supported by this server yet");
-      return;
-    }
-    if (action == "stable" && argc == 4) {
-      ctx.out.simple("OK");  // no slot is ever open here
-      return;
-    }
-    if (action != "node" || argc != 5) {
-      ctx.out.error("ERR Invalid CLUSTER SETSLOT action or number of arguments. Try CLUSTER HELP");
-      return;
-    }
-    Node* n = st.find(std::string(ctx.arg(4)));
-    if (n == nullptr) {
-      ctx.out.error("ERR Unknown node " + std::string(ctx.arg(4)));
-      return;
-    }
-    if (n->is_replica()) {
-      ctx.out.error("ERR Target node is not a master");
-      return;
-    }
-    const store::SlotIndex* idx = db0.slot_index();
-    bool was_mine = st.owner[static_cast<size_t>(slot)] == &me;
-    if (was_mine && n != &me && idx && idx->count(slot) != 0) {
-      ctx.out.error("ERR Can't assign hashslot " + std::to_string(slot) +
-                    " to a different node while I still hold keys for this hash slot.");
-      return;
-    }
-    st.del_slot(slot);
-    st.add_slot(n, slot);
-    if (was_mine && n != &me && me.numslots == 0 && ctx.server.settings().cluster_allow_replica_migration)
-      cl.set_my_master(n);
-    cl.todo_save();
-    cl.todo_update_state();
-    ctx.out.simple("OK");
+    cluster_setslot(ctx, cl);
   } else if (sub == "bumpepoch") {
     bool bumped = cl.bump_config_epoch();
     ctx.out.simple(std::string(bumped ? "BUMPED " : "STILL ") + std::to_string(me.config_epoch));

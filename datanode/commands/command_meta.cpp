@@ -33,7 +33,7 @@ bool has_word(const char* list, std::string_view w) {
 
 // Commands whose keys Redis finds with its own function rather than (only) the key specs.
 bool has_special_keys(std::string_view name) {
-  return name == "sort" || name == "sort_ro" || name == "set" || name == "bitfield";
+  return name == "sort" || name == "sort_ro" || name == "set" || name == "bitfield" || name == "migrate";
 }
 
 std::optional<std::vector<KeyRef>> special_keys(std::string_view name,
@@ -58,6 +58,25 @@ std::optional<std::vector<KeyRef>> special_keys(std::string_view name,
     for (size_t i = 3; i < argv.size(); ++i)
       if (util::iequals(argv[i], "get")) return std::vector<KeyRef>{{1, "RW access update"}};
     return std::vector<KeyRef>{{1, "OW update"}};
+  }
+  if (name == "migrate") {
+    // MIGRATE host port key|"" db timeout [COPY] [REPLACE] [AUTH pw] [AUTH2 user pw] [KEYS k...]: with an
+    // empty key argument the keys follow KEYS (a password is no keyword, whatever it spells).
+    if (argv.size() < 6) return std::nullopt;
+    std::vector<KeyRef> out;
+    for (size_t i = 6; i < argv.size(); ++i) {
+      if (util::iequals(argv[i], "auth")) {
+        i += 1;
+      } else if (util::iequals(argv[i], "auth2")) {
+        i += 2;
+      } else if (util::iequals(argv[i], "keys")) {
+        if (!argv[3].empty()) return out;
+        for (size_t k = i + 1; k < argv.size(); ++k) out.push_back({k, "RW access delete"});
+        return out;
+      }
+    }
+    out.push_back({3, "RW access delete"});
+    return out;
   }
   if (name == "bitfield") {
     bool readonly = true;

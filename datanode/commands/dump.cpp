@@ -95,6 +95,8 @@ void cmd_restore(Context& ctx) {
 void register_dump_commands(CommandTable& t) {
   t.add("dump", 2, kReadOnly, cmd_dump, 1, 1, 1);
   t.add("restore", -4, kWrite | kDenyOom, cmd_restore, 1, 1, 1);
+  // MIGRATE's RESTORE in cluster mode: the router serves it in an importing slot as if ASKING was sent.
+  t.add("restore-asking", -4, kWrite | kDenyOom, cmd_restore, 1, 1, 1);
 }
 
 }  // namespace datanode

@@ -6,6 +6,8 @@ namespace datanode {
 void register_blocking_zset_commands(CommandTable& t);  // zsets_blocking.cpp
 void register_geo_commands(CommandTable& t);             // geo.cpp, geo_search.cpp
 void register_shard_pubsub_commands(CommandTable& t);   // pubsub_shard.cpp
+void register_migrate_commands(CommandTable& t);        // migrate.cpp
+void register_function_stub_commands(CommandTable& t);  // function_stub.cpp
 
 void register_all_commands(CommandTable& t) {
   register_string_commands(t);
@@ -31,6 +33,8 @@ void register_all_commands(CommandTable& t) {
   register_object_commands(t);
   register_memory_commands(t);
   register_cluster_commands(t);
+  register_migrate_commands(t);
+  register_function_stub_commands(t);
 }
 
 }  // namespace datanode

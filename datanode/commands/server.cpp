@@ -8,6 +8,7 @@
 #include "common/command/help.h"
 #include "common/log/log.h"
 #include "common/util/clock.h"
+#include "datanode/commands/debug_digest.h"
 #include "datanode/commands/debug_protocol.h"
 #include "datanode/commands/families.h"
 #include "datanode/commands/server_family.h"
@@ -143,8 +144,10 @@ void cmd_debug(Context& ctx) {
   if (util::iequals(sub, "populate") && ctx.argc() >= 3 && ctx.argc() <= 5) return debug_populate(ctx);
   if (util::iequals(sub, "protocol") && ctx.argc() == 3) return debug_protocol(ctx);
   if (util::iequals(sub, "object") && ctx.argc() == 3) return debug_object(ctx);
+  if (util::iequals(sub, "digest") && ctx.argc() == 2) return debug_digest(ctx);
+  if (util::iequals(sub, "digest-value")) return debug_digest_value(ctx);
   if (util::iequals(sub, "reload") || util::iequals(sub, "set-active-expire") || util::iequals(sub, "jmap") ||
-      util::iequals(sub, "digest") || util::iequals(sub, "change-repl-id"))
+      util::iequals(sub, "change-repl-id"))
     return ctx.out.error("ERR DEBUG " + util::to_upper(sub.substr(0, 32)) +
                          " is not supported by this server");
   ctx.out.error("ERR unknown subcommand or wrong number of arguments for '" + std::string(sub.substr(0, 128)) +

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -82,6 +83,10 @@ class Blocking {
   // CLIENT UNBLOCK: answers a blocked client as on timeout (error=false) or with
   // "-UNBLOCKED client unblocked via CLIENT UNBLOCK" (error=true). False if it was not blocked here.
   bool unblock(uint64_t client_id, bool error);
+  // Cluster mode (datanode/cluster/blocked_redirect.cpp): `why` looks at each waiter's client and first
+  // key; a non-empty answer is sent to it as an error and it is unblocked (slot moved away, cluster
+  // down), as Redis' clusterRedirectBlockedClientIfNeeded.
+  void unblock_with_error_if(const std::function<std::string(const Client&, const std::string&)>& why);
 
   bool is_blocked(uint64_t client_id) const { return waiters_.count(client_id) != 0; }
   size_t blocked_clients() const { return waiters_.size(); }

@@ -357,7 +357,26 @@ struct Builtin {
 };
 
 void write_nothing(Server&, Section&) {}
-void write_cluster(Server& s, Section& w) { w.num("cluster_enabled", s.cluster() ? 1 : 0); }
+void write_cluster(Server& s, Section& w) {
+  w.num("cluster_enabled", s.cluster() ? 1 : 0);
+  Cluster* cl = s.cluster();
+  if (cl == nullptr) return;
+  // Resharding progress, beyond Redis' fields: open slots here and what MIGRATE moved.
+  const cluster::State& st = cl->state();
+  int64_t migrating = 0, importing = 0;
+  for (size_t i = 0; i < cluster::kSlots; ++i) {
+    migrating += st.migrating_to[i] != nullptr;
+    importing += st.importing_from[i] != nullptr;
+  }
+  const Migrator& m = cl->migrator();
+  w.num("cluster_slots_migrating", migrating);
+  w.num("cluster_slots_importing", importing);
+  w.num("migrate_calls", static_cast<int64_t>(m.migrate_calls));
+  w.num("migrate_errors", static_cast<int64_t>(m.migrate_errors));
+  w.num("migrate_keys_sent", static_cast<int64_t>(m.keys_sent));
+  w.num("migrate_keys_deleted", static_cast<int64_t>(m.keys_deleted));
+  w.num("migrate_cached_connections", static_cast<int64_t>(m.cached()));
+}
 
 // Redis' order. Persistence and replication are usually provided by the AOF and replication code.
 const Builtin kBuiltins[] = {
