@@ -31,6 +31,7 @@ void register_all_commands(CommandTable& t) {
   register_object_commands(t);
   register_memory_commands(t);
   register_cluster_commands(t);
+  register_acl_commands(t);
 }
 
 }  // namespace datanode
