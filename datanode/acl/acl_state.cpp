@@ -27,7 +27,8 @@ int perms_of(const std::string& flags) {
 
 }  // namespace
 
-AclState::AclState(Server& server) : server_(server), registry_((build_catalog(), catalog_)) {
+AclState::AclState(Server& server)
+    : server_(server), registry_((fill_acl_catalog(catalog_, has_keys_), catalog_)) {
   apply_requirepass();
   if (config::Option* o = server_.registry().find("requirepass")) {
     o->on_change = [this] {
@@ -37,14 +38,13 @@ AclState::AclState(Server& server) : server_(server), registry_((build_catalog()
   }
 }
 
-void AclState::build_catalog() {
-  const auto& all = meta::all_commands();
-  for (const meta::CommandMeta& m : all) {
+void fill_acl_catalog(acl::Catalog& catalog, std::vector<bool>& has_keys) {
+  for (const meta::CommandMeta& m : meta::all_commands()) {
     std::string_view name = m.name;
     size_t bar = name.find('|');
-    int parent = bar == std::string_view::npos ? -1 : catalog_.find(name.substr(0, bar));
-    catalog_.add(name, acl::category_bits_of(m.acl), has_word(m.flags, "no_auth"), parent);
-    has_keys_.push_back(meta::has_keys(m));
+    int parent = bar == std::string_view::npos ? -1 : catalog.find(name.substr(0, bar));
+    catalog.add(name, acl::category_bits_of(m.acl), has_word(m.flags, "no_auth"), parent);
+    has_keys.push_back(meta::has_keys(m));
   }
 }
 

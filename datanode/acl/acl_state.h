@@ -10,6 +10,10 @@
 
 namespace datanode {
 
+// The catalog of every Redis 7.0 command and subcommand (the one ACL rules and ACL CAT speak about) and,
+// by id, whether the command may have keys.
+void fill_acl_catalog(acl::Catalog& catalog, std::vector<bool>& has_keys);
+
 class AclState {
  public:
   explicit AclState(Server& server);
@@ -40,7 +44,6 @@ class AclState {
   void apply_requirepass();
 
  private:
-  void build_catalog();
   void keys_and_channels(int id, const Args& args, std::vector<acl::KeyArg>& keys,
                          std::vector<acl::ChannelArg>& channels) const;
   void close(Client& c, Client* current);
