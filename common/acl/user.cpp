@@ -31,8 +31,6 @@ Selector make_selector(uint32_t flags, const Catalog& catalog) {
   return s;
 }
 
-size_t future_bit(const Catalog& catalog) { return catalog.size(); }
-
 void set_all(Selector& s, bool on, const Catalog& catalog) {
   std::fill(s.bits.begin(), s.bits.end(), on ? ~uint64_t{0} : 0);
   if (on) {

@@ -125,7 +125,10 @@ void AclState::log_auth_failure(Client& c, std::string_view username, std::strin
   e.object = std::string(command);
   e.username = std::string(username);
   e.ctime_ms = util::unix_ms();
+  std::string saved = std::move(c.last_command);
+  c.last_command = util::to_lower(command);
   e.client_info = client_info_line(server_, c);
+  c.last_command = std::move(saved);
   registry_.log(std::move(e), log_max_len());
 }
 

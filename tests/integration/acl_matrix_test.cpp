@@ -170,8 +170,9 @@ TEST(AclMatrix, ExecRechecksPermissions) {
     user.command({"AUTH", "keyuser", "kpw"});
     user.command({"MULTI"});
     user.command({"SET", "w:5", "x"});
-    user.command({"GET", "w:5"});
-    admin.command({"ACL", "SETUSER", "keyuser", "-set"});
+    user.command({"SET", "rw:5", "x"});
+    user.command({"GET", "rw:5"});
+    admin.command({"ACL", "SETUSER", "keyuser", "-set", "resetkeys", "~w:*"});
     replies[i++] = user.command({"EXEC"});
   }
   EXPECT_EQ(replies[0], replies[1]);
