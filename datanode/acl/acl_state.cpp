@@ -36,6 +36,12 @@ AclState::AclState(Server& server)
       return std::string();
     };
   }
+  // CONFIG REWRITE keeps the users as they are now, not as the file had them.
+  if (config::Option* o = server_.registry().find("users")) {
+    o->get = [this] { return users_text(); };
+    o->toml_literal = [this] { return config::toml_quote(users_text()); };
+  }
+  server_.add_startup_hook([this] { return load_at_startup(); });
 }
 
 void fill_acl_catalog(acl::Catalog& catalog, std::vector<bool>& has_keys) {

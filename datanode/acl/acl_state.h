@@ -20,7 +20,7 @@ class AclState {
 
   acl::Registry& registry() { return registry_; }
   const acl::Catalog& catalog() const { return catalog_; }
-  size_t log_max_len() const { return 128; }
+  size_t log_max_len() const { return static_cast<size_t>(server_.settings().acllog_max_len); }
 
   // The catalog id of a command line: the subcommand's for containers ("config|get"), -1 when Redis
   // has no such command or subcommand (the handler answers with its own error then).
@@ -42,6 +42,16 @@ class AclState {
   void disconnect_lost_subscribers(const acl::User& after, Client* current);
   // requirepass -> the default user's password.
   void apply_requirepass();
+
+  // Users at start: the config's "users" lines or the aclfile (never both). False: do not start.
+  bool load_at_startup();
+  // ACL LOAD: "" or the error text (without "ERR "). Clients of every previous non-default user are
+  // closed on success, as Redis does.
+  std::string load_file(Client* current);
+  // ACL SAVE: false when the file could not be written (the reason is logged).
+  bool save_file();
+  // What CONFIG REWRITE writes as "users": every user that differs from what the config alone gives.
+  std::string users_text() const;
 
  private:
   void keys_and_channels(int id, const Args& args, std::vector<acl::KeyArg>& keys,

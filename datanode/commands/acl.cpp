@@ -221,7 +221,16 @@ void cmd_acl(Context& ctx) {
   if (sub == "list") return acl_list(ctx, state, false);
   if (sub == "users") return acl_list(ctx, state, true);
   if (sub == "whoami") return ctx.out.bulk(ctx.client.user);
-  if (sub == "load" || sub == "save") return ctx.out.error(kNoAclFile);
+  if (sub == "load" || sub == "save") {
+    if (ctx.server.settings().aclfile.empty()) return ctx.out.error(kNoAclFile);
+    if (sub == "save") {
+      if (!state.save_file())
+        return ctx.out.error("ERR There was an error trying to save the ACLs. Please check the server logs for more information");
+      return ctx.out.ok();
+    }
+    std::string err = state.load_file(&ctx.client);
+    return err.empty() ? ctx.out.ok() : ctx.out.error("ERR " + err);
+  }
   // These take one optional argument; more falls to Redis' generic syntax error.
   if (ctx.argc() > 3 && (sub == "cat" || sub == "genpass" || sub == "log"))
     return ctx.out.error("ERR unknown subcommand or wrong number of arguments for '" +

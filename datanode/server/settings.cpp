@@ -121,7 +121,7 @@ void register_settings(Settings& s, config::Registry& r) {
   r.add_int("hz", &s.hz, 1, 500);
   r.add_string("requirepass", &s.requirepass).sensitive = true;
   r.add_string("aclfile", &s.aclfile).immutable = true;
-  config::Option& users = r.add_string_list("user", &s.users);
+  config::Option& users = r.add_string("users", &s.users);
   users.immutable = true;
   users.hidden = true;
   users.sensitive = true;
