@@ -273,7 +273,6 @@ std::vector<std::pair<std::string, std::string>> Registry::get(const std::vector
     if (p.find_first_of("[*?") == std::string::npos) {
       if (seen(p)) continue;
       for (const auto& o : options_) {
-        if (o->hidden) continue;
         bool hit = util::iequals(p, o->name);
         for (const std::string& a : o->aliases) hit = hit || util::iequals(p, a);
         if (hit) {
@@ -284,7 +283,6 @@ std::vector<std::pair<std::string, std::string>> Registry::get(const std::vector
       continue;
     }
     for (const auto& o : options_) {
-      if (o->hidden) continue;
       if (!seen(o->name) && util::glob_match(p, o->name, true)) out.emplace_back(o->name, o->get());
       for (const std::string& a : o->aliases)
         if (!seen(a) && util::glob_match(p, a, true)) out.emplace_back(a, o->get());

@@ -28,7 +28,6 @@ struct Option {
   std::function<std::string()> on_change;
   bool immutable = false;  // only at start (file or command line), not CONFIG SET
   bool sensitive = false;  // never logged
-  bool hidden = false;     // a TOML-only key (the datanode's "user" lines) that CONFIG GET does not list
   std::string default_text;
 };
 

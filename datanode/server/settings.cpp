@@ -123,7 +123,6 @@ void register_settings(Settings& s, config::Registry& r) {
   r.add_string("aclfile", &s.aclfile).immutable = true;
   config::Option& users = r.add_string("users", &s.users);
   users.immutable = true;
-  users.hidden = true;
   users.sensitive = true;
   r.add_int("acllog-max-len", &s.acllog_max_len, 0, INT32_MAX);
   r.add_memory("proto-max-bulk-len", &s.proto_max_bulk_len, 1024 * 1024, INT64_MAX);
