@@ -25,8 +25,16 @@ std::vector<std::string_view> split_words(std::string_view line) {
 
 }  // namespace
 
+void register_acl_settings(AclSettings& s, config::Registry& r) {
+  r.add_string("aclfile", &s.aclfile).immutable = true;
+  config::Option& users = r.add_string("users", &s.users);
+  users.immutable = true;
+  users.sensitive = true;
+  r.add_int("acllog-max-len", &s.acllog_max_len, 0, INT32_MAX);
+}
+
 bool AclState::load_at_startup() {
-  const Settings& s = server_.settings();
+  const AclSettings& s = settings_;
   if (!s.aclfile.empty() && !split_words(s.users).empty()) {
     LOG_WARNING(
         "Configuring Redis with users defined in redis.conf and at the same setting an ACL file path is invalid. "
@@ -64,7 +72,7 @@ bool AclState::load_at_startup() {
 }
 
 std::string AclState::load_file(Client* current) {
-  const std::string& path = server_.settings().aclfile;
+  const std::string& path = settings_.aclfile;
   std::string text;
   if (!util::read_file(path, &text))
     return "Error loading ACLs, opening file '" + path + "': " + std::strerror(errno ? errno : ENOENT);
@@ -78,7 +86,7 @@ std::string AclState::load_file(Client* current) {
 bool AclState::save_file() {
   std::string text;
   for (const std::string& line : registry_.user_lines()) text += line + "\n";
-  std::string err = util::write_file_atomic(server_.settings().aclfile, text);
+  std::string err = util::write_file_atomic(settings_.aclfile, text);
   if (!err.empty()) {
     LOG_WARNING("Writing ACL file for ACL SAVE: %s", err.c_str());
     return false;
@@ -87,7 +95,7 @@ bool AclState::save_file() {
 }
 
 std::string AclState::users_text() const {
-  if (!server_.settings().aclfile.empty()) return "";
+  if (!settings_.aclfile.empty()) return "";
   std::string out;
   for (const std::string& line : registry_.user_lines()) {
     std::string_view rest = std::string_view(line).substr(5);  // after "user "

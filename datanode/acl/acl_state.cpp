@@ -1,5 +1,7 @@
 #include "datanode/acl/acl_state.h"
 
+#include <map>
+
 #include "common/util/clock.h"
 #include "common/util/strings.h"
 #include "datanode/commands/command_meta.h"
@@ -27,8 +29,8 @@ int perms_of(const std::string& flags) {
 
 }  // namespace
 
-AclState::AclState(Server& server)
-    : server_(server), registry_((fill_acl_catalog(catalog_, has_keys_), catalog_)) {
+AclState::AclState(Server& server, AclSettings& settings)
+    : server_(server), settings_(settings), registry_((fill_acl_catalog(catalog_, has_keys_), catalog_)) {
   apply_requirepass();
   if (config::Option* o = server_.registry().find("requirepass")) {
     o->on_change = [this] {
@@ -42,6 +44,30 @@ AclState::AclState(Server& server)
     o->toml_literal = [this] { return config::toml_quote(users_text()); };
   }
   server_.add_startup_hook([this] { return load_at_startup(); });
+}
+
+namespace {
+
+// The ACL of each server. A member of Server is where this belongs; it lives here until server.h (which
+// every file includes) can change without recompiling the whole tree on the shared build machine.
+std::map<const Server*, std::unique_ptr<AclState>>& instances() {
+  static std::map<const Server*, std::unique_ptr<AclState>> m;
+  return m;
+}
+
+}  // namespace
+
+AclState& AclState::attach(Server& server, AclSettings& settings) {
+  auto& slot = instances()[&server];
+  slot = std::make_unique<AclState>(server, settings);
+  return *slot;
+}
+
+AclState& AclState::of(Server& server) {
+  auto it = instances().find(&server);
+  if (it != instances().end()) return *it->second;
+  static AclSettings defaults;
+  return attach(server, defaults);
 }
 
 void fill_acl_catalog(acl::Catalog& catalog, std::vector<bool>& has_keys) {

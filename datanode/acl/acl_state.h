@@ -5,7 +5,10 @@
 #include <string>
 #include <string_view>
 
+#include <memory>
+
 #include "common/acl/acl.h"
+#include "datanode/acl/acl_settings.h"
 #include "datanode/server/server.h"
 
 namespace datanode {
@@ -16,11 +19,17 @@ void fill_acl_catalog(acl::Catalog& catalog, std::vector<bool>& has_keys);
 
 class AclState {
  public:
-  explicit AclState(Server& server);
+  AclState(Server& server, AclSettings& settings);
+
+  // Gives a server its ACL (main, before run(): the users are loaded by a startup hook). One per server.
+  static AclState& attach(Server& server, AclSettings& settings);
+  // The server's ACL; a server nobody attached one to gets one with the default settings.
+  static AclState& of(Server& server);
 
   acl::Registry& registry() { return registry_; }
   const acl::Catalog& catalog() const { return catalog_; }
-  size_t log_max_len() const { return static_cast<size_t>(server_.settings().acllog_max_len); }
+  size_t log_max_len() const { return static_cast<size_t>(settings_.acllog_max_len); }
+  const AclSettings& settings() const { return settings_; }
 
   // The catalog id of a command line: the subcommand's for containers ("config|get"), -1 when Redis
   // has no such command or subcommand (the handler answers with its own error then).
@@ -59,6 +68,7 @@ class AclState {
   void close(Client& c, Client* current);
 
   Server& server_;
+  AclSettings& settings_;
   acl::Catalog catalog_;
   std::vector<bool> has_keys_;  // by catalog id: the key specs (or Redis' own rules) may find keys
   acl::Registry registry_;      // after the catalog it refers to

@@ -214,7 +214,7 @@ void cmd_acl(Context& ctx) {
   if (m == nullptr) return ctx.out.error(unknown_subcommand_error(ctx.arg(1), "acl"));
   auto argc = static_cast<int>(ctx.argc());
   if ((m->arity > 0 && m->arity != argc) || argc < -m->arity) return ctx.out.error(wrong_sub_arity_error("acl", sub));
-  AclState& state = ctx.server.acl();
+  AclState& state = AclState::of(ctx.server);
   if (sub == "setuser") return acl_setuser(ctx, state);
   if (sub == "deluser") return acl_deluser(ctx, state);
   if (sub == "getuser") return acl_getuser(ctx, state);
@@ -222,7 +222,7 @@ void cmd_acl(Context& ctx) {
   if (sub == "users") return acl_list(ctx, state, true);
   if (sub == "whoami") return ctx.out.bulk(ctx.client.user);
   if (sub == "load" || sub == "save") {
-    if (ctx.server.settings().aclfile.empty()) return ctx.out.error(kNoAclFile);
+    if (state.settings().aclfile.empty()) return ctx.out.error(kNoAclFile);
     if (sub == "save") {
       if (!state.save_file())
         return ctx.out.error("ERR There was an error trying to save the ACLs. Please check the server logs for more information");

@@ -123,7 +123,7 @@ void client_kill(Context& ctx) {
     } else if (util::iequals(opt, "laddr")) {
       f.laddr = std::string(val);
     } else if (util::iequals(opt, "user")) {
-      if (ctx.server.acl().registry().find(val) == nullptr)
+      if (AclState::of(ctx.server).registry().find(val) == nullptr)
         return ctx.out.error("ERR No such user '" + std::string(val) + "'");
       f.user = std::string(val);
     } else if (util::iequals(opt, "skipme")) {

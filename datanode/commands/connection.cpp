@@ -16,7 +16,7 @@ using namespace command;
 // AUTH and HELLO AUTH: on success the connection runs as that user; a failure is logged in ACL LOG
 // under the command name as the client typed it.
 bool authenticate(Context& ctx, std::string_view user, std::string_view pass) {
-  AclState& state = ctx.server.acl();
+  AclState& state = AclState::of(ctx.server);
   if (!state.registry().check_credentials(user, pass)) {
     state.log_auth_failure(ctx.client, user, ctx.arg(0));
     return false;
@@ -28,7 +28,7 @@ bool authenticate(Context& ctx, std::string_view user, std::string_view pass) {
 
 void cmd_auth(Context& ctx) {
   if (ctx.argc() > 3) return ctx.syntax_error();
-  if (ctx.argc() == 2 && (ctx.server.acl().registry().default_user().flags & acl::kUserNoPass)) {
+  if (ctx.argc() == 2 && (AclState::of(ctx.server).registry().default_user().flags & acl::kUserNoPass)) {
     return ctx.out.error(kAuthWithoutPasswordError);
   }
   std::string_view user = ctx.argc() == 3 ? ctx.arg(1) : "default";
@@ -69,7 +69,7 @@ void cmd_hello(Context& ctx) {
       return ctx.out.error("ERR Syntax error in HELLO option '" + std::string(opt) + "'");
     }
   }
-  if (!ctx.client.authenticated && ctx.server.acl().registry().auth_required())
+  if (!ctx.client.authenticated && AclState::of(ctx.server).registry().auth_required())
     return ctx.out.error(kHelloNoAuthError);
   if (version) ctx.client.resp = static_cast<int>(version);
   ctx.out.set_protocol(ctx.client.resp);  // the reply to HELLO 3 is already a RESP3 map
@@ -110,7 +110,7 @@ void cmd_reset(Context& ctx) {
   ctx.out.set_protocol(2);
   c.name.clear();
   c.user = "default";
-  c.authenticated = !ctx.server.acl().registry().auth_required();
+  c.authenticated = !AclState::of(ctx.server).registry().auth_required();
   ctx.out.simple("RESET");
 }
 

@@ -115,7 +115,6 @@ Server::Server(Settings& settings, config::Registry& registry)
     });
   }
   register_all_commands(commands_);
-  acl_ = std::make_unique<AclState>(*this);
   pubsub_ = std::make_unique<PubSub>(*this);
   blocking_ = std::make_unique<Blocking>(*this);
   aof_ = std::make_unique<Aof>(*this);
@@ -352,7 +351,7 @@ bool Server::on_accept(net::Connection& conn) {
     return false;
   }
   // As Redis 7: whatever the bind addresses, only loopback clients while the default user has no password.
-  bool default_nopass = (acl_->registry().default_user().flags & acl::kUserNoPass) != 0;
+  bool default_nopass = (AclState::of(*this).registry().default_user().flags & acl::kUserNoPass) != 0;
   if (settings_.protected_mode && default_nopass && !conn.is_unix_or_loopback()) {
     stats_.rejected_connections++;
     w.error(command::kProtectedModeError);
@@ -362,7 +361,7 @@ bool Server::on_accept(net::Connection& conn) {
   c->conn = &conn;
   c->id = conn.id();
   c->created_ms = c->last_interaction_ms = util::mono_ms();
-  c->authenticated = !acl_->registry().auth_required();
+  c->authenticated = !AclState::of(*this).registry().auth_required();
   c->parser.set_limits({settings_.proto_max_bulk_len, 1024LL * 1024 * 1024, 64 * 1024});
   conn.user_data = c;
   clients_[c->id] = c;
@@ -399,7 +398,7 @@ void Server::process_input(Client& c) {
   resp::Writer out(&c.conn->output());
   while (in.size() > 0 && !c.conn->closing() && !c.has(kClientBlocked | kClientCloseAsap | kClientPaused)) {
     // Per request: an AUTH earlier in the same pipeline lifts the limits for what follows it.
-    c.parser.set_unauthenticated(!c.authenticated && acl_->registry().auth_required());
+    c.parser.set_unauthenticated(!c.authenticated && AclState::of(*this).registry().auth_required());
     auto status = c.parser.parse(in.data());
     if (status == resp::RequestParser::Status::kNeedMore) {
       if (static_cast<int64_t>(in.size()) > settings_.client_query_buffer_limit) {
@@ -425,7 +424,7 @@ void Server::process_input(Client& c) {
     if (!args.empty()) {
       const CommandSpec* spec = commands_.find(args[0]);
       bool may_run = spec != nullptr && spec->arity_ok(args.size()) &&
-                     (c.authenticated || !acl_->registry().auth_required() || spec->has(command::kNoAuth));
+                     (c.authenticated || !AclState::of(*this).registry().auth_required() || spec->has(command::kNoAuth));
       // CLIENT PAUSE: the request stays in the input, parsed again when the pause ends.
       if (may_run && client_pause_->holds(c, *spec)) {
         c.parser.reset();
@@ -469,12 +468,12 @@ void Server::execute(Client& c, const Args& args, resp::Writer& out) {
   };
   if (cmd == nullptr) return reject(command::unknown_command_error(args), true);
   if (!cmd->arity_ok(args.size())) return reject(command::wrong_arity_error(cmd->name), true);
-  if (!c.authenticated && acl_->registry().auth_required() && !cmd->has(command::kNoAuth))
+  if (!c.authenticated && AclState::of(*this).registry().auth_required() && !cmd->has(command::kNoAuth))
     return reject(command::kNoAuthError, true);
   // ACL: after AUTH and before everything else, as Redis; the master link and the AOF obey blindly.
   if (c.conn != nullptr && !c.has(kClientMaster)) {
     bool multi = in_multi || c.has(kClientDenyBlocking);  // queued, or run by EXEC
-    std::string denied = acl_->check(c, args, multi ? acl::LogContext::kMulti : acl::LogContext::kToplevel);
+    std::string denied = AclState::of(*this).check(c, args, multi ? acl::LogContext::kMulti : acl::LogContext::kToplevel);
     if (!denied.empty()) return reject(denied, true);
   }
   if (c.resp == 2 && c.has(kClientPubSub) && !cmd->has(command::kPubSubOk) &&

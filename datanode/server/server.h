@@ -37,7 +37,6 @@ class SlowLog;
 class LatencyMonitor;
 class Persistence;
 class Cluster;
-class AclState;
 
 using CommandTable = command::Table<Context>;
 using CommandSpec = command::Command<Context>;
@@ -116,7 +115,6 @@ class Server : public net::ConnectionHandler {
   SlowLog& slowlog() { return *slowlog_; }
   LatencyMonitor& latency() { return *latency_; }
   Persistence& persistence() { return *persistence_; }
-  AclState& acl() { return *acl_; }
   // Null unless cluster-enabled.
   Cluster* cluster() { return cluster_.get(); }
 
@@ -250,7 +248,6 @@ class Server : public net::ConnectionHandler {
   std::unique_ptr<LatencyMonitor> latency_;
   std::unique_ptr<Persistence> persistence_;
   std::unique_ptr<Cluster> cluster_;
-  std::unique_ptr<AclState> acl_;
 
   std::vector<PropagationSink*> sinks_;
   struct Periodic {

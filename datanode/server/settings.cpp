@@ -120,11 +120,6 @@ void register_settings(Settings& s, config::Registry& r) {
   r.add_int("databases", &s.databases, 1, 1024).immutable = true;
   r.add_int("hz", &s.hz, 1, 500);
   r.add_string("requirepass", &s.requirepass).sensitive = true;
-  r.add_string("aclfile", &s.aclfile).immutable = true;
-  config::Option& users = r.add_string("users", &s.users);
-  users.immutable = true;
-  users.sensitive = true;
-  r.add_int("acllog-max-len", &s.acllog_max_len, 0, INT32_MAX);
   r.add_memory("proto-max-bulk-len", &s.proto_max_bulk_len, 1024 * 1024, INT64_MAX);
   r.add_memory("hll-sparse-max-bytes", &s.hll_sparse_max_bytes, 0, INT64_MAX);
   r.add_memory("client-query-buffer-limit", &s.client_query_buffer_limit, 1024 * 1024, INT64_MAX);

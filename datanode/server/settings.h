@@ -26,10 +26,6 @@ struct Settings {
   int databases = 16;
   int hz = 10;
   std::string requirepass;
-  // ACL: users either from the users file (Redis' format) or from this config, never both.
-  std::string aclfile;
-  std::string users;  // one user per line, as redis.conf's user lines without "user": "alice on >pw ~* +@all"
-  int acllog_max_len = 128;
   int64_t proto_max_bulk_len = 512LL * 1024 * 1024;
   int64_t hll_sparse_max_bytes = 3000;  // a sparse HyperLogLog longer than this becomes dense
   int64_t client_query_buffer_limit = 1024LL * 1024 * 1024;
