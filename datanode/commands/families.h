@@ -25,6 +25,5 @@ void register_sort_commands(CommandTable& t);
 void register_object_commands(CommandTable& t);
 void register_memory_commands(CommandTable& t);
 void register_cluster_commands(CommandTable& t);
-void register_acl_commands(CommandTable& t);
 
 }  // namespace datanode

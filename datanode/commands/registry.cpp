@@ -6,6 +6,7 @@ namespace datanode {
 void register_blocking_zset_commands(CommandTable& t);  // zsets_blocking.cpp
 void register_geo_commands(CommandTable& t);             // geo.cpp, geo_search.cpp
 void register_shard_pubsub_commands(CommandTable& t);   // pubsub_shard.cpp
+void register_acl_commands(CommandTable& t);            // acl.cpp
 
 void register_all_commands(CommandTable& t) {
   register_string_commands(t);
