@@ -1,6 +1,7 @@
 #include "datanode/acl/acl_state.h"
 
 #include <map>
+#include <optional>
 
 #include "common/util/clock.h"
 #include "common/util/strings.h"
@@ -40,7 +41,15 @@ AclState::AclState(Server& server, AclSettings& settings)
   }
   // CONFIG REWRITE keeps the users as they are now, not as the file had them.
   if (config::Option* o = server_.registry().find("users")) {
-    o->get = [this] { return users_text(); };
+    // The rewriter checks whether the file's text means the current value by setting it and reading it
+    // back; a set other than the current users is remembered until the current value is set again.
+    auto probe = std::make_shared<std::optional<std::string>>();
+    o->get = [this, probe] { return probe->has_value() ? **probe : users_text(); };
+    o->set = [this, probe](std::string_view v) {
+      if (v == users_text()) probe->reset();
+      else *probe = std::string(v);
+      return true;
+    };
     o->toml_literal = [this] { return config::toml_quote(users_text()); };
   }
   server_.add_startup_hook([this] { return load_at_startup(); });

@@ -14,7 +14,9 @@ using namespace std::chrono_literals;
 namespace {
 
 TEST(AclConfig, UsersFromTomlAndConfigRewrite) {
-  Datanode node("users = \"\"\"\nalice on >apw ~a:* +@all\nbob off\n\"\"\"\n");
+  // One user per line; a single-line TOML string with \n escapes, as CONFIG REWRITE writes it (the
+  // rewriter replaces one line per key, so a multi-line """ string would not be replaced whole).
+  Datanode node("users = \"alice on >apw ~a:* +@all\\nbob off\"\n");
   Client c(node.port);
   EXPECT_EQ("OK", c.command({"AUTH", "alice", "apw"}).str);
   EXPECT_EQ("NOPERM this user has no permissions to access one of the keys used as arguments",

@@ -75,7 +75,7 @@ TEST(AclMatrix, EachUserAllowedExactlyWhatRedisAllows) {
     check("reader", "rpw",
           {{"GET", "k"}, {"MGET", "k", "r:1"}, {"EXISTS", "k"}, {"SET", "k", "x"}, {"DEL", "k"}, {"LPUSH", "l", "a"},
            {"CONFIG", "GET", "maxmemory"}, {"FLUSHALL"}, {"PING"}, {"ACL", "WHOAMI"}, {"PUBLISH", "c", "m"},
-           {"MULTI"}, {"GET", "k"}, {"SET", "k", "y"}, {"EXEC"}, {"CLIENT", "SETNAME", "x"}, {"KEYS", "*"}});
+           {"MULTI"}, {"GET", "k"}, {"SET", "k", "y"}, {"EXEC"}, {"CLIENT", "SETNAME", "x"}, {"KEYS", "r:*"}});
     check("keyuser", "kpw",
           {{"GET", "r:1"}, {"SET", "r:1", "x"}, {"SET", "w:1", "x"}, {"GET", "w:1"}, {"SET", "rw:1", "x"},
            {"GET", "rw:1"}, {"EXISTS", "w:1"}, {"EXISTS", "zz"}, {"COPY", "r:1", "w:2"}, {"COPY", "w:1", "r:2"},
