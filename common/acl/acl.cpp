@@ -23,8 +23,9 @@ bool channel_in(const std::vector<std::string>& list, std::string_view channel, 
   return false;
 }
 
-Denial check_selector(const Selector& s, const CatalogCommand& cmd, int id, const std::vector<std::string_view>& argv,
-                      const std::vector<KeyArg>& keys, const std::vector<ChannelArg>& channels) {
+Denial check_selector(const Selector& s, const CatalogCommand& cmd, int id,
+                      const std::vector<std::string_view>& argv, const std::vector<KeyArg>& keys,
+                      const std::vector<ChannelArg>& channels) {
   if (!(s.flags & kSelectorAllCommands) && !cmd.no_auth && !s.bit(static_cast<size_t>(id))) {
     auto it = s.first_args.find(id);
     size_t idx = cmd.parent >= 0 ? 2 : 1;
@@ -60,8 +61,10 @@ std::string Registry::set_user(std::string_view name, const std::vector<std::str
   User staged = it != users_.end() ? it->second : make_user(name, catalog_);
   std::string err = apply_rules(staged, rules, catalog_);
   if (!err.empty()) return err;
-  if (it != users_.end()) it->second = std::move(staged);
-  else users_.emplace(std::string(name), std::move(staged));
+  if (it != users_.end())
+    it->second = std::move(staged);
+  else
+    users_.emplace(std::string(name), std::move(staged));
   return "";
 }
 
@@ -75,8 +78,10 @@ bool Registry::remove(std::string_view name) {
 void Registry::set_default_password(std::string_view password) {
   User& u = users_.find("default")->second;
   apply_rule(u, "resetpass", catalog_);
-  if (password.empty()) apply_rule(u, "nopass", catalog_);
-  else apply_rule(u, ">" + std::string(password), catalog_);
+  if (password.empty())
+    apply_rule(u, "nopass", catalog_);
+  else
+    apply_rule(u, ">" + std::string(password), catalog_);
 }
 
 bool Registry::auth_required() const {
@@ -159,8 +164,7 @@ std::string noperm_error(Verdict v, std::string_view fullname) {
       return "NOPERM this user has no permissions to access one of the keys used as arguments";
     case Verdict::kDeniedChannel:
       return "NOPERM this user has no permissions to access one of the channels used as arguments";
-    default:
-      return "ERR no permission";
+    default: return "ERR no permission";
   }
 }
 
@@ -170,8 +174,7 @@ std::string dryrun_denial(Verdict v, std::string_view fullname, std::string_view
       return "This user has no permissions to run the '" + std::string(fullname) + "' command";
     case Verdict::kDeniedKey:
       return "This user has no permissions to access the '" + std::string(object) + "' key";
-    default:
-      return "This user has no permissions to access the '" + std::string(object) + "' channel";
+    default: return "This user has no permissions to access the '" + std::string(object) + "' channel";
   }
 }
 

@@ -75,7 +75,8 @@ class Registry {
   // The users file (ACL LOAD, aclfile at start): every "user <name> <rules>" line, all or nothing.
   // Returns "" or Redis' accumulated errors (file:line: reason. ...); on success `dropped` receives the
   // users that existed before (other than default), whose clients Redis disconnects.
-  std::string load_file_text(std::string_view text, std::string_view filename, std::vector<std::string>* dropped);
+  std::string load_file_text(std::string_view text, std::string_view filename,
+                             std::vector<std::string>* dropped);
   // ACL SAVE / ACL LIST: one "user <name> <description>" line per user, sorted by name.
   std::vector<std::string> user_lines() const;
 

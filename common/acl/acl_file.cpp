@@ -51,7 +51,8 @@ std::string Registry::load_file_text(std::string_view text, std::string_view fil
       continue;
     }
     if (has_spaces(argv[1])) {
-      errors += "'" + file + ":" + linenum + ": username '" + std::string(argv[1]) + "' contains invalid characters. ";
+      errors += "'" + file + ":" + linenum + ": username '" + std::string(argv[1]) +
+                "' contains invalid characters. ";
       continue;
     }
     if (loaded.contains(argv[1])) {
@@ -96,7 +97,8 @@ std::string Registry::load_file_text(std::string_view text, std::string_view fil
     }
   }
   if (!errors.empty())
-    return errors + "WARNING: ACL errors detected, no change to the previously active ACL rules was performed";
+    return errors +
+           "WARNING: ACL errors detected, no change to the previously active ACL rules was performed";
   if (!loaded.contains("default")) loaded.emplace("default", make_default_user(catalog_));
   if (dropped) {
     for (const auto& [name, u] : users_)

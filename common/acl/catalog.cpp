@@ -32,8 +32,10 @@ int Catalog::add(std::string_view fullname, uint64_t categories, bool no_auth, i
   c.no_auth = no_auth;
   by_name_[c.fullname] = id;
   commands_.push_back(std::move(c));
-  if (parent >= 0) commands_[static_cast<size_t>(parent)].subcommands.push_back(id);
-  else top_.push_back(id);
+  if (parent >= 0)
+    commands_[static_cast<size_t>(parent)].subcommands.push_back(id);
+  else
+    top_.push_back(id);
   return id;
 }
 

@@ -15,9 +15,9 @@ namespace acl {
 
 // Redis' category list, in its order (ACL CAT and the rule describer walk it in this order).
 inline constexpr std::array<std::string_view, 21> kCategories = {
-    "keyspace", "read",  "write",     "set",       "sortedset",  "list",        "hash",
-    "string",   "bitmap", "hyperloglog", "geo",     "stream",     "pubsub",      "admin",
-    "fast",     "slow",  "blocking",  "dangerous", "connection", "transaction", "scripting"};
+    "keyspace", "read",   "write",       "set",       "sortedset",  "list",        "hash",
+    "string",   "bitmap", "hyperloglog", "geo",       "stream",     "pubsub",      "admin",
+    "fast",     "slow",   "blocking",    "dangerous", "connection", "transaction", "scripting"};
 
 // Bit of a category name ("read", case-insensitive); 0 when unknown.
 uint64_t category_bit(std::string_view name);

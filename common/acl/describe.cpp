@@ -8,7 +8,8 @@
 namespace acl {
 namespace {
 
-void count_category(const Selector& s, uint64_t cat, const Catalog& catalog, unsigned long& on, unsigned long& off) {
+void count_category(const Selector& s, uint64_t cat, const Catalog& catalog, unsigned long& on,
+                    unsigned long& off) {
   auto count = [&](int id) {
     if (!(catalog.at(id).categories & cat)) return;
     (s.bit(static_cast<size_t>(id)) ? on : off)++;
@@ -27,7 +28,8 @@ void apply_bits(Selector& s, std::string_view rule, const Catalog& catalog) {
   s = std::move(scratch.selectors[0]);
 }
 
-void single_commands(const Selector& user, Selector& fake, int id, const Catalog& catalog, std::string& rules) {
+void single_commands(const Selector& user, Selector& fake, int id, const Catalog& catalog,
+                     std::string& rules) {
   bool userbit = user.bit(static_cast<size_t>(id));
   if (userbit != fake.bit(static_cast<size_t>(id))) {
     rules += userbit ? '+' : '-';
@@ -144,9 +146,11 @@ std::string describe_selector(const Selector& s, const Catalog& catalog) {
 
 std::string describe_user(const User& u, const Catalog& catalog) {
   std::string out;
-  static constexpr std::pair<uint32_t, const char*> kFlags[] = {
-      {kUserOn, "on"}, {kUserOff, "off"}, {kUserNoPass, "nopass"},
-      {kUserSkipSanitize, "skip-sanitize-payload"}, {kUserSanitize, "sanitize-payload"}};
+  static constexpr std::pair<uint32_t, const char*> kFlags[] = {{kUserOn, "on"},
+                                                                {kUserOff, "off"},
+                                                                {kUserNoPass, "nopass"},
+                                                                {kUserSkipSanitize, "skip-sanitize-payload"},
+                                                                {kUserSanitize, "sanitize-payload"}};
   for (const auto& [flag, name] : kFlags) {
     if (!(u.flags & flag)) continue;
     out += name;

@@ -61,7 +61,8 @@ void change_category(Selector& s, uint64_t cat, bool allow, const Catalog& catal
 
 bool valid_hash(std::string_view h) {
   if (h.size() != 64) return false;
-  return std::all_of(h.begin(), h.end(), [](char c) { return (c >= 'a' && c <= 'f') || (c >= '0' && c <= '9'); });
+  return std::all_of(h.begin(), h.end(),
+                     [](char c) { return (c >= 'a' && c <= 'f') || (c >= '0' && c <= '9'); });
 }
 
 std::string apply_command_rule(Selector& s, std::string_view op, const Catalog& catalog) {
@@ -134,8 +135,10 @@ std::string apply_selector_rule(Selector& s, std::string_view op, const Catalog&
     if (has_spaces(pattern)) return kSyntaxError;
     auto it = std::find_if(s.patterns.begin(), s.patterns.end(),
                            [&](const KeyPattern& p) { return p.pattern == pattern; });
-    if (it == s.patterns.end()) s.patterns.push_back({perms, std::string(pattern)});
-    else it->perms |= perms;
+    if (it == s.patterns.end())
+      s.patterns.push_back({perms, std::string(pattern)});
+    else
+      it->perms |= perms;
     s.flags &= ~kSelectorAllKeys;
   } else if (op[0] == '&') {
     if (s.flags & kSelectorAllChannels) return kChannelAfterAll;
@@ -184,7 +187,8 @@ void Selector::set_bit(size_t id, bool on) {
 }
 
 bool has_spaces(std::string_view s) {
-  return std::any_of(s.begin(), s.end(), [](char c) { return isspace(static_cast<unsigned char>(c)) || c == 0; });
+  return std::any_of(s.begin(), s.end(),
+                     [](char c) { return isspace(static_cast<unsigned char>(c)) || c == 0; });
 }
 
 User make_user(std::string_view name, const Catalog& catalog) {
@@ -249,8 +253,8 @@ std::string apply_rule(User& u, std::string_view op, const Catalog& catalog) {
   } else if (util::iequals(op, "clearselectors")) {
     u.selectors.resize(1);
   } else if (util::iequals(op, "reset")) {
-    for (const char* rule : {"resetpass", "resetkeys", "resetchannels", "off", "sanitize-payload",
-                             "clearselectors", "-@all"})
+    for (const char* rule :
+         {"resetpass", "resetkeys", "resetchannels", "off", "sanitize-payload", "clearselectors", "-@all"})
       apply_rule(u, rule, catalog);
   } else {
     return apply_selector_rule(u.selectors[0], op, catalog);
@@ -311,7 +315,8 @@ std::string hash_password(std::string_view password) {
 bool constant_time_equals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   unsigned diff = 0;
-  for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i]) ^ static_cast<unsigned char>(b[i]);
+  for (size_t i = 0; i < a.size(); ++i)
+    diff |= static_cast<unsigned char>(a[i]) ^ static_cast<unsigned char>(b[i]);
   return diff == 0;
 }
 

@@ -37,8 +37,10 @@ bool AclState::load_at_startup() {
   const AclSettings& s = settings_;
   if (!s.aclfile.empty() && !split_words(s.users).empty()) {
     LOG_WARNING(
-        "Configuring Redis with users defined in redis.conf and at the same setting an ACL file path is invalid. "
-        "This setup is very likely to lead to configuration errors and security holes, please define either an "
+        "Configuring Redis with users defined in redis.conf and at the same setting an ACL file path is "
+        "invalid. "
+        "This setup is very likely to lead to configuration errors and security holes, please define either "
+        "an "
         "ACL file or declare users directly in your redis.conf, but not both.");
     return false;
   }

@@ -46,8 +46,10 @@ AclState::AclState(Server& server, AclSettings& settings)
     auto probe = std::make_shared<std::optional<std::string>>();
     o->get = [this, probe] { return probe->has_value() ? **probe : users_text(); };
     o->set = [this, probe](std::string_view v) {
-      if (v == users_text()) probe->reset();
-      else *probe = std::string(v);
+      if (v == users_text())
+        probe->reset();
+      else
+        *probe = std::string(v);
       return true;
     };
     o->toml_literal = [this] { return config::toml_quote(users_text()); };
@@ -147,12 +149,14 @@ std::string AclState::check(Client& c, const Args& args, acl::LogContext context
   registry_.log(std::move(e), log_max_len());
   if (c.has(kClientDenyBlocking)) {
     // EXEC running a command that was allowed when it was queued.
-    const char* reason = d.verdict == acl::Verdict::kDeniedCommand ? "no permission to execute the command or subcommand"
+    const char* reason = d.verdict == acl::Verdict::kDeniedCommand
+                             ? "no permission to execute the command or subcommand"
                          : d.verdict == acl::Verdict::kDeniedKey
                              ? "no permission to touch the specified keys"
                              : "no permission to access one of the channels used as arguments";
     return std::string(
-               "NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. "
+               "NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC "
+               "call. "
                "This command is no longer allowed for the following reason: ") +
            reason;
   }

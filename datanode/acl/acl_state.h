@@ -2,10 +2,9 @@
 // users, and the one permission check the dispatcher (and scripts' redis.call) run for every command.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
-
-#include <memory>
 
 #include "common/acl/acl.h"
 #include "datanode/acl/acl_settings.h"

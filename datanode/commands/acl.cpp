@@ -2,10 +2,10 @@
 #include <random>
 
 #include "common/command/help.h"
+#include "common/util/clock.h"
 #include "datanode/acl/acl_state.h"
 #include "datanode/commands/command_meta.h"
 #include "datanode/commands/families.h"
-#include "common/util/clock.h"
 
 namespace datanode {
 namespace {
@@ -58,8 +58,11 @@ void acl_getuser(Context& ctx, AclState& state) {
   ctx.out.map_header(6);
   ctx.out.bulk("flags");
   static constexpr std::pair<uint32_t, const char*> kFlags[] = {
-      {acl::kUserOn, "on"}, {acl::kUserOff, "off"}, {acl::kUserNoPass, "nopass"},
-      {acl::kUserSkipSanitize, "skip-sanitize-payload"}, {acl::kUserSanitize, "sanitize-payload"}};
+      {acl::kUserOn, "on"},
+      {acl::kUserOff, "off"},
+      {acl::kUserNoPass, "nopass"},
+      {acl::kUserSkipSanitize, "skip-sanitize-payload"},
+      {acl::kUserSanitize, "sanitize-payload"}};
   size_t n = 0;
   for (const auto& f : kFlags) n += (u->flags & f.first) ? 1 : 0;
   ctx.out.set_header(n);
@@ -81,8 +84,10 @@ void acl_list(Context& ctx, AclState& state, bool names_only) {
   const auto& users = state.registry().users();
   ctx.out.array_header(users.size());
   for (const auto& [name, u] : users) {
-    if (names_only) ctx.out.bulk(name);
-    else ctx.out.bulk("user " + name + " " + acl::describe_user(u, state.catalog()));
+    if (names_only)
+      ctx.out.bulk(name);
+    else
+      ctx.out.bulk("user " + name + " " + acl::describe_user(u, state.catalog()));
   }
 }
 
@@ -114,7 +119,8 @@ void acl_genpass(Context& ctx) {
   }
   if (bits <= 0 || bits > 4096)
     return ctx.out.error(
-        "ERR ACL GENPASS argument must be the number of bits for the output password, a positive number up to "
+        "ERR ACL GENPASS argument must be the number of bits for the output password, a positive number up "
+        "to "
         "4096");
   std::random_device rd;
   static const char kHex[] = "0123456789abcdef";
@@ -213,7 +219,8 @@ void cmd_acl(Context& ctx) {
   const meta::CommandMeta* m = meta::find("acl|" + sub);
   if (m == nullptr) return ctx.out.error(unknown_subcommand_error(ctx.arg(1), "acl"));
   auto argc = static_cast<int>(ctx.argc());
-  if ((m->arity > 0 && m->arity != argc) || argc < -m->arity) return ctx.out.error(wrong_sub_arity_error("acl", sub));
+  if ((m->arity > 0 && m->arity != argc) || argc < -m->arity)
+    return ctx.out.error(wrong_sub_arity_error("acl", sub));
   AclState& state = AclState::of(ctx.server);
   if (sub == "setuser") return acl_setuser(ctx, state);
   if (sub == "deluser") return acl_deluser(ctx, state);
@@ -225,7 +232,9 @@ void cmd_acl(Context& ctx) {
     if (state.settings().aclfile.empty()) return ctx.out.error(kNoAclFile);
     if (sub == "save") {
       if (!state.save_file())
-        return ctx.out.error("ERR There was an error trying to save the ACLs. Please check the server logs for more information");
+        return ctx.out.error(
+            "ERR There was an error trying to save the ACLs. Please check the server logs for more "
+            "information");
       return ctx.out.ok();
     }
     std::string err = state.load_file(&ctx.client);

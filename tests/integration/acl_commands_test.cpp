@@ -25,7 +25,8 @@ const Commands kSetup = {
     {"ACL", "SETUSER", "sel", "on", "nopass", "+get", "~a*", "(~b* +set)", "(%R~c* +@string)"},
     {"ACL", "SETUSER", "cfg", "on", "nopass", "+@all", "-config", "+config|get", "~*"},
     {"ACL", "SETUSER", "first", "on", "nopass", "-@all", "+select|0", "+select|1"},
-    {"ACL", "SETUSER", "hashed", "#" + std::string(64, 'a'), "#" + std::string(64, 'b'), "!" + std::string(64, 'a')},
+    {"ACL", "SETUSER", "hashed", "#" + std::string(64, 'a'), "#" + std::string(64, 'b'),
+     "!" + std::string(64, 'a')},
 };
 
 const Commands kCommands = {
@@ -133,7 +134,8 @@ std::string join(const std::vector<std::string>& cmd) {
   return line;
 }
 
-std::vector<std::string> differences_in(int protocol, int redis_port, int our_port, const Commands& commands) {
+std::vector<std::string> differences_in(int protocol, int redis_port, int our_port,
+                                        const Commands& commands) {
   rawresp::Conn theirs(redis_port), ours(our_port);
   std::vector<std::string> out;
   std::vector<std::string> hello = {"HELLO", std::to_string(protocol)};
@@ -162,9 +164,10 @@ TEST(AclCommands, CategoryContentsMatchRedis) {
   if (!redis.available) GTEST_SKIP() << "redis-server not installed";
   Datanode node;
   harness::Client theirs(redis.port), ours(node.port);
-  for (const char* cat : {"keyspace", "read", "write", "set", "sortedset", "list", "hash", "string", "bitmap",
-                          "hyperloglog", "geo", "stream", "pubsub", "admin", "fast", "slow", "blocking",
-                          "dangerous", "connection", "transaction", "scripting", "READ"}) {
+  for (const char* cat :
+       {"keyspace", "read",        "write",      "set",         "sortedset", "list",  "hash", "string",
+        "bitmap",   "hyperloglog", "geo",        "stream",      "pubsub",    "admin", "fast", "slow",
+        "blocking", "dangerous",   "connection", "transaction", "scripting", "READ"}) {
     auto names = [&](harness::Client& c) {
       std::vector<std::string> out;
       for (const auto& e : c.command({"ACL", "CAT", cat}).elements) out.push_back(e.str);

@@ -31,7 +31,8 @@ TEST(AclConfig, UsersFromTomlAndConfigRewrite) {
   node.restart();
   Client after(node.port);
   EXPECT_EQ("OK", after.command({"AUTH", "carol", "cpw"}).str);
-  EXPECT_EQ("NOPERM this user has no permissions to run the 'set' command", after.command({"SET", "k", "v"}).str);
+  EXPECT_EQ("NOPERM this user has no permissions to run the 'set' command",
+            after.command({"SET", "k", "v"}).str);
   Client a2(node.port);
   EXPECT_EQ("OK", a2.command({"AUTH", "alice", "apw"}).str);
   EXPECT_TRUE(a2.command({"AUTH", "bob", "x"}).is_error());
@@ -40,8 +41,8 @@ TEST(AclConfig, UsersFromTomlAndConfigRewrite) {
 // Starts a datanode that must refuse to start; returns its log.
 std::string refused_start(const std::string& extra_toml) {
   harness::TempDir dir;
-  dir.write("datanode.toml", "port = " + std::to_string(harness::free_port()) + "\nbind = [\"127.0.0.1\"]\ndir = \"" +
-                                 dir.path() + "\"\n" + extra_toml);
+  dir.write("datanode.toml", "port = " + std::to_string(harness::free_port()) +
+                                 "\nbind = [\"127.0.0.1\"]\ndir = \"" + dir.path() + "\"\n" + extra_toml);
   harness::Process p(DATANODE_BIN, {"--config", dir.file("datanode.toml")}, dir.file("datanode.log"));
   EXPECT_NE(-1, p.wait(10s));
   return p.log();
@@ -60,7 +61,8 @@ TEST(AclConfig, UsersAndAclfileTogetherRefused) {
 // The same users file, its ACL LOAD errors and ACL SAVE, against redis-server.
 TEST(AclConfig, AclFileMatchesRedis) {
   harness::TempDir files;
-  std::string good = "user alice on #" + std::string(64, 'a') + " ~a:* resetchannels -@all +get\nuser default on nopass ~* &* +@all\n";
+  std::string good = "user alice on #" + std::string(64, 'a') +
+                     " ~a:* resetchannels -@all +get\nuser default on nopass ~* &* +@all\n";
   files.write("ours.acl", good);
   files.write("theirs.acl", good);
   reference::RealRedis redis({"--aclfile", files.file("theirs.acl")});
@@ -82,9 +84,9 @@ TEST(AclConfig, AclFileMatchesRedis) {
   same({"ACL", "SETUSER", "bob", "on", ">bpw", "~*", "+@read"});
   same({"ACL", "SAVE"});
   EXPECT_EQ(files.read("theirs.acl"), files.read("ours.acl"));
-  for (const std::string& bad : {std::string("user alice on +nosuch -@nosuch bogus\nnope\n"),
-                                 std::string("user a b\nuser a c\n"), std::string("user x (~a +get\n"),
-                                 std::string("user bad%user on\nuser y ~a allkeys ~b\n")}) {
+  for (const std::string& bad :
+       {std::string("user alice on +nosuch -@nosuch bogus\nnope\n"), std::string("user a b\nuser a c\n"),
+        std::string("user x (~a +get\n"), std::string("user bad%user on\nuser y ~a allkeys ~b\n")}) {
     files.write("theirs.acl", bad);
     files.write("ours.acl", bad);
     same({"ACL", "LOAD"});

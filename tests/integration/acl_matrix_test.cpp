@@ -20,7 +20,8 @@ using Commands = std::vector<std::vector<std::string>>;
 const Commands kUsers = {
     {"ACL", "SETUSER", "reader", "on", ">rpw", "~*", "&*", "-@all", "+@read", "+@connection"},
     {"ACL", "SETUSER", "keyuser", "on", ">kpw", "%R~r:*", "%W~w:*", "~rw:*", "+@all", "-@dangerous"},
-    {"ACL", "SETUSER", "chanuser", "on", ">cpw", "resetchannels", "&news.*", "&alerts", "+@all", "-@dangerous"},
+    {"ACL", "SETUSER", "chanuser", "on", ">cpw", "resetchannels", "&news.*", "&alerts", "+@all",
+     "-@dangerous"},
     {"ACL", "SETUSER", "repl", "on", ">replpw", "+psync", "+replconf", "+ping"},
     {"ACL", "SETUSER", "seluser", "on", ">spw", "+get", "~a*", "(~b* +set)"},
     {"ACL", "SETUSER", "off", "off", ">opw", "+@all", "~*"},
@@ -73,21 +74,55 @@ TEST(AclMatrix, EachUserAllowedExactlyWhatRedisAllows) {
         ADD_FAILURE() << "RESP" << protocol << " " << d;
     };
     check("reader", "rpw",
-          {{"GET", "k"}, {"MGET", "k", "r:1"}, {"EXISTS", "k"}, {"SET", "k", "x"}, {"DEL", "k"}, {"LPUSH", "l", "a"},
-           {"CONFIG", "GET", "maxmemory"}, {"FLUSHALL"}, {"PING"}, {"ACL", "WHOAMI"}, {"PUBLISH", "c", "m"},
-           {"MULTI"}, {"GET", "k"}, {"SET", "k", "y"}, {"EXEC"}, {"CLIENT", "SETNAME", "x"}, {"KEYS", "r:*"}});
+          {{"GET", "k"},
+           {"MGET", "k", "r:1"},
+           {"EXISTS", "k"},
+           {"SET", "k", "x"},
+           {"DEL", "k"},
+           {"LPUSH", "l", "a"},
+           {"CONFIG", "GET", "maxmemory"},
+           {"FLUSHALL"},
+           {"PING"},
+           {"ACL", "WHOAMI"},
+           {"PUBLISH", "c", "m"},
+           {"MULTI"},
+           {"GET", "k"},
+           {"SET", "k", "y"},
+           {"EXEC"},
+           {"CLIENT", "SETNAME", "x"},
+           {"KEYS", "r:*"}});
     check("keyuser", "kpw",
-          {{"GET", "r:1"}, {"SET", "r:1", "x"}, {"SET", "w:1", "x"}, {"GET", "w:1"}, {"SET", "rw:1", "x"},
-           {"GET", "rw:1"}, {"EXISTS", "w:1"}, {"EXISTS", "zz"}, {"COPY", "r:1", "w:2"}, {"COPY", "w:1", "r:2"},
-           {"MSET", "w:1", "a", "w:2", "b"}, {"MSET", "w:1", "a", "k", "b"}, {"APPEND", "w:1", "x"},
-           {"RENAME", "rw:1", "rw:2"}, {"KEYS", "*"}, {"FLUSHALL"}, {"DEL", "rw:2", "w:1", "w:2"}});
+          {{"GET", "r:1"},
+           {"SET", "r:1", "x"},
+           {"SET", "w:1", "x"},
+           {"GET", "w:1"},
+           {"SET", "rw:1", "x"},
+           {"GET", "rw:1"},
+           {"EXISTS", "w:1"},
+           {"EXISTS", "zz"},
+           {"COPY", "r:1", "w:2"},
+           {"COPY", "w:1", "r:2"},
+           {"MSET", "w:1", "a", "w:2", "b"},
+           {"MSET", "w:1", "a", "k", "b"},
+           {"APPEND", "w:1", "x"},
+           {"RENAME", "rw:1", "rw:2"},
+           {"KEYS", "*"},
+           {"FLUSHALL"},
+           {"DEL", "rw:2", "w:1", "w:2"}});
     check("chanuser", "cpw",
-          {{"PUBLISH", "news.a", "m"}, {"PUBLISH", "other", "m"}, {"SPUBLISH", "alerts", "m"},
-           {"SUBSCRIBE", "alerts", "other"}, {"PSUBSCRIBE", "news.a*"}, {"PSUBSCRIBE", "news.*"},
-           {"UNSUBSCRIBE", "other"}, {"PUNSUBSCRIBE"}, {"PING"}});
+          {{"PUBLISH", "news.a", "m"},
+           {"PUBLISH", "other", "m"},
+           {"SPUBLISH", "alerts", "m"},
+           {"SUBSCRIBE", "alerts", "other"},
+           {"PSUBSCRIBE", "news.a*"},
+           {"PSUBSCRIBE", "news.*"},
+           {"UNSUBSCRIBE", "other"},
+           {"PUNSUBSCRIBE"},
+           {"PING"}});
     check("repl", "replpw", {{"PING"}, {"GET", "k"}, {"REPLCONF", "listening-port", "1"}, {"INFO"}});
-    check("seluser", "spw",
-          {{"GET", "a1"}, {"GET", "b1"}, {"SET", "b1", "v"}, {"SET", "a1", "v"}, {"DEL", "a1"}, {"GET", "c"}});
+    check(
+        "seluser", "spw",
+        {{"GET", "a1"}, {"GET", "b1"}, {"SET", "b1", "v"}, {"SET", "a1", "v"}, {"DEL", "a1"}, {"GET", "c"}});
     check("default", "", {{"ACL", "WHOAMI"}, {"GET", "k"}});
   }
 }
@@ -98,9 +133,18 @@ TEST(AclMatrix, AuthAndHelloMatchRedis) {
   setup(p.redis.port);
   setup(p.node.port);
   Commands cmds = {
-      {"AUTH", "reader", "wrong"},   {"AUTH", "nosuch", "x"},   {"AUTH", "off", "opw"},     {"AUTH", "x"},
-      {"AUTH", "a", "b", "c"},       {"AUTH", "reader", "rpw"}, {"ACL", "WHOAMI"},          {"SET", "k", "1"},
-      {"HELLO", "2", "AUTH", "keyuser", "bad"}, {"ACL", "WHOAMI"}, {"AUTH", "keyuser", "kpw"}, {"SET", "w:9", "1"},
+      {"AUTH", "reader", "wrong"},
+      {"AUTH", "nosuch", "x"},
+      {"AUTH", "off", "opw"},
+      {"AUTH", "x"},
+      {"AUTH", "a", "b", "c"},
+      {"AUTH", "reader", "rpw"},
+      {"ACL", "WHOAMI"},
+      {"SET", "k", "1"},
+      {"HELLO", "2", "AUTH", "keyuser", "bad"},
+      {"ACL", "WHOAMI"},
+      {"AUTH", "keyuser", "kpw"},
+      {"SET", "w:9", "1"},
       {"CLIENT", "KILL", "USER", "nosuch"},
   };
   for (const std::string& d : reference::differences(p.redis.port, p.node.port, cmds)) ADD_FAILURE() << d;
@@ -124,7 +168,8 @@ std::vector<std::string> log_fields(int port) {
         continue;
       }
       const auto& val = entry.elements[i + 1];
-      line += k + "=" + (val.type == harness::Reply::Type::kInteger ? std::to_string(val.integer) : val.str) + " ";
+      line += k + "=" + (val.type == harness::Reply::Type::kInteger ? std::to_string(val.integer) : val.str) +
+              " ";
     }
     out.push_back(line);
   }
@@ -195,8 +240,11 @@ TEST(AclMatrix, DisconnectsAsRedis) {
   EXPECT_EQ(1, admin.command({"PUBLISH", "alerts", "m"}).integer);
   EXPECT_TRUE(pattern_sub.command({"PING"}).is_error());
   EXPECT_EQ("OK", admin.command({"ACL", "SETUSER", "chanuser", "resetchannels"}).str);
-  EXPECT_TRUE(harness::eventually([&] { return admin.command({"PUBLISH", "alerts", "m"}).integer == 0; },
-                                  std::chrono::seconds(3)));
+  EXPECT_TRUE(harness::eventually(
+      [&] {
+        return admin.command({"PUBLISH", "alerts", "m"}).integer == 0;
+      },
+      std::chrono::seconds(3)));
   // CLIENT KILL USER closes the user's connections.
   harness::Client k1(node.port), k2(node.port);
   ASSERT_EQ("OK", k1.command({"AUTH", "keyuser", "kpw"}).str);
@@ -213,7 +261,7 @@ TEST(AclMatrix, RequirepassIsTheDefaultUser) {
   EXPECT_EQ("OK", c.command({"AUTH", "default", "sekret"}).str);
   EXPECT_EQ("OK", c.command({"ACL", "SETUSER", "alice", "on", ">apw", "+@all", "~*"}).str);
   std::string list = c.command({"ACL", "LIST"}).elements[1].str;
-  EXPECT_EQ("user default on #" , list.substr(0, 17));
+  EXPECT_EQ("user default on #", list.substr(0, 17));
   EXPECT_EQ(std::string::npos, list.find("sekret"));
   EXPECT_EQ("OK", c.command({"CONFIG", "SET", "requirepass", ""}).str);
   harness::Client d(node.port);

@@ -12,8 +12,8 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const std::vector<std::string> kReplUser = {"ACL", "SETUSER", "repl", "on", ">replpw", "+psync", "+replconf",
-                                            "+ping"};
+const std::vector<std::string> kReplUser = {"ACL",     "SETUSER", "repl",      "on",
+                                            ">replpw", "+psync",  "+replconf", "+ping"};
 
 std::string replica_toml(int master_port) {
   return "replicaof = \"127.0.0.1 " + std::to_string(master_port) +
@@ -44,7 +44,8 @@ TEST(AclReplication, OurReplicaWithReplicationUserToOurMaster) {
   // The replication user may not touch data.
   Client as_repl(master.port);
   ASSERT_EQ("OK", as_repl.command({"AUTH", "repl", "replpw"}).str);
-  EXPECT_EQ("NOPERM this user has no permissions to run the 'get' command", as_repl.command({"GET", "before"}).str);
+  EXPECT_EQ("NOPERM this user has no permissions to run the 'get' command",
+            as_repl.command({"GET", "before"}).str);
   EXPECT_EQ("PONG", as_repl.command({"PING"}).str);
 }
 
@@ -60,8 +61,8 @@ TEST(AclReplication, RedisReplicaWithReplicationUserToOurMaster) {
   if (!harness::have_program("redis-server")) GTEST_SKIP() << "redis-server not installed";
   Datanode master("requirepass = \"mpw\"\n");
   prepare_master(master.port);
-  reference::RealRedis replica({"--replicaof", "127.0.0.1", std::to_string(master.port), "--masteruser", "repl",
-                                "--masterauth", "replpw"});
+  reference::RealRedis replica({"--replicaof", "127.0.0.1", std::to_string(master.port), "--masteruser",
+                                "repl", "--masterauth", "replpw"});
   ASSERT_TRUE(replica.available);
   expect_replicates(master.port, replica.port);
 }

@@ -47,28 +47,33 @@ TEST(AclRules, DefaultUserIsOpen) {
 
 TEST(AclRules, DescriptionsMatchRedis) {
   acl::Registry reg(redis_catalog());
-  ASSERT_EQ("", set(reg, "u2", {"on", "nopass", "allkeys", "allchannels", "+@all", "-@dangerous", "-flushall"}));
+  ASSERT_EQ("",
+            set(reg, "u2", {"on", "nopass", "allkeys", "allchannels", "+@all", "-@dangerous", "-flushall"}));
   EXPECT_EQ("on nopass ~* &* +@all -@dangerous", acl::describe_user(*reg.find("u2"), redis_catalog()));
   ASSERT_EQ("", set(reg, "u3", {"(~x* +get)", "(%R~y* +@string)", "+ping"}));
-  EXPECT_EQ("off resetchannels -@all +ping (~x* resetchannels -@all +get) (%R~y* resetchannels -@all +@string)",
-            acl::describe_user(*reg.find("u3"), redis_catalog()));
+  EXPECT_EQ(
+      "off resetchannels -@all +ping (~x* resetchannels -@all +get) (%R~y* resetchannels -@all +@string)",
+      acl::describe_user(*reg.find("u3"), redis_catalog()));
   ASSERT_EQ("", set(reg, "u4", {"+@all", "-config", "+config|get"}));
-  EXPECT_EQ("off resetchannels +@all -config +config|get", acl::describe_user(*reg.find("u4"), redis_catalog()));
+  EXPECT_EQ("off resetchannels +@all -config +config|get",
+            acl::describe_user(*reg.find("u4"), redis_catalog()));
   ASSERT_EQ("", set(reg, "u5", {"-@all", "+@write", "+@read", "-keys"}));
-  EXPECT_EQ("off resetchannels -@all +@write +@read -keys", acl::describe_user(*reg.find("u5"), redis_catalog()));
+  EXPECT_EQ("off resetchannels -@all +@write +@read -keys",
+            acl::describe_user(*reg.find("u5"), redis_catalog()));
 }
 
 TEST(AclRules, BestFitCategoriesThenSingleCommands) {
   // Redis 7.0.15 for "+@read -@hash +set +select|0 +config|get": categories in this order, then single
   // commands in its (hash-table) order, which is why only the set of single rules is compared.
   acl::Registry reg(redis_catalog());
-  ASSERT_EQ("", set(reg, "u1", {"on", ">p1", "~k*", "%R~r*", "%W~w*", "&ch*", "+@read", "-@hash", "+set",
-                                "+select|0", "+config|get"}));
+  ASSERT_EQ("", set(reg, "u1",
+                    {"on", ">p1", "~k*", "%R~r*", "%W~w*", "&ch*", "+@read", "-@hash", "+set", "+select|0",
+                     "+config|get"}));
   std::vector<std::string> got = words(acl::describe_user(*reg.find("u1"), redis_catalog()));
   std::vector<std::string> head(got.begin(), got.begin() + 12);
-  EXPECT_EQ((std::vector<std::string>{"on", "#f64551fcd6f07823cb87971cfb91446425da18286b3ab1ef935e0cbd7a69f68a",
-                                      "~k*", "%R~r*", "%W~w*", "resetchannels", "&ch*", "-@all", "+@bitmap", "+@geo",
-                                      "+@set", "+@sortedset"}),
+  EXPECT_EQ((std::vector<std::string>{
+                "on", "#f64551fcd6f07823cb87971cfb91446425da18286b3ab1ef935e0cbd7a69f68a", "~k*", "%R~r*",
+                "%W~w*", "resetchannels", "&ch*", "-@all", "+@bitmap", "+@geo", "+@set", "+@sortedset"}),
             head);
   std::vector<std::string> tail(got.begin() + 12, got.end());
   std::string redis_tail =
@@ -89,11 +94,13 @@ TEST(AclRules, BestFitCategoriesThenSingleCommands) {
 TEST(AclRules, ErrorsAreRedisTexts) {
   acl::Registry reg(redis_catalog());
   EXPECT_EQ("Error in ACL SETUSER modifier 'bogus': Syntax error", set(reg, "u", {"bogus"}));
-  EXPECT_EQ("Error in ACL SETUSER modifier '+nosuch': Unknown command or category name in ACL", set(reg, "u", {"+nosuch"}));
+  EXPECT_EQ("Error in ACL SETUSER modifier '+nosuch': Unknown command or category name in ACL",
+            set(reg, "u", {"+nosuch"}));
   EXPECT_EQ("Error in ACL SETUSER modifier '-@nosuch': Unknown command or category name in ACL",
             set(reg, "u", {"-@nosuch"}));
-  EXPECT_EQ("Error in ACL SETUSER modifier '+config|get|x': Allowing first-arg of a subcommand is not supported",
-            set(reg, "u", {"+config|get|x"}));
+  EXPECT_EQ(
+      "Error in ACL SETUSER modifier '+config|get|x': Allowing first-arg of a subcommand is not supported",
+      set(reg, "u", {"+config|get|x"}));
   EXPECT_EQ("Error in ACL SETUSER modifier '+config|': Syntax error", set(reg, "u", {"+config|"}));
   EXPECT_EQ("Error in ACL SETUSER modifier '+config|nosuch': Unknown command or category name in ACL",
             set(reg, "u", {"+config|nosuch"}));
@@ -133,8 +140,8 @@ TEST(AclRules, PasswordsAreHashesOnly) {
 
 struct Checker {
   acl::Registry reg{redis_catalog()};
-  acl::Verdict run(std::string_view user, std::vector<std::string_view> argv, std::vector<acl::KeyArg> keys = {},
-                   std::vector<acl::ChannelArg> channels = {}) {
+  acl::Verdict run(std::string_view user, std::vector<std::string_view> argv,
+                   std::vector<acl::KeyArg> keys = {}, std::vector<acl::ChannelArg> channels = {}) {
     int id = redis_catalog().find(argv[0]);
     if (argv.size() > 1 && !redis_catalog().at(id).subcommands.empty())
       id = redis_catalog().find(std::string(argv[0]) + "|" + std::string(argv[1]));
