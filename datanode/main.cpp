@@ -9,6 +9,7 @@
 #include "common/log/log.h"
 #include "common/util/startup_checks.h"
 #include "common/version/version.h"
+#include "datanode/acl/acl_state.h"
 #include "datanode/aof/format.h"
 #include "datanode/server/server.h"
 #include "datanode/server/settings.h"
@@ -40,6 +41,8 @@ int main(int argc, char** argv) {
   datanode::Settings settings;
   config::Registry registry;
   datanode::register_settings(settings, registry);
+  datanode::AclSettings acl_settings;
+  datanode::register_acl_settings(acl_settings, registry);
 
   std::vector<std::string> args(argv + 1, argv + argc);
   if (!args.empty() && (args[0] == "-v" || args[0] == "--version")) {
@@ -110,5 +113,6 @@ int main(int argc, char** argv) {
     LOG_WARNING("%s", warning.c_str());
 
   datanode::Server server(settings, registry);
+  datanode::AclState::attach(server, acl_settings);
   return server.run();
 }

@@ -1,6 +1,7 @@
 // CLIENT subcommands: ID, GETNAME/SETNAME, LIST, INFO, KILL (old and filter forms), UNBLOCK, NO-EVICT,
 // NO-TOUCH, HELP; texts as Redis 7. PAUSE, REPLY and the tracking ones live in client_control.cpp.
 #include "common/command/help.h"
+#include "datanode/acl/acl_state.h"
 #include "datanode/server/blocking.h"
 #include "datanode/server/client_info.h"
 #include "datanode/commands/client_control.h"
@@ -122,7 +123,8 @@ void client_kill(Context& ctx) {
     } else if (util::iequals(opt, "laddr")) {
       f.laddr = std::string(val);
     } else if (util::iequals(opt, "user")) {
-      if (val != "default") return ctx.out.error("ERR No such user '" + std::string(val) + "'");
+      if (AclState::of(ctx.server).registry().find(val) == nullptr)
+        return ctx.out.error("ERR No such user '" + std::string(val) + "'");
       f.user = std::string(val);
     } else if (util::iequals(opt, "skipme")) {
       if (util::iequals(val, "yes")) f.skipme = true;

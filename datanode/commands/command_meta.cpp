@@ -159,6 +159,8 @@ std::vector<std::string_view> words(const char* list) {
   return out;
 }
 
+const std::vector<CommandMeta>& all_commands() { return all(); }
+
 const CommandMeta* find(std::string_view full_name) {
   std::string lower = util::to_lower(full_name);
   auto it = by_name().find(std::string_view(lower));

@@ -36,6 +36,8 @@ struct CommandMeta {
   std::vector<KeySpec> key_specs;
 };
 
+// Every command and subcommand of Redis 7.0, sorted by name, each container followed by its subcommands.
+const std::vector<CommandMeta>& all_commands();
 // By full name, case-insensitive ("GET", "config|get"); nullptr when Redis 7.0 has no such command.
 const CommandMeta* find(std::string_view full_name);
 // The subcommands of a container ("config" -> config|get, config|set ...).

@@ -1,6 +1,7 @@
 // Connection commands: AUTH, HELLO, RESET (SELECT lives with the keys).
 #include "common/command/auth.h"
 #include "common/command/help.h"
+#include "datanode/acl/acl_state.h"
 #include "datanode/commands/families.h"
 #include "datanode/commands/server_family.h"
 #include "datanode/server/pubsub.h"
@@ -12,24 +13,27 @@ namespace {
 
 using namespace command;
 
-// The only user is "default", protected by requirepass (no password: any password is accepted, as
-// Redis' nopass default user).
-bool credentials_ok(Context& ctx, std::string_view user, std::string_view pass) {
-  if (user != "default") return false;
-  const std::string& required = ctx.server.settings().requirepass;
-  return required.empty() || pass == required;
+// AUTH and HELLO AUTH: on success the connection runs as that user; a failure is logged in ACL LOG
+// under the command name as the client typed it.
+bool authenticate(Context& ctx, std::string_view user, std::string_view pass) {
+  AclState& state = AclState::of(ctx.server);
+  if (!state.registry().check_credentials(user, pass)) {
+    state.log_auth_failure(ctx.client, user, ctx.arg(0));
+    return false;
+  }
+  ctx.client.authenticated = true;
+  ctx.client.user = std::string(user);
+  return true;
 }
 
 void cmd_auth(Context& ctx) {
   if (ctx.argc() > 3) return ctx.syntax_error();
-  if (ctx.argc() == 2 && ctx.server.settings().requirepass.empty()) {
+  if (ctx.argc() == 2 && (AclState::of(ctx.server).registry().default_user().flags & acl::kUserNoPass)) {
     return ctx.out.error(kAuthWithoutPasswordError);
   }
   std::string_view user = ctx.argc() == 3 ? ctx.arg(1) : "default";
   std::string_view pass = ctx.argc() == 3 ? ctx.arg(2) : ctx.arg(1);
-  if (!credentials_ok(ctx, user, pass)) return ctx.out.error(kWrongPassError);
-  ctx.client.authenticated = true;
-  ctx.client.user = "default";
+  if (!authenticate(ctx, user, pass)) return ctx.out.error(kWrongPassError);
   ctx.out.ok();
 }
 
@@ -54,9 +58,7 @@ void cmd_hello(Context& ctx) {
     size_t more = ctx.argc() - 1 - j;
     std::string_view opt = ctx.arg(j);
     if (util::iequals(opt, "auth") && more >= 2) {
-      if (!credentials_ok(ctx, ctx.arg(j + 1), ctx.arg(j + 2))) return ctx.out.error(kWrongPassError);
-      ctx.client.authenticated = true;
-      ctx.client.user = "default";
+      if (!authenticate(ctx, ctx.arg(j + 1), ctx.arg(j + 2))) return ctx.out.error(kWrongPassError);
       j += 2;
     } else if (util::iequals(opt, "setname") && more >= 1) {
       std::string_view name = ctx.arg(++j);
@@ -67,7 +69,7 @@ void cmd_hello(Context& ctx) {
       return ctx.out.error("ERR Syntax error in HELLO option '" + std::string(opt) + "'");
     }
   }
-  if (!ctx.client.authenticated && !ctx.server.settings().requirepass.empty())
+  if (!ctx.client.authenticated && AclState::of(ctx.server).registry().auth_required())
     return ctx.out.error(kHelloNoAuthError);
   if (version) ctx.client.resp = static_cast<int>(version);
   ctx.out.set_protocol(ctx.client.resp);  // the reply to HELLO 3 is already a RESP3 map
@@ -107,7 +109,8 @@ void cmd_reset(Context& ctx) {
   c.resp = 2;
   ctx.out.set_protocol(2);
   c.name.clear();
-  c.authenticated = ctx.server.settings().requirepass.empty();
+  c.user = "default";
+  c.authenticated = !AclState::of(ctx.server).registry().auth_required();
   ctx.out.simple("RESET");
 }
 

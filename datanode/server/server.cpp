@@ -7,6 +7,7 @@
 #include "common/command/auth.h"
 #include "common/log/log.h"
 #include "common/util/clock.h"
+#include "datanode/acl/acl_state.h"
 #include "datanode/aof/aof.h"
 #include "datanode/server/blocking.h"
 #include "datanode/server/client_info.h"
@@ -355,7 +356,8 @@ bool Server::on_accept(net::Connection& conn) {
     return false;
   }
   // As Redis 7: whatever the bind addresses, only loopback clients while the default user has no password.
-  if (settings_.protected_mode && settings_.requirepass.empty() && !conn.is_unix_or_loopback()) {
+  bool default_nopass = (AclState::of(*this).registry().default_user().flags & acl::kUserNoPass) != 0;
+  if (settings_.protected_mode && default_nopass && !conn.is_unix_or_loopback()) {
     stats_.rejected_connections++;
     w.error(command::kProtectedModeError);
     return false;
@@ -364,7 +366,7 @@ bool Server::on_accept(net::Connection& conn) {
   c->conn = &conn;
   c->id = conn.id();
   c->created_ms = c->last_interaction_ms = util::mono_ms();
-  c->authenticated = settings_.requirepass.empty();
+  c->authenticated = !AclState::of(*this).registry().auth_required();
   c->parser.set_limits({settings_.proto_max_bulk_len, 1024LL * 1024 * 1024, 64 * 1024});
   conn.user_data = c;
   clients_[c->id] = c;
@@ -401,7 +403,7 @@ void Server::process_input(Client& c) {
   resp::Writer out(&c.conn->output());
   while (in.size() > 0 && !c.conn->closing() && !c.has(kClientBlocked | kClientCloseAsap | kClientPaused)) {
     // Per request: an AUTH earlier in the same pipeline lifts the limits for what follows it.
-    c.parser.set_unauthenticated(!c.authenticated && !settings_.requirepass.empty());
+    c.parser.set_unauthenticated(!c.authenticated && AclState::of(*this).registry().auth_required());
     auto status = c.parser.parse(in.data());
     if (status == resp::RequestParser::Status::kNeedMore) {
       // A large unfinished request counts against maxmemory-clients before any command runs.
@@ -430,7 +432,7 @@ void Server::process_input(Client& c) {
     if (!args.empty()) {
       const CommandSpec* spec = commands_.find(args[0]);
       bool may_run = spec != nullptr && spec->arity_ok(args.size()) &&
-                     (c.authenticated || settings_.requirepass.empty() || spec->has(command::kNoAuth));
+                     (c.authenticated || !AclState::of(*this).registry().auth_required() || spec->has(command::kNoAuth));
       // CLIENT PAUSE: the request stays in the input, parsed again when the pause ends.
       if (may_run && client_pause_->holds(c, *spec)) {
         c.parser.reset();
@@ -476,7 +478,14 @@ void Server::execute(Client& c, const Args& args, resp::Writer& out) {
   if (!cmd->arity_ok(args.size())) return reject(command::wrong_arity_error(cmd->name), true);
   // As Redis, a disabled DEBUG/MODULE is refused before AUTH is looked at.
   if (std::string err = protected_command_error(*this, c, cmd->name); !err.empty()) return reject(err, true);
-  if (!c.authenticated && !settings_.requirepass.empty() && !cmd->has(command::kNoAuth)) return reject(command::kNoAuthError, true);
+  if (!c.authenticated && AclState::of(*this).registry().auth_required() && !cmd->has(command::kNoAuth))
+    return reject(command::kNoAuthError, true);
+  // ACL: after AUTH and before everything else, as Redis; the master link and the AOF obey blindly.
+  if (c.conn != nullptr && !c.has(kClientMaster)) {
+    bool multi = in_multi || c.has(kClientDenyBlocking);  // queued, or run by EXEC
+    std::string denied = AclState::of(*this).check(c, args, multi ? acl::LogContext::kMulti : acl::LogContext::kToplevel);
+    if (!denied.empty()) return reject(denied, true);
+  }
   if (c.resp == 2 && c.has(kClientPubSub) && !cmd->has(command::kPubSubOk) &&
       (c.subscription_count() > 0 || pubsub_->shard_subscription_count(c) > 0)) {
     return reject("ERR Can't execute '" + cmd->name +

@@ -7,12 +7,15 @@
 namespace datanode {
 namespace {
 
-// Redis replaces the secrets of AUTH and HELLO ... AUTH user pass with "(redacted)" before logging.
+// Redis replaces the secrets of AUTH, ACL SETUSER and HELLO ... AUTH user pass with "(redacted)" before logging.
 std::vector<bool> redacted_positions(const std::vector<std::string_view>& argv) {
   std::vector<bool> redact(argv.size(), false);
   if (argv.empty()) return redact;
   if (util::iequals(argv[0], "auth")) {
     for (size_t i = 1; i < argv.size(); ++i) redact[i] = true;
+  } else if (util::iequals(argv[0], "acl") && argv.size() > 2 && util::iequals(argv[1], "setuser")) {
+    // The rules may hold passwords: Redis hides the user name and every rule.
+    for (size_t i = 2; i < argv.size(); ++i) redact[i] = true;
   } else if (util::iequals(argv[0], "hello")) {
     for (size_t i = 2; i < argv.size(); ++i) {
       if (util::iequals(argv[i], "auth") && i + 2 < argv.size()) {
