@@ -57,27 +57,14 @@ AclState::AclState(Server& server, AclSettings& settings)
   server_.add_startup_hook([this] { return load_at_startup(); });
 }
 
-namespace {
-
-// The ACL of each server. A member of Server is where this belongs; it lives here until server.h (which
-// every file includes) can change without recompiling the whole tree on the shared build machine.
-std::map<const Server*, std::unique_ptr<AclState>>& instances() {
-  static std::map<const Server*, std::unique_ptr<AclState>> m;
-  return m;
-}
-
-}  // namespace
-
 AclState& AclState::attach(Server& server, AclSettings& settings) {
-  auto& slot = instances()[&server];
-  slot = std::make_unique<AclState>(server, settings);
-  return *slot;
+  server.set_acl_state(std::make_unique<AclState>(server, settings));
+  return *server.acl_state();
 }
 
 AclState& AclState::of(Server& server) {
-  auto it = instances().find(&server);
-  if (it != instances().end()) return *it->second;
-  static AclSettings defaults;
+  if (AclState* acl = server.acl_state()) return *acl;
+  static AclSettings defaults;  // never written: only servers main() did not configure use it
   return attach(server, defaults);
 }
 

@@ -124,7 +124,7 @@ void memory_stats(Context& ctx) {
   field("peak.allocated", peak);
   field("total.allocated", used);
   field("startup.allocated", startup);
-  Memory* memory = memory_of(s);
+  Memory* memory = s.memory();
   field("replication.backlog", 0);
   field("clients.slaves", memory ? memory->not_counted() : 0);
   field("clients.normal", clients);

@@ -109,7 +109,7 @@ void cmd_object(Context& ctx) {
     return ctx.out.error(
         "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when "
         "switching between policies at runtime LRU and LFU data will take some time to adjust.");
-  Memory* memory = memory_of(ctx.server);
+  Memory* memory = ctx.server.memory();
   ctx.out.integer(memory ? memory->lfu_frequency(ctx.client.db, key, ctx.now_ms) : 5);
 }
 

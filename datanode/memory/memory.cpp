@@ -47,7 +47,7 @@ bool parse_clients_limit(std::string_view text, int64_t* out) {
   return false;
 }
 
-// The getter of maxmemory-clients, a named type so memory_of() can find the options behind it.
+// The getter of maxmemory-clients, a named type so install_memory() can find the options behind it.
 struct ClientsLimitText {
   std::shared_ptr<MemoryOptions> options;
   std::string operator()() const { return options->clients_limit; }
@@ -92,19 +92,14 @@ void register_memory_options(config::Registry& r) {
   r.add(std::move(o));
 }
 
-Memory* memory_of(Server& server) {
-  config::Option* o = server.registry().find("maxmemory-clients");
-  const ClientsLimitText* getter = o != nullptr ? o->get.target<ClientsLimitText>() : nullptr;
-  return getter != nullptr ? getter->options->memory : nullptr;
-}
-
 void install_memory(Server& server) {
   config::Option* o = server.registry().find("maxmemory-clients");
   const ClientsLimitText* getter = o != nullptr ? o->get.target<ClientsLimitText>() : nullptr;
   if (getter == nullptr) return;
-  // Owned by the server's hooks below; the options point back at it for memory_of().
+  // Owned by the server's hooks below; the server and the options keep a pointer to it.
   auto memory = std::make_shared<Memory>(server, getter->options);
   getter->options->memory = memory.get();
+  server.set_memory(memory.get());
   server.add_command_guard(
       [memory](const Client& c, const CommandSpec& cmd) { return memory->oom_guard(c, cmd.name); });
   server.add_route_guard([memory](const Client& c, const CommandSpec& cmd, const Args& args) {

@@ -4,8 +4,7 @@
 // the maxmemory-clients cap on the memory of all clients (the largest client is closed first).
 //
 // The subsystem plugs into the server through its hooks only (a command guard, a route guard for LFU
-// accesses, a periodic job); its options and its instance are reached through the registry
-// (memory_of), so the server's widely included headers do not change with it.
+// accesses, a periodic job); the server keeps a pointer to the instance (Server::memory()).
 #pragma once
 
 #include <cstdint>
@@ -40,8 +39,6 @@ struct MemoryOptions {
 void register_memory_options(config::Registry& registry);
 // Creates the subsystem and hooks it into the server (from the server's constructor).
 void install_memory(Server& server);
-// The running subsystem, or nullptr (a server built without install_memory).
-Memory* memory_of(Server& server);
 
 class Memory {
  public:

@@ -135,7 +135,7 @@ std::vector<prometheus::MetricFamily> Metrics::collect() const {
   counter("datanode_evicted_keys_total", "Keys evicted to stay under maxmemory.",
           static_cast<double>(st.evicted_keys));
   counter("datanode_evicted_clients_total", "Clients closed to stay under maxmemory-clients.",
-          static_cast<double>(memory_of(srv) ? memory_of(srv)->evicted_clients() : 0));
+          static_cast<double>(srv.memory() ? srv.memory()->evicted_clients() : 0));
   gauge("datanode_memory_rss_bytes", "Resident set size of the process.", static_cast<double>(rss_bytes()));
 
   auto persistence = section_fields(srv, "persistence");

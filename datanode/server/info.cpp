@@ -178,7 +178,7 @@ void write_memory(Server& s, Section& w) {
   w.num("rss_overhead_bytes", rss - resident);
   w.fixed("mem_fragmentation_ratio", ratio(rss, used), 2);
   w.num("mem_fragmentation_bytes", rss - used);
-  Memory* memory = memory_of(s);
+  Memory* memory = s.memory();
   int64_t replicas_mem = memory ? memory->not_counted() : 0;
   w.num("mem_not_counted_for_evict", replicas_mem);
   w.num("mem_replication_backlog", 0);
@@ -247,7 +247,7 @@ void write_stats(Server& s, Section& w) {
   w.num("expired_time_cap_reached_count", 0);
   w.num("expire_cycle_cpu_milliseconds", 0);
   w.unum("evicted_keys", st.evicted_keys);
-  Memory* memory = memory_of(s);
+  Memory* memory = s.memory();
   w.unum("evicted_clients", memory ? memory->evicted_clients() : 0);
   w.num("total_eviction_exceeded_time", memory ? memory->eviction_exceeded_ms() : 0);
   w.num("current_eviction_exceeded_time", memory ? memory->current_eviction_exceeded_ms() : 0);

@@ -220,7 +220,7 @@ void Server::reset_stats() {
   for (auto& [name, cmd] : commands_.all()) cmd.calls = cmd.usec = cmd.rejected_calls = cmd.failed_calls = 0;
   subcommand_stats_.clear();
   latency_->reset_histograms();
-  if (Memory* m = memory_of(*this)) m->reset_stats();
+  if (Memory* m = memory()) m->reset_stats();
   for (auto& s : ops_samples_) s = 0;
 }
 
@@ -275,6 +275,8 @@ void Server::feed_monitors(const Client& c, const Args& args) {
     if (check_output_limits(*m)) flush_later(*m);
   }
 }
+
+void Server::set_acl_state(std::unique_ptr<AclState> acl) { acl_ = std::move(acl); }
 
 Server::~Server() {
   // Subsystems unregister themselves from the hook lists (sinks_ ...), which are declared after them and
@@ -408,7 +410,7 @@ void Server::process_input(Client& c) {
     if (status == resp::RequestParser::Status::kNeedMore) {
       // A large unfinished request counts against maxmemory-clients before any command runs.
       if (in.size() > 64 * 1024)
-        if (Memory* m = memory_of(*this)) m->evict_clients();
+        if (Memory* m = memory()) m->evict_clients();
       if (static_cast<int64_t>(in.size()) > settings_.client_query_buffer_limit) {
         LOG_WARNING("Closing client that reached max query buffer length: %s",
                     client_info_line(*this, c).c_str());

@@ -37,6 +37,8 @@ class SlowLog;
 class LatencyMonitor;
 class Persistence;
 class Cluster;
+class AclState;
+class Memory;
 
 using CommandTable = command::Table<Context>;
 using CommandSpec = command::Command<Context>;
@@ -117,6 +119,12 @@ class Server : public net::ConnectionHandler {
   Persistence& persistence() { return *persistence_; }
   // Null unless cluster-enabled.
   Cluster* cluster() { return cluster_.get(); }
+  // The ACL (datanode/acl/; AclState::of gives one to a server main did not attach one to).
+  AclState* acl_state() { return acl_.get(); }
+  void set_acl_state(std::unique_ptr<AclState> acl);
+  // maxmemory, eviction and client eviction (datanode/memory/); null until install_memory().
+  Memory* memory() { return memory_; }
+  void set_memory(Memory* memory) { memory_ = memory; }
 
   // Clients by id, in connection order (CLIENT LIST prints them in this order).
   const std::map<uint64_t, Client*>& clients() const { return clients_; }
@@ -248,6 +256,8 @@ class Server : public net::ConnectionHandler {
   std::unique_ptr<LatencyMonitor> latency_;
   std::unique_ptr<Persistence> persistence_;
   std::unique_ptr<Cluster> cluster_;
+  std::unique_ptr<AclState> acl_;
+  Memory* memory_ = nullptr;  // owned by the guards and hooks install_memory() registers
 
   std::vector<PropagationSink*> sinks_;
   struct Periodic {
