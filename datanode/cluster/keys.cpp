@@ -14,22 +14,6 @@ std::vector<size_t> command_key_positions(const CommandSpec& cmd, const std::vec
         for (const meta::KeyRef& k : *keys) out.push_back(k.pos);
     return out;
   }
-  if (n == "migrate") {
-    // MIGRATE host port "" db timeout ... KEYS k...: the keys follow KEYS when the key argument is empty.
-    for (size_t i = 6; i < args.size(); ++i) {
-      if (util::iequals(args[i], "auth")) {
-        i += 1;  // the password is no keyword, whatever it spells
-      } else if (util::iequals(args[i], "auth2")) {
-        i += 2;
-      } else if (util::iequals(args[i], "keys")) {
-        if (!args[3].empty()) return out;
-        for (size_t k = i + 1; k < args.size(); ++k) out.push_back(k);
-        return out;
-      }
-    }
-    if (args.size() > 3) out.push_back(3);
-    return out;
-  }
   if (cmd.first_key <= 0) return out;
   int argc = static_cast<int>(args.size());
   int last = cmd.last_key < 0 ? argc + cmd.last_key : cmd.last_key;
