@@ -51,15 +51,9 @@ void Cluster::log_cant_failover(int reason, int64_t now) {
           "Disconnected from master for longer than allowed. Please check the "
           "'cluster-replica-validity-factor' configuration option.";
       break;
-    case kCantWaitingDelay:
-      msg = "Waiting the delay before I can start a new failover.";
-      break;
-    case kCantExpired:
-      msg = "Failover attempt expired.";
-      break;
-    case kCantWaitingVotes:
-      msg = "Waiting for votes, but majority still not reached.";
-      break;
+    case kCantWaitingDelay: msg = "Waiting the delay before I can start a new failover."; break;
+    case kCantExpired: msg = "Failover attempt expired."; break;
+    case kCantWaitingVotes: msg = "Waiting for votes, but majority still not reached."; break;
   }
   fo_.cant_logged_ms = now;
   LOG_WARNING("Currently unable to failover: %s", msg);

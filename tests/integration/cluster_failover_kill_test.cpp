@@ -139,11 +139,17 @@ TEST(ClusterFailoverKill, MinorityMasterRefusesWritesAfterNodeTimeout) {
     if (n != &lonely) n->process.kill(SIGSTOP);
   auto stopped = std::chrono::steady_clock::now();
   EXPECT_TRUE(harness::eventually(
-      [&] { return lonely.client()->command({"SET", kKey, "2"}).str == "CLUSTERDOWN The cluster is down"; },
+      [&] {
+        return lonely.client()->command({"SET", kKey, "2"}).str == "CLUSTERDOWN The cluster is down";
+      },
       15s));
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - stopped).count();
   std::printf("[ measure ] minority master accepted writes for %.2f s (node-timeout 2 s)\n", secs);
   for (clusterlab::Node* n : oc.c.all())
     if (n != &lonely) n->process.kill(SIGCONT);
-  EXPECT_TRUE(harness::eventually([&] { return lonely.client()->command({"SET", kKey, "3"}).str == "OK"; }, 20s));
+  EXPECT_TRUE(harness::eventually(
+      [&] {
+        return lonely.client()->command({"SET", kKey, "3"}).str == "OK";
+      },
+      20s));
 }

@@ -20,7 +20,9 @@ using namespace std::chrono_literals;
 struct NodeView {
   std::string id, addr, flags, master;
   int port = 0;
-  bool has(const std::string& f) const { return ("," + flags + ",").find("," + f + ",") != std::string::npos; }
+  bool has(const std::string& f) const {
+    return ("," + flags + ",").find("," + f + ",") != std::string::npos;
+  }
 };
 
 inline std::vector<NodeView> nodes_of(clusterlab::Node& n) {
@@ -70,8 +72,8 @@ struct Cluster {
     for (size_t i = 0; i < masters.size(); ++i) {
       auto c = masters[i]->client();
       c->command({"CLUSTER", "SET-CONFIG-EPOCH", std::to_string(i + 1)});
-      harness::Reply r = c->command({"CLUSTER", "ADDSLOTSRANGE", std::to_string(ranges[i][0]),
-                                     std::to_string(ranges[i][1])});
+      harness::Reply r = c->command(
+          {"CLUSTER", "ADDSLOTSRANGE", std::to_string(ranges[i][0]), std::to_string(ranges[i][1])});
       if (r.is_error()) return masters[i]->name() + ": " + r.str;
     }
     for (clusterlab::Node* n : all()) {
