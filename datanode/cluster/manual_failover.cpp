@@ -88,11 +88,15 @@ void Cluster::handle_manual_failover() {
 
 void Cluster::failover_cron(int64_t now) {
   Node& me = myself();
-  // A master with a replica is a valid target for replica migration once it loses them all.
+  std::vector<Node*> pfail;
   for (auto& [id, n] : st_.nodes) {
+    if (n->has(kPFail)) pfail.push_back(n.get());
+    // A master with a replica is a valid target for replica migration once it loses them all.
     if (!n->is_replica()) continue;
     if (Node* m = st_.find(n->master_id); m != nullptr && m->is_master()) m->flags |= kMigrateTo;
   }
+  // Reports that arrived before our own PFAIL verdict count as soon as we have it.
+  for (Node* n : pfail) mark_failing_if_needed(n);
   if (fo_.mf_end_ms != 0 && fo_.mf_end_ms < now) {
     LOG_WARNING("Manual failover timed out.");
     reset_manual_failover();
