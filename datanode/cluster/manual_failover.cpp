@@ -88,6 +88,12 @@ void Cluster::handle_manual_failover() {
 
 void Cluster::failover_cron(int64_t now) {
   Node& me = myself();
+  // cluster-replica-no-failover travels as our NOFAILOVER flag, so siblings leave us out of their rank.
+  uint16_t nofailover = server_.settings().cluster_replica_no_failover ? kNoFailover : 0;
+  if ((me.flags & kNoFailover) != nofailover) {
+    me.flags = static_cast<uint16_t>((me.flags & ~kNoFailover) | nofailover);
+    todo_save();
+  }
   std::vector<Node*> pfail;
   for (auto& [id, n] : st_.nodes) {
     if (n->has(kPFail)) pfail.push_back(n.get());
