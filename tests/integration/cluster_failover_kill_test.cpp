@@ -153,3 +153,47 @@ TEST(ClusterFailoverKill, MinorityMasterRefusesWritesAfterNodeTimeout) {
       },
       20s));
 }
+
+// masters[0] gets a second replica; when masters[1] loses its only one, the spare moves over after the
+// orphaned delay (5 s), leaving masters[0] at the migration barrier (1).
+TEST(ClusterFailoverKill, SpareReplicaMigratesToOrphanedMaster) {
+  OurCluster oc;
+  ASSERT_EQ(oc.c.build(), "");
+  OurNode spare;
+  std::string m0 = failoverlab::myid(*oc.c.masters[0]), m1 = failoverlab::myid(*oc.c.masters[1]);
+  ASSERT_EQ(oc.c.masters[0]
+                ->client()
+                ->command({"CLUSTER", "MEET", "127.0.0.1", std::to_string(spare.port),
+                           std::to_string(spare.bus_port)})
+                .str,
+            "OK");
+  ASSERT_TRUE(harness::eventually(
+      [&] {
+        return spare.client()->command({"CLUSTER", "REPLICATE", m0}).str == "OK";
+      },
+      20s));
+  // Everyone must see the spare as masters[0]'s replica before the orphan appears.
+  ASSERT_TRUE(harness::eventually(
+      [&] {
+        for (clusterlab::Node* n : oc.c.all()) {
+          int of_m0 = 0;
+          for (const NodeView& v : failoverlab::nodes_of(*n))
+            if (v.has("slave") && v.master == m0) of_m0++;
+          if (of_m0 != 2) return false;
+        }
+        return true;
+      },
+      20s));
+  oc.c.replicas[1]->process.kill(SIGKILL);
+  // The spare or masters[0]'s first replica (the smaller id) moves; either way masters[1] has one again.
+  EXPECT_TRUE(harness::eventually(
+      [&] {
+        int of_m1 = 0;
+        for (const NodeView& v : failoverlab::nodes_of(*oc.c.masters[0]))
+          if (v.has("slave") && !v.has("fail") && v.master == m1) of_m1++;
+        return of_m1 == 1;
+      },
+      30s));
+  std::string logs = spare.process.log() + oc.c.replicas[0]->process.log();
+  EXPECT_NE(logs.find("Migrating to orphaned master " + m1), std::string::npos);
+}
