@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "cluster_failover_lab.h"
+#include "reference_redis.h"
 
 using clusterlab::OurNode;
 using failoverlab::NodeView;
@@ -121,4 +122,25 @@ TEST(ClusterFailoverManual, ForceAndTakeoverWithTheMasterDown) {
   EXPECT_EQ(failoverlab::set_following(oc.c.all(), "foo", "1", oc.c.masters[0]).str, "OK");
   EXPECT_NE(oc.c.replicas[2]->process.log().find("Taking over the master (user request)."),
             std::string::npos);
+}
+
+// The replies of a lone master (no slots, no replicas) to the commands of this part, byte for byte
+// against a redis-server 7.0.15 cluster node.
+TEST(ClusterFailoverManual, RepliesMatchRedisOnAMaster) {
+  if (!harness::have_program("redis-server")) GTEST_SKIP() << "no redis-server";
+  clusterlab::RedisNode theirs;
+  OurNode ours;
+  std::vector<std::vector<std::string>> cmds = {
+      {"CLUSTER", "FAILOVER"},
+      {"CLUSTER", "FAILOVER", "FORCE"},
+      {"CLUSTER", "FAILOVER", "TAKEOVER"},
+      {"CLUSTER", "FAILOVER", "soon"},
+      {"CLUSTER", "FAILOVER", "FORCE", "now"},
+      {"CLUSTER", "COUNT-FAILURE-REPORTS", "0123456789012345678901234567890123456789"},
+      {"CLUSTER", "COUNT-FAILURE-REPORTS"},
+      {"CLUSTER", "COUNT-FAILURE-REPORTS", "a", "b"},
+  };
+  EXPECT_EQ(reference::differences(theirs.port, ours.port, cmds), std::vector<std::string>{});
+  // Its own id: no reports about itself.
+  EXPECT_EQ(ours.client()->command({"CLUSTER", "COUNT-FAILURE-REPORTS", failoverlab::myid(ours)}).integer, 0);
 }
