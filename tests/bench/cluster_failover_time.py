@@ -70,12 +70,14 @@ class Lab:
                        stderr=subprocess.DEVNULL, check=True)
         self.wait(lambda: all(self.state(p) == "ok" for p in self.ports) and self.replicas_up(), 60)
 
+    @staticmethod
+    def cli(port, *args):
+        return subprocess.run(["timeout", "5", "redis-cli", "-p", str(port)] + list(args), capture_output=True,
+                              text=True).stdout
+
     def state(self, port):
-        try:
-            return redis.Redis(port=port, socket_timeout=1).execute_command("CLUSTER INFO").decode().split(
-                "cluster_state:")[1].split()[0]
-        except Exception:
-            return "?"
+        out = self.cli(port, "CLUSTER", "INFO")
+        return out.split("cluster_state:")[1].split()[0] if "cluster_state:" in out else "?"
 
     def replicas_up(self):
         for p in self.ports:
@@ -85,8 +87,8 @@ class Lab:
         return True
 
     def owner_index(self):
-        slot = redis.Redis(port=self.ports[0]).execute_command("CLUSTER KEYSLOT", KEY)
-        for line in redis.Redis(port=self.ports[0]).execute_command("CLUSTER NODES").decode().splitlines():
+        slot = int(self.cli(self.ports[0], "CLUSTER", "KEYSLOT", KEY))
+        for line in self.cli(self.ports[0], "CLUSTER", "NODES").splitlines():
             f = line.split()
             if "master" not in f[2]:
                 continue
