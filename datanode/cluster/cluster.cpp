@@ -3,9 +3,10 @@
 #include "datanode/cluster/cluster.h"
 
 #include <arpa/inet.h>
-#include <algorithm>
 #include <sys/file.h>
 #include <unistd.h>
+
+#include <algorithm>
 
 #include "common/log/log.h"
 #include "common/util/clock.h"

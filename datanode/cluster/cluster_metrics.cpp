@@ -28,8 +28,8 @@ void append_failover_metrics(Cluster& cl, std::vector<prometheus::MetricFamily>&
   lost.add(static_cast<double>(fo.elections_lost[static_cast<size_t>(cluster::LostReason::kDataAge)]),
            {{"reason", "data_age"}});
   out.push_back(lost.take());
-  counter("datanode_cluster_manual_failovers_total", "CLUSTER FAILOVER requests accepted (TAKEOVER included).",
-          static_cast<double>(fo.manual_started));
+  counter("datanode_cluster_manual_failovers_total",
+          "CLUSTER FAILOVER requests accepted (TAKEOVER included).", static_cast<double>(fo.manual_started));
   counter("datanode_cluster_takeovers_total", "CLUSTER FAILOVER TAKEOVER requests carried out.",
           static_cast<double>(fo.takeovers));
   metrics::Family votes("datanode_cluster_failover_votes_total",

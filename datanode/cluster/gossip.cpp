@@ -23,7 +23,8 @@ void process_gossip(Cluster& cl, Node* sender, const Message& m, int64_t now) {
       if (sender && sender->is_master() && n != st.myself) {
         if (g.flags & (kFail | kPFail)) {
           if (n->fail_reports.insert_or_assign(sender->id, now).second)
-            LOG_VERBOSE("Node %.40s reported node %.40s as not reachable.", sender->id.c_str(), n->id.c_str());
+            LOG_VERBOSE("Node %.40s reported node %.40s as not reachable.", sender->id.c_str(),
+                        n->id.c_str());
           cl.mark_failing_if_needed(n);
         } else if (n->fail_reports.erase(sender->id) > 0) {
           LOG_VERBOSE("Node %.40s reported node %.40s is back online.", sender->id.c_str(), n->id.c_str());
