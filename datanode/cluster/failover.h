@@ -12,7 +12,7 @@
 namespace cluster {
 
 // Why an election attempt ended without a win (the metrics' "reason" label).
-enum class LostReason { kExpired, kDataAge, kSuperseded, kCount };
+enum class LostReason { kExpired, kDataAge, kCount };
 
 struct FailoverState {
   // Replica side: the election (Redis' failover_auth_time/count/sent/rank/epoch).
