@@ -274,6 +274,7 @@ Message Cluster::header(uint16_t type) {
     m.config_epoch = me.config_epoch;
   }
   m.offset = static_cast<uint64_t>(server_.replication().master_repl_offset());
+  if (me.is_master() && fo_.mf_end_ms != 0) m.mflags |= kMFlagPaused;
   return m;
 }
 
@@ -422,6 +423,7 @@ void Cluster::cron(int64_t) {
       todo_update_state();
     }
   }
+  failover_cron(now);
   todo_update_state();
   before_sleep();
 }

@@ -6,6 +6,8 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "common/log/log.h"
 #include "common/util/clock.h"
 #include "common/util/fs.h"
@@ -212,9 +214,17 @@ void Cluster::update_state() {
     if (!n->has(kFail | kPFail)) reachable++;
   }
   st_.size = size;
-  if (reachable < size / 2 + 1) ok = false;
+  if (reachable < size / 2 + 1) {
+    ok = false;
+    minority_since_ms_ = now;
+  }
   // A master waits a little after start before accepting writes, so it can learn of a newer config.
   if (ok && !st_.ok && myself().is_master() && now - first_state_eval_ms_ < 2000) return;
+  // Back from a minority partition: give the majority time to tell us our slots moved on.
+  int64_t rejoin_delay = std::clamp<int64_t>(s.cluster_node_timeout, 500, 5000);
+  if (ok && !st_.ok && myself().is_master() && minority_since_ms_ != 0 &&
+      now - minority_since_ms_ < rejoin_delay)
+    return;
   if (ok != st_.ok) LOG_NOTICE("Cluster state changed: %s", ok ? "ok" : "fail");
   st_.ok = ok;
 }
@@ -269,6 +279,7 @@ void Cluster::set_my_master(Node* master) {
     me.flags |= kSlave;
   }
   me.master_id = master->id;
+  reset_manual_failover();
   bool already = false;
   std::string err = server_.replication().set_master(master->ip, master->port, &already, "cluster");
   if (!err.empty())

@@ -1,8 +1,8 @@
 // Cluster mode of the datanode (cluster-enabled yes): the node table and epochs (node.h), nodes.conf
 // (nodes_conf.h), the bus links and gossip (bus.cpp, gossip.cpp), and the router every keyed command
 // passes (routing.cpp). One object, created by the Server only in cluster mode; its methods are split
-// over those files by concern. Failover (PFAIL->FAIL elections) and resharding (SETSLOT, MIGRATE, ASK)
-// are not built yet: State keeps the fields they need and the router has the place for ASK.
+// over those files by concern. Failure detection and failover (failure_detection.cpp, failover.cpp,
+// manual_failover.cpp, replica_migration.cpp) keep their state in FailoverState (failover.h).
 #pragma once
 
 #include <uv.h>
@@ -13,6 +13,7 @@
 
 #include "common/net/server.h"
 #include "datanode/cluster/bus_codec.h"
+#include "datanode/cluster/failover.h"
 #include "datanode/cluster/migration.h"
 #include "datanode/cluster/node.h"
 #include "datanode/server/server.h"
@@ -102,10 +103,36 @@ class Cluster : public net::ConnectionHandler {
   // The endpoint for MOVED and CLUSTER SLOTS.
   std::string endpoint(const cluster::Node& n) const;
 
+  // --- Failure detection and failover (failure_detection.cpp, failover.cpp, manual_failover.cpp,
+  // replica_migration.cpp) ---
+  cluster::FailoverState& failover() { return fo_; }
+  // PFAIL -> FAIL when a majority of masters reports it; the FAIL message is broadcast.
+  void mark_failing_if_needed(cluster::Node* n);
+  // A PONG from a FAIL node: Redis' rules for clearing the flag.
+  void clear_failure_if_needed(cluster::Node* n, int64_t now_ms);
+  // Called by the cron (and at once after a vote arrives): elections, manual failover, migration.
+  void failover_cron(int64_t now_ms);
+  void handle_replica_failover(int64_t now_ms);
+  void handle_auth_request(cluster::Node* sender, const cluster::Message& m);
+  void handle_auth_ack(cluster::Node* sender, const cluster::Message& m);
+  void handle_mfstart(cluster::Link* link, cluster::Node* sender);
+  // A header from our master flagged PAUSED during our manual failover carries the offset to reach.
+  void note_master_offset(cluster::Node* sender, const cluster::Message& m);
+  // CLUSTER FAILOVER [FORCE|TAKEOVER]: "" or the error text.
+  std::string manual_failover(bool force, bool takeover);
+  void reset_manual_failover();
+  // The processed replication offset (a replica's rank and manual failover compare it).
+  int64_t my_repl_offset() const;
+
  private:
   friend class cluster::Link;
   void on_outbound_connected(cluster::Link* link);
   bool verify_data();
+  int replica_rank();
+  void replace_my_master();
+  void log_cant_failover(int reason, int64_t now_ms);
+  void handle_manual_failover();
+  void handle_replica_migration(int max_replicas, int64_t now_ms);
 
   Server& server_;
   cluster::State st_;
@@ -117,6 +144,8 @@ class Cluster : public net::ConnectionHandler {
   int64_t first_state_eval_ms_ = 0;
   int64_t last_ping_round_ms_ = 0;
   uv_prepare_t prepare_{};
+  cluster::FailoverState fo_;
+  int64_t minority_since_ms_ = 0;
   bool started_ = false;
 };
 

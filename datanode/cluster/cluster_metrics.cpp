@@ -7,6 +7,52 @@ namespace datanode {
 
 using prometheus::MetricType;
 
+namespace {
+
+// Elections and votes of this node (failover.cpp, manual_failover.cpp, replica_migration.cpp).
+void append_failover_metrics(Cluster& cl, std::vector<prometheus::MetricFamily>& out) {
+  const cluster::FailoverState& fo = cl.failover();
+  auto counter = [&](const std::string& name, const std::string& help, double v) {
+    out.push_back(metrics::Family(name, help, MetricType::Counter).add(v).take());
+  };
+  counter("datanode_cluster_failovers_started_total",
+          "Failover elections this replica started (automatic and manual).",
+          static_cast<double>(fo.elections_started));
+  counter("datanode_cluster_failovers_won_total", "Failover elections this replica won.",
+          static_cast<double>(fo.elections_won));
+  metrics::Family lost("datanode_cluster_failovers_lost_total",
+                       "Failover attempts that did not make this replica master, by reason.",
+                       MetricType::Counter);
+  lost.add(static_cast<double>(fo.elections_lost[static_cast<size_t>(cluster::LostReason::kExpired)]),
+           {{"reason", "expired"}});
+  lost.add(static_cast<double>(fo.elections_lost[static_cast<size_t>(cluster::LostReason::kDataAge)]),
+           {{"reason", "data_age"}});
+  out.push_back(lost.take());
+  counter("datanode_cluster_manual_failovers_total",
+          "CLUSTER FAILOVER requests accepted (TAKEOVER included).", static_cast<double>(fo.manual_started));
+  counter("datanode_cluster_takeovers_total", "CLUSTER FAILOVER TAKEOVER requests carried out.",
+          static_cast<double>(fo.takeovers));
+  metrics::Family votes("datanode_cluster_failover_votes_total",
+                        "FAILOVER_AUTH_REQUESTs this master answered, by outcome.", MetricType::Counter);
+  votes.add(static_cast<double>(fo.votes_granted), {{"outcome", "granted"}});
+  votes.add(static_cast<double>(fo.votes_denied), {{"outcome", "denied"}});
+  out.push_back(votes.take());
+  counter("datanode_cluster_replica_migrations_total", "Moves of this replica to an orphaned master.",
+          static_cast<double>(fo.replica_migrations));
+  counter("datanode_cluster_fail_to_master_seconds_sum",
+          "Seconds from the old master's FAIL to this node's promotion, summed over won elections.",
+          fo.fail_to_master_seconds_sum);
+  counter("datanode_cluster_fail_to_master_seconds_count", "Won elections measured in the sum above.",
+          static_cast<double>(fo.fail_to_master_count));
+  out.push_back(metrics::Family("datanode_cluster_last_fail_to_master_seconds",
+                                "Seconds from FAIL to promotion in the last election this node won.",
+                                MetricType::Gauge)
+                    .add(fo.last_fail_to_master_seconds)
+                    .take());
+}
+
+}  // namespace
+
 void append_cluster_metrics(Cluster& cl, std::vector<prometheus::MetricFamily>& out) {
   cluster::State& st = cl.state();
   auto gauge = [&](const std::string& name, const std::string& help, double v) {
@@ -51,6 +97,7 @@ void append_cluster_metrics(Cluster& cl, std::vector<prometheus::MetricFamily>& 
   gauge("datanode_cluster_links", "Cluster bus links in use (both directions).",
         static_cast<double>(cl.connection_count()));
   append_migration_metrics(cl, out);
+  append_failover_metrics(cl, out);
 }
 
 }  // namespace datanode

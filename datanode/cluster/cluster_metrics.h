@@ -1,4 +1,5 @@
-// Prometheus series of cluster mode: state, known nodes, slots by health, epochs, bus messages by type.
+// Prometheus series of cluster mode: state, known nodes, slots by health, epochs, bus messages by type,
+// elections (started/won/lost by reason), votes, and the time from FAIL to the new master.
 #pragma once
 
 #include <prometheus/metric_family.h>

@@ -1,6 +1,7 @@
 // What a bus message means (Redis' clusterProcessPacket, 7.0): epochs from every known sender,
 // PING/MEET answered with PONG, handshakes finished by the first PONG, roles and slot claims adopted
-// by configEpoch, UPDATE sent to a node with a stale claim, gossip adding unknown nodes, FAIL and UPDATE.
+// by configEpoch, UPDATE sent to a node with a stale claim, gossip adding unknown nodes and carrying
+// failure reports, FAIL and UPDATE; failover messages are handed to failover.cpp / manual_failover.cpp.
 #include "common/log/log.h"
 #include "common/util/clock.h"
 #include "datanode/cluster/cluster.h"
@@ -20,10 +21,14 @@ void process_gossip(Cluster& cl, Node* sender, const Message& m, int64_t now) {
     Node* n = st.find(g.id);
     if (n != nullptr) {
       if (sender && sender->is_master() && n != st.myself) {
-        if (g.flags & (kFail | kPFail))
-          n->fail_reports[sender->id] = now;
-        else
-          n->fail_reports.erase(sender->id);
+        if (g.flags & (kFail | kPFail)) {
+          if (n->fail_reports.insert_or_assign(sender->id, now).second)
+            LOG_VERBOSE("Node %.40s reported node %.40s as not reachable.", sender->id.c_str(),
+                        n->id.c_str());
+          cl.mark_failing_if_needed(n);
+        } else if (n->fail_reports.erase(sender->id) > 0) {
+          LOG_VERBOSE("Node %.40s reported node %.40s is back online.", sender->id.c_str(), n->id.c_str());
+        }
       }
       // Adopt a fresher pong time learnt from others, when we are not waiting on our own ping.
       if (!(g.flags & (kFail | kPFail)) && n->ping_sent_ms == 0 && n->fail_reports.empty()) {
@@ -73,6 +78,7 @@ bool Cluster::process_message(Link* link, const Message& m) {
       todo_save();
     }
     sender->repl_offset = static_cast<int64_t>(m.offset);
+    note_master_offset(sender, m);
   }
 
   bool ping_like = m.type == kMsgPing || m.type == kMsgMeet;
@@ -152,14 +158,7 @@ bool Cluster::process_message(Link* link, const Message& m) {
         n->flags &= static_cast<uint16_t>(~kPFail);
         todo_update_state();
       } else if (n->has(kFail)) {
-        // Replicas and slotless masters come back at once; masters with slots after 2 x node timeout.
-        if (n->is_replica() || n->numslots == 0 ||
-            now - n->fail_time_ms > 2 * server_.settings().cluster_node_timeout) {
-          LOG_NOTICE("Clear FAIL state for node %.40s: is reachable again.", n->id.c_str());
-          n->flags &= static_cast<uint16_t>(~kFail);
-          todo_save();
-          todo_update_state();
-        }
+        clear_failure_if_needed(n, now);
       }
     }
     if (sender) {
@@ -228,8 +227,13 @@ bool Cluster::process_message(Link* link, const Message& m) {
     if (sender) server_.pubsub().publish(m.channel, m.payload);
   } else if (m.type == kMsgPublishShard) {
     if (sender) server_.pubsub().spublish(m.channel, m.payload);
+  } else if (m.type == kMsgAuthRequest) {
+    if (sender) handle_auth_request(sender, m);
+  } else if (m.type == kMsgAuthAck) {
+    if (sender) handle_auth_ack(sender, m);
+  } else if (m.type == kMsgMfStart) {
+    handle_mfstart(link, sender);
   }
-  // FAILOVER_AUTH_REQUEST/ACK and MFSTART belong to failover, not built yet: ignored.
   return !link->dead();
 }
 

@@ -345,20 +345,23 @@ void cmd_cluster(Context& ctx) {
     else
       ctx.out.integer(static_cast<int64_t>(n->fail_reports.size()));
   } else if (sub == "failover") {
+    bool force = false, takeover = false;
     if (argc == 3) {
       std::string mode = util::to_lower(ctx.arg(2));
-      if (mode != "force" && mode != "takeover") return ctx.syntax_error();
+      if (mode == "force")
+        force = true;
+      else if (mode == "takeover")
+        force = takeover = true;
+      else
+        return ctx.syntax_error();
     } else if (argc > 3) {
       return subcommand_syntax_error(ctx);
     }
-    if (me.is_master()) {
-      ctx.out.error("ERR You should send CLUSTER FAILOVER to a replica");
-    } else if (st.master_of(me) == nullptr) {
-      ctx.out.error("ERR I'm a replica but my master is unknown to me");
-    } else {
-      // Elections (PFAIL->FAIL, auth requests, manual failover) are a later part of the cluster work.
-      ctx.out.error("ERR CLUSTER FAILOVER is not supported by this server yet");
-    }
+    std::string err = cl.manual_failover(force, takeover);
+    if (err.empty())
+      ctx.out.simple("OK");
+    else
+      ctx.out.error("ERR " + err);
   } else if (sub == "set-config-epoch") {
     auto epoch = util::parse_int(ctx.arg(2));
     if (!epoch) return ctx.not_integer();

@@ -116,6 +116,12 @@ void Replication::shift_replid() {
              replid2_.c_str(), static_cast<long long>(second_replid_offset_), replid_.c_str());
 }
 
+int64_t Replication::master_silence_ms(int64_t now_mono_ms) const {
+  if (!link_) return 0;
+  int64_t seconds = link_->up() ? link_->last_io_seconds(now_mono_ms) : link_->down_seconds(now_mono_ms);
+  return seconds < 0 ? 0 : seconds * 1000;
+}
+
 std::pair<std::string, int64_t> Replication::psync_position() const {
   if (!have_history_) return {"?", -1};
   return {replid_, master_repl_offset_};

@@ -70,6 +70,9 @@ class Replication : public PropagationSink {
   bool is_replica() const { return !master_host_.empty(); }
   const std::string& replid() const { return replid_; }
   int64_t master_repl_offset() const { return master_repl_offset_; }
+  // Replica side: how long our master has been silent (link up) or unreachable (link down), in ms;
+  // cluster elections measure the age of our data with it.
+  int64_t master_silence_ms(int64_t now_mono_ms) const;
   void write_info(std::string& out) const;
 
   // --- Used by the replica link ---
