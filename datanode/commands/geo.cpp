@@ -8,6 +8,7 @@
 #include "datanode/commands/families.h"
 #include "datanode/commands/zsets.h"
 #include "datanode/geo/geohash.h"
+#include "datanode/server/notify.h"
 
 namespace datanode {
 
@@ -102,6 +103,7 @@ void cmd_geoadd(Context& ctx) {
   if (added + updated > 0) {
     ctx.server.touch(ctx.client.db, key);
     ctx.changed(added + updated);
+    notify(ctx, kNotifyZset, "zadd", key);
     ctx.propagate_as(std::move(zadd));
   }
   ctx.out.integer(ch ? added + updated : added);

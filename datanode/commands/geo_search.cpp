@@ -8,6 +8,7 @@
 #include "datanode/commands/geo.h"
 #include "datanode/commands/zsets.h"
 #include "datanode/geo/search.h"
+#include "datanode/server/notify.h"
 
 namespace datanode {
 namespace {
@@ -70,6 +71,7 @@ void store_results(Context& ctx, const Options& o, std::vector<geo::Found>& foun
     if (ctx.db().find(dst, ctx.now_ms) && ctx.db().erase(dst)) {
       ctx.server.touch(ctx.client.db, dst);
       ctx.changed();
+      notify(ctx, kNotifyGeneric, "del", dst);
     }
     return ctx.out.integer(0);
   }
@@ -79,6 +81,7 @@ void store_results(Context& ctx, const Options& o, std::vector<geo::Found>& foun
   ctx.db().put(dst, std::move(v));
   ctx.server.touch(ctx.client.db, dst);
   ctx.changed(static_cast<int64_t>(n));
+  notify(ctx, kNotifyZset, util::iequals(ctx.arg(0), "geosearchstore") ? "geosearchstore" : "georadiusstore", dst);
   ctx.out.integer(static_cast<int64_t>(n));
 }
 

@@ -6,6 +6,7 @@
 #include "datanode/commands/families.h"
 #include "datanode/commands/keys_common.h"
 #include "datanode/types/hll.h"
+#include "datanode/server/notify.h"
 
 namespace datanode {
 namespace {
@@ -53,6 +54,7 @@ void cmd_pfadd(Context& ctx) {
     hll::invalidate_cache(*s);
     ctx.server.touch(ctx.client.db, key);
     ctx.changed(updated);
+    notify(ctx, kNotifyString, "pfadd", key);
   }
   ctx.out.integer(updated > 0 ? 1 : 0);
 }
@@ -106,6 +108,7 @@ void cmd_pfmerge(Context& ctx) {
   hll::invalidate_cache(s);
   ctx.server.touch(ctx.client.db, key);
   ctx.changed();
+  notify(ctx, kNotifyString, "pfadd", key);
   ctx.out.ok();
 }
 

@@ -143,7 +143,12 @@ void cmd_debug(Context& ctx) {
   if (util::iequals(sub, "populate") && ctx.argc() >= 3 && ctx.argc() <= 5) return debug_populate(ctx);
   if (util::iequals(sub, "protocol") && ctx.argc() == 3) return debug_protocol(ctx);
   if (util::iequals(sub, "object") && ctx.argc() == 3) return debug_object(ctx);
-  if (util::iequals(sub, "reload") || util::iequals(sub, "set-active-expire") || util::iequals(sub, "jmap") ||
+  if (util::iequals(sub, "set-active-expire") && ctx.argc() == 3) {
+    // Redis reads the flag with atoi: anything unparsable is 0.
+    ctx.server.settings().active_expire_enabled = util::parse_int(ctx.arg(2)).value_or(0) != 0;
+    return ctx.out.ok();
+  }
+  if (util::iequals(sub, "reload") || util::iequals(sub, "jmap") ||
       util::iequals(sub, "digest") || util::iequals(sub, "change-repl-id"))
     return ctx.out.error("ERR DEBUG " + util::to_upper(sub.substr(0, 32)) +
                          " is not supported by this server");

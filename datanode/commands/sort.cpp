@@ -10,6 +10,7 @@
 
 #include "datanode/commands/families.h"
 #include "datanode/commands/keys_common.h"
+#include "datanode/server/notify.h"
 
 namespace datanode {
 namespace {
@@ -234,9 +235,11 @@ void sort_generic(Context& ctx, bool readonly) {
     ctx.db().put(dst, std::move(result));
     ctx.server.touch(ctx.client.db, dst);
     ctx.changed(static_cast<int64_t>(out_len));
+    notify(ctx, kNotifyList, "sortstore", dst);
   } else if (ctx.db().erase(dst)) {
     ctx.server.touch(ctx.client.db, dst);
     ctx.changed();
+    notify(ctx, kNotifyGeneric, "del", dst);
   }
   ctx.out.integer(static_cast<int64_t>(out_len));
 }

@@ -7,6 +7,7 @@
 
 #include "datanode/commands/families.h"
 #include "datanode/commands/keys_common.h"
+#include "datanode/server/notify.h"
 
 namespace datanode {
 namespace {
@@ -146,8 +147,10 @@ void set_generic(Context& ctx, std::string_view key, std::string_view value, con
   db.put(key, Value(std::string(value)), o.flags & kKeepTtl);
   ctx.server.touch(ctx.client.db, key);
   ctx.changed();
+  notify(ctx, kNotifyString, "set", key);
   if (at) {
     db.set_expire(key, *at);
+    notify(ctx, kNotifyGeneric, "expire", key);
     if (!(o.flags & kPXAT))
       ctx.propagate_as({"SET", std::string(key), std::string(value), "PXAT", std::to_string(*at)});
   } else if (o.flags & kGet) {
@@ -172,6 +175,7 @@ void cmd_setnx(Context& ctx) {
   db.put(ctx.arg(1), Value(std::string(ctx.arg(2))));
   ctx.server.touch(ctx.client.db, ctx.arg(1));
   ctx.changed();
+  notify(ctx, kNotifyString, "set", ctx.arg(1));
   ctx.out.integer(1);
 }
 
@@ -194,6 +198,7 @@ void cmd_getset(Context& ctx) {
   ctx.db().put(ctx.arg(1), Value(std::string(ctx.arg(2))));
   ctx.server.touch(ctx.client.db, ctx.arg(1));
   ctx.changed();
+  notify(ctx, kNotifyString, "set", ctx.arg(1));
   ctx.propagate_as({"SET", std::string(ctx.arg(1)), std::string(ctx.arg(2))});
 }
 
@@ -206,6 +211,7 @@ void cmd_getdel(Context& ctx) {
   ctx.db().erase(ctx.arg(1));
   ctx.server.touch(ctx.client.db, ctx.arg(1));
   ctx.changed();
+  notify(ctx, kNotifyGeneric, "del", ctx.arg(1));
   ctx.propagate_as({"DEL", std::string(ctx.arg(1))});
 }
 
@@ -228,15 +234,18 @@ void cmd_getex(Context& ctx) {
     db.erase(key);
     ctx.server.touch(ctx.client.db, key);
     ctx.changed();
+    notify(ctx, kNotifyGeneric, "del", key);
     ctx.propagate_as({"DEL", std::string(key)});
   } else if (at) {
     db.set_expire(key, *at);
     ctx.server.touch(ctx.client.db, key);
     ctx.changed();
+    notify(ctx, kNotifyGeneric, "expire", key);
     ctx.propagate_as({"PEXPIREAT", std::string(key), std::to_string(*at)});
   } else if ((o->flags & kPersist) && db.persist(key)) {
     ctx.server.touch(ctx.client.db, key);
     ctx.changed();
+    notify(ctx, kNotifyGeneric, "persist", key);
     ctx.propagate_as({"PERSIST", std::string(key)});
   }
 }
@@ -260,6 +269,7 @@ void mset_generic(Context& ctx, bool nx) {
   for (size_t i = 1; i < ctx.argc(); i += 2) {
     db.put(ctx.arg(i), Value(std::string(ctx.arg(i + 1))));
     ctx.server.touch(ctx.client.db, ctx.arg(i));
+    notify(ctx, kNotifyString, "set", ctx.arg(i));
   }
   ctx.changed(static_cast<int64_t>(ctx.argc() / 2));
   if (nx) return ctx.out.integer(1);
@@ -285,6 +295,7 @@ void cmd_append(Context& ctx) {
   }
   ctx.server.touch(ctx.client.db, key);
   ctx.changed();
+  notify(ctx, kNotifyString, "append", key);
   ctx.out.integer(len);
 }
 
@@ -338,6 +349,7 @@ void cmd_setrange(Context& ctx) {
   s.replace(static_cast<size_t>(*off), value.size(), value);
   ctx.server.touch(ctx.client.db, key);
   ctx.changed();
+  notify(ctx, kNotifyString, "setrange", key);
   ctx.out.integer(static_cast<int64_t>(s.size()));
 }
 
@@ -362,6 +374,7 @@ void incr_generic(Context& ctx, int64_t incr) {
   else v->str().assign(text);  // in place: the TTL stays
   ctx.server.touch(ctx.client.db, key);
   ctx.changed();
+  notify(ctx, kNotifyString, "incrby", key);
   ctx.out.integer(now);
 }
 
@@ -402,6 +415,7 @@ void cmd_incrbyfloat(Context& ctx) {
   else v->str() = text;
   ctx.server.touch(ctx.client.db, key);
   ctx.changed();
+  notify(ctx, kNotifyString, "incrbyfloat", key);
   ctx.out.bulk(text);
   ctx.propagate_as({"SET", std::string(key), text, "KEEPTTL"});
 }

@@ -12,6 +12,7 @@
 #include "datanode/commands/families.h"
 #include "datanode/commands/scan_options.h"
 #include "datanode/commands/zsets.h"
+#include "datanode/server/notify.h"
 
 namespace datanode {
 
@@ -78,7 +79,9 @@ std::optional<store::LexRange> parse_lex_range(std::string_view min, std::string
 }
 
 void drop_if_empty(Context& ctx, std::string_view key, const ZSet& z) {
-  if (z.empty()) ctx.db().erase(key);
+  if (!z.empty()) return;
+  ctx.db().erase(key);
+  notify(ctx, kNotifyGeneric, "del", key);
 }
 
 namespace {
@@ -163,6 +166,7 @@ void cmd_zadd(Context& ctx) {
   if (added + updated > 0) {
     touch(ctx, key);
     ctx.changed(added + updated);
+    notify(ctx, kNotifyZset, incr ? "zincr" : "zadd", key);
   }
   if (nan) return ctx.out.error("ERR resulting score is not a number (NaN)");
   if (incr) {
@@ -193,6 +197,7 @@ void cmd_zincrby(Context& ctx) {
   z->insert(member, score);
   touch(ctx, key);
   ctx.changed();
+  notify(ctx, kNotifyZset, "zincr", key);
   ctx.out.double_value(score);
 }
 
@@ -203,6 +208,7 @@ void cmd_zrem(Context& ctx) {
   int64_t removed = 0;
   if (z) {
     for (size_t i = 2; i < ctx.argc() && !z->empty(); ++i) removed += z->erase(ctx.arg(i));
+    if (removed > 0) notify(ctx, kNotifyZset, "zrem", key);
     drop_if_empty(ctx, key, *z);
   }
   if (removed > 0) {
@@ -287,6 +293,7 @@ size_t pop_elements(Context& ctx, std::string_view key, ZSet& z, bool max, int64
     std::string member = node->member();
     z.erase(member);
   }
+  if (n > 0) notify(ctx, kNotifyZset, max ? "zpopmax" : "zpopmin", key);
   drop_if_empty(ctx, key, z);
   touch(ctx, key);
   return n;

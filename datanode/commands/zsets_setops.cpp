@@ -7,6 +7,7 @@
 
 #include "common/util/string_map.h"
 #include "datanode/commands/zsets.h"
+#include "datanode/server/notify.h"
 
 namespace datanode {
 namespace {
@@ -213,6 +214,7 @@ void run(Context& ctx, const Request& req) {
     if (ctx.db().find(req.dst, ctx.now_ms) && ctx.db().erase(req.dst)) {
       ctx.server.touch(ctx.client.db, req.dst);
       ctx.changed();
+      notify(ctx, kNotifyGeneric, "del", req.dst);
     }
     return ctx.out.integer(0);
   }
@@ -222,6 +224,8 @@ void run(Context& ctx, const Request& req) {
   ctx.db().put(req.dst, std::move(v));
   ctx.server.touch(ctx.client.db, req.dst);
   ctx.changed();
+  notify(ctx, kNotifyZset,
+         req.op == SetOp::kUnion ? "zunionstore" : req.op == SetOp::kInter ? "zinterstore" : "zdiffstore", req.dst);
   ctx.out.integer(static_cast<int64_t>(n));
 }
 

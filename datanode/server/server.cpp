@@ -16,6 +16,7 @@
 #include "datanode/server/latency.h"
 #include "datanode/metrics/metrics.h"
 #include "datanode/persistence/persistence.h"
+#include "datanode/server/notify.h"
 #include "datanode/server/pubsub.h"
 #include "datanode/replication/replication.h"
 #include "datanode/server/shutdown_signals.h"
@@ -108,10 +109,13 @@ Server::Server(Settings& settings, config::Registry& registry)
     dbs_.emplace_back(i);
     dbs_.back().set_expired_listener([this](int db, std::string_view key) {
       stats_.expired_keys++;
+      notify(*this, kNotifyExpired, "expired", key, db);
       std::vector<std::string_view> del = {"DEL", key};
       propagate(db, del);
       touch(db, key);
     });
+    dbs_.back().set_added_listener(
+        [this](int db, std::string_view key) { notify(*this, kNotifyNew, "new", key, db); });
   }
   register_all_commands(commands_);
   pubsub_ = std::make_unique<PubSub>(*this);
@@ -620,7 +624,7 @@ void Server::flush_pending() {
 }
 
 void Server::active_expire(int64_t now_ms) {
-  if (is_replica_) return;
+  if (is_replica_ || !settings_.active_expire_enabled) return;
   // Like Redis' slow cycle: sample, and keep going while a quarter of the sample was stale, within
   // a time budget of a quarter of the tick.
   int64_t deadline = util::mono_us() + 250000 / settings_.hz;

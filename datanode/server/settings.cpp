@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "common/util/strings.h"
+#include "datanode/server/notify.h"
 
 namespace datanode {
 
@@ -101,6 +102,25 @@ void add_remembered_options(config::Registry& r) {
   int_opt("active-defrag-cycle-min", 1, 1, 99);
   int_opt("io-threads", 1, 1, 128).immutable = true;
   bool_opt("crash-log-enabled", true);
+}
+
+// notify-keyspace-events: class letters in, Redis' canonical letters out ("KEA" reads back "AKE").
+void add_notify_option(Settings& s, config::Registry& r) {
+  config::Option o;
+  o.name = "notify-keyspace-events";
+  o.expected = "event class letters among Ag$lshzxeKEtmdn";
+  o.get = [&s] { return format_notify_classes(s.notify_keyspace_events); };
+  o.set = [&s](std::string_view v) {
+    auto flags = parse_notify_classes(v);
+    if (!flags) return false;
+    s.notify_keyspace_events = *flags;
+    return true;
+  };
+  o.toml_literal = [&s] { return config::toml_quote(format_notify_classes(s.notify_keyspace_events)); };
+  o.why_invalid = [](std::string_view) {
+    return std::string("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.");
+  };
+  r.add(std::move(o));
 }
 
 }  // namespace
@@ -210,6 +230,7 @@ void register_settings(Settings& s, config::Registry& r) {
   r.add_memory("stream-node-max-bytes", &s.stream_node_max_bytes, 0, INT64_MAX);
   r.add_int("stream-node-max-entries", &s.stream_node_max_entries, 0, INT64_MAX);
   add_remembered_options(r);
+  add_notify_option(s, r);
 }
 
 }  // namespace datanode
