@@ -239,7 +239,9 @@ void cmd_bitop(Context& ctx) {
     }
     result[j] = static_cast<char>(acc);
   }
+  bool existed = db.exists(target, ctx.now_ms);
   db.put(target, Value(std::move(result)));
+  if (!existed) notify(ctx, kNotifyNew, "new", target);
   ctx.server.touch(ctx.client.db, target);
   ctx.changed();
   notify(ctx, kNotifyString, "set", target);

@@ -70,6 +70,7 @@ void cmd_restore(Context& ctx) {
     return ctx.out.ok();
   }
   db.put(key, std::move(*value));
+  notify(ctx, kNotifyNew, "new", key);  // absent or just deleted (REPLACE)
   if (at != 0) db.set_expire(key, at);
   if (idle_given && ctx.server.settings().maxmemory_policy.find("lfu") == std::string::npos) {
     // The access clock as if the key was last touched `idle` seconds ago (OBJECT IDLETIME). The

@@ -33,7 +33,10 @@ store::Hash* lookup_or_create(Context& ctx, std::string_view key) {
   bool ok;
   store::Value* v = lookup_hash(ctx, key, ok);
   if (!ok) return nullptr;
-  if (v == nullptr) v = &ctx.db().create(key, store::Type::kHash);
+  if (v == nullptr) {
+    v = &ctx.db().create(key, store::Type::kHash);
+    notify(ctx, kNotifyNew, "new", key);
+  }
   return &v->hash();
 }
 

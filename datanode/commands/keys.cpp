@@ -54,6 +54,8 @@ void rename_generic(Context& ctx, bool nx) {
   if (from == to) return nx ? ctx.out.integer(0) : ctx.out.ok();
   if (db.find(to, ctx.now_ms) != nullptr && nx) return ctx.out.integer(0);
   db.rename(from, to);
+  // The destination is deleted and added again, as Redis' RENAME does: "new" always fires.
+  notify(ctx, kNotifyNew, "new", to);
   ctx.server.touch(ctx.client.db, from);
   ctx.server.touch(ctx.client.db, to);
   notify(ctx, kNotifyGeneric, "rename_from", from);
@@ -229,6 +231,7 @@ void cmd_move(Context& ctx) {
   if (dst.find(key, ctx.now_ms) != nullptr) return ctx.out.integer(0);
   int64_t at = src.expire_at(key);
   dst.put(key, std::move(*v));
+  notify(ctx.server, kNotifyNew, "new", key, *dst_id);
   if (at >= 0) dst.set_expire(key, at);
   src.erase(key);
   ctx.server.touch(ctx.client.db, key);
@@ -264,6 +267,7 @@ void cmd_copy(Context& ctx) {
   store::Value copy = v->clone();
   dst.erase(to);  // replaced by deletion and addition, as Redis does ("new" fires)
   dst.put(to, std::move(copy));
+  notify(ctx.server, kNotifyNew, "new", to, dst_id);
   if (at >= 0) dst.set_expire(to, at);
   ctx.server.touch(dst_id, to);
   notify(ctx.server, kNotifyGeneric, "copy_to", to, dst_id);

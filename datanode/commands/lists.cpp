@@ -79,6 +79,7 @@ void push_generic(Context& ctx, ListEnd where, bool only_existing) {
   if (v == nullptr) {
     if (only_existing) return ctx.out.integer(0);
     v = &ctx.db().create(ctx.arg(1), store::Type::kList);
+    notify(ctx, kNotifyNew, "new", ctx.arg(1));
   }
   store::List& list = v->list();
   for (size_t i = 2; i < ctx.argc(); ++i) {

@@ -74,7 +74,10 @@ void reply_members(Context& ctx, const std::vector<std::string>& members, bool a
 void cmd_sadd(Context& ctx) {
   Set* s;
   if (!get_set(ctx, ctx.arg(1), s)) return;
-  if (!s) s = &ctx.db().create(ctx.arg(1), store::Type::kSet).set();
+  if (!s) {
+    s = &ctx.db().create(ctx.arg(1), store::Type::kSet).set();
+    notify(ctx, kNotifyNew, "new", ctx.arg(1));
+  }
   int64_t added = 0;
   for (size_t i = 2; i < ctx.argc(); ++i) added += add_member(*s, ctx.arg(i));
   if (added > 0) {
@@ -233,7 +236,10 @@ void cmd_smove(Context& ctx) {
   touch(ctx, src_key);
   // Looked up again: erasing the source may have moved entries of the keyspace.
   if (!get_set(ctx, dst_key, dst)) return;
-  if (!dst) dst = &ctx.db().create(dst_key, store::Type::kSet).set();
+  if (!dst) {
+    dst = &ctx.db().create(dst_key, store::Type::kSet).set();
+    notify(ctx, kNotifyNew, "new", dst_key);
+  }
   // A member already in the destination leaves it unchanged: its WATCHers are not disturbed (Redis).
   if (dst->insert(std::move(m)).second) {
     touch(ctx, dst_key);
@@ -311,7 +317,9 @@ void combine_store(Context& ctx, SetOp op) {
   v.set().reserve(result.size());
   for (auto& m : result) v.set().insert(std::move(m));
   size_t n = v.set().size();
+  bool existed = ctx.db().exists(dst, ctx.now_ms);
   ctx.db().put(dst, std::move(v));
+  if (!existed) notify(ctx, kNotifyNew, "new", dst);
   touch(ctx, dst);
   ctx.changed();
   notify(ctx, kNotifySet, op == SetOp::kUnion ? "sunionstore" : op == SetOp::kInter ? "sinterstore" : "sdiffstore",

@@ -232,7 +232,9 @@ void sort_generic(Context& ctx, bool readonly) {
   }
   std::string_view dst = *o.store;
   if (out_len > 0) {
+    bool existed = ctx.db().exists(dst, ctx.now_ms);
     ctx.db().put(dst, std::move(result));
+    if (!existed) notify(ctx, kNotifyNew, "new", dst);
     ctx.server.touch(ctx.client.db, dst);
     ctx.changed(static_cast<int64_t>(out_len));
     notify(ctx, kNotifyList, "sortstore", dst);

@@ -134,7 +134,10 @@ void cmd_zadd(Context& ctx) {
   int64_t added = 0, updated = 0, processed = 0;
   double incr_result = 0;
   bool nan = false;
-  if (!z && !xx) z = &ctx.db().create(key, store::Type::kZSet).zset();
+  if (!z && !xx) {
+    z = &ctx.db().create(key, store::Type::kZSet).zset();
+    notify(ctx, kNotifyNew, "new", key);
+  }
   for (size_t j = 0; z && j < elements; ++j) {
     std::string_view member = ctx.arg(i + 2 * j + 1);
     double score = scores[j];
@@ -193,6 +196,7 @@ void cmd_zincrby(Context& ctx) {
     }
   } else {
     z = &ctx.db().create(key, store::Type::kZSet).zset();
+    notify(ctx, kNotifyNew, "new", key);
   }
   z->insert(member, score);
   touch(ctx, key);

@@ -91,7 +91,9 @@ void store_result(Context& ctx, std::string_view dst, const std::vector<const ZS
   // Built aside first: the destination may be the source.
   store::Value v = store::Value::make(store::Type::kZSet);
   for (const ZSet::Node* n : nodes) v.zset().insert(n->member(), n->score());
+  bool existed = ctx.db().exists(dst, ctx.now_ms);
   ctx.db().put(dst, std::move(v));
+  if (!existed) notify(ctx, kNotifyNew, "new", dst);
   ctx.server.touch(ctx.client.db, dst);
   ctx.changed();
   notify(ctx, kNotifyZset, "zrangestore", dst);

@@ -221,7 +221,9 @@ void run(Context& ctx, const Request& req) {
   size_t n = result.size();
   store::Value v = store::Value::make(store::Type::kZSet);
   v.zset() = std::move(result);
+  bool existed = ctx.db().exists(req.dst, ctx.now_ms);
   ctx.db().put(req.dst, std::move(v));
+  if (!existed) notify(ctx, kNotifyNew, "new", req.dst);
   ctx.server.touch(ctx.client.db, req.dst);
   ctx.changed();
   notify(ctx, kNotifyZset,

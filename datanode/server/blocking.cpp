@@ -65,7 +65,10 @@ ServeResult serve_list_op(Server& server, int dbi, std::string_view key, const L
       out.bulk(value);
       // The push comes before the emptied source is deleted, so a one-element list rotated onto itself
       // survives (no "del"/"new" events), as in Redis.
-      if (dv == nullptr) dv = &db.create(op.dest, store::Type::kList);
+      if (dv == nullptr) {
+        dv = &db.create(op.dest, store::Type::kList);
+        notify(server, kNotifyNew, "new", op.dest, dbi);
+      }
       if (op.to == ListEnd::kLeft) {
         dv->list().push_front(std::move(value));
       } else {

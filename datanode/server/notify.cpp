@@ -52,7 +52,7 @@ std::string format_notify_classes(int flags) {
 }
 
 void notify(Server& server, int type, std::string_view event, std::string_view key, int db) {
-  int flags = server.settings().notify_keyspace_events;
+  int flags = server.pubsub().notify_flags();
   if ((flags & type) == 0) return;
   std::string prefix = "@" + std::to_string(db) + "__:";
   if (flags & kNotifyKeyspace) {
@@ -65,6 +65,17 @@ void notify(Server& server, int type, std::string_view event, std::string_view k
     channel += event;
     server.pubsub().publish(channel, key);
   }
+}
+
+void install_notify_config(Server& server) {
+  config::Option* o = server.registry().find("notify-keyspace-events");
+  if (o == nullptr) return;
+  auto apply = [&server, o] {
+    server.pubsub().set_notify_flags(parse_notify_classes(o->get()).value_or(0));
+    return std::string();
+  };
+  apply();  // the value the configuration file gave
+  o->on_change = apply;
 }
 
 void notify(Context& ctx, int type, std::string_view event, std::string_view key) {

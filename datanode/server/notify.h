@@ -37,6 +37,9 @@ std::optional<int> parse_notify_classes(std::string_view classes);
 // flags -> the canonical text CONFIG GET shows ("AKE", "g$lK"...).
 std::string format_notify_classes(int flags);
 
+// Keeps the server's notification classes in step with the notify-keyspace-events option.
+void install_notify_config(Server& server);
+
 // Publishes `event` for `key` of database `db` if its class is enabled.
 void notify(Server& server, int type, std::string_view event, std::string_view key, int db);
 // The same for the calling client's database.

@@ -16,6 +16,8 @@
 #include "datanode/server/latency.h"
 #include "datanode/metrics/metrics.h"
 #include "datanode/persistence/persistence.h"
+#include "datanode/server/listener_config.h"
+#include "datanode/server/monitor_filter.h"
 #include "datanode/server/notify.h"
 #include "datanode/server/pubsub.h"
 #include "datanode/replication/replication.h"
@@ -114,8 +116,6 @@ Server::Server(Settings& settings, config::Registry& registry)
       propagate(db, del);
       touch(db, key);
     });
-    dbs_.back().set_added_listener(
-        [this](int db, std::string_view key) { notify(*this, kNotifyNew, "new", key, db); });
   }
   register_all_commands(commands_);
   pubsub_ = std::make_unique<PubSub>(*this);
@@ -135,6 +135,8 @@ Server::Server(Settings& settings, config::Registry& registry)
   apply_output_limits();
 
   // Options that need more than their field updated when CONFIG SET changes them.
+  install_listener_config(*this);
+  install_notify_config(*this);
   if (config::Option* o = registry_.find("loglevel")) {
     o->on_change = [this] {
       logx::Level level = logx::Level::kNotice;
@@ -253,6 +255,16 @@ void Server::remove_monitor(Client& c) {
   c.flags &= ~kClientMonitor;
   std::erase(monitors_, &c);
 }
+
+namespace {
+// Commands whose whole RESP3 reply is push messages.
+bool is_subscription(const CommandSpec* spec) {
+  if (spec == nullptr) return false;
+  for (const char* name : {"subscribe", "unsubscribe", "psubscribe", "punsubscribe", "ssubscribe", "sunsubscribe"})
+    if (spec->name == name) return true;
+  return false;
+}
+}  // namespace
 
 void Server::feed_monitors(const Client& c, const Args& args) {
   int64_t us = util::unix_us();
@@ -434,8 +446,10 @@ void Server::process_input(Client& c) {
       }
       size_t reply_start = out.buffer()->size();
       execute(c, args, out);
-      // CLIENT REPLY OFF / SKIP: the reply is dropped, whatever it was (errors too, as in Redis).
-      if (c.has(kClientReplyOff | kClientReplySkip)) out.buffer()->resize(reply_start);
+      // CLIENT REPLY OFF / SKIP: the reply is dropped, whatever it was (errors too, as in Redis), except
+      // RESP3 pushes: a (un)subscribe confirmation is one, and Redis sends pushes regardless.
+      if (c.has(kClientReplyOff | kClientReplySkip) && !(c.resp >= 3 && is_subscription(spec)))
+        out.buffer()->resize(reply_start);
       c.flags &= ~kClientReplySkip;
       if (c.has(kClientReplySkipNext)) c.flags = (c.flags & ~kClientReplySkipNext) | kClientReplySkip;
     }
@@ -565,7 +579,7 @@ void Server::execute(Client& c, const Args& args, resp::Writer& out) {
   } else if (ctx.dirty > 0 && (cmd->has(command::kWrite) || cmd->has(command::kMayReplicate))) {
     propagate(c.db, args);
   }
-  if (!monitors_.empty() && !loading_ && !cmd->has(command::kAdmin | command::kSkipMonitor)) feed_monitors(c, args);
+  if (!monitors_.empty() && !loading_ && monitor_shows(*cmd, args)) feed_monitors(c, monitor_view(*cmd, args));
   tracking_->leave(c, *cmd, args);
 }
 
@@ -624,7 +638,7 @@ void Server::flush_pending() {
 }
 
 void Server::active_expire(int64_t now_ms) {
-  if (is_replica_ || !settings_.active_expire_enabled) return;
+  if (is_replica_ || !client_pause_->active_expire()) return;
   // Like Redis' slow cycle: sample, and keep going while a quarter of the sample was stale, within
   // a time budget of a quarter of the tick.
   int64_t deadline = util::mono_us() + 250000 / settings_.hz;

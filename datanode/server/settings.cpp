@@ -5,6 +5,7 @@
 
 #include "common/util/strings.h"
 #include "datanode/server/notify.h"
+#include "datanode/server/settings_remembered.h"
 
 namespace datanode {
 
@@ -104,19 +105,21 @@ void add_remembered_options(config::Registry& r) {
   bool_opt("crash-log-enabled", true);
 }
 
-// notify-keyspace-events: class letters in, Redis' canonical letters out ("KEA" reads back "AKE").
-void add_notify_option(Settings& s, config::Registry& r) {
+// notify-keyspace-events: class letters in, Redis' canonical letters out ("KEA" reads back "AKE"). The
+// server follows the value through the option's on_change (install_notify_config).
+void add_notify_option(config::Registry& r) {
+  auto flags = std::make_shared<int>(0);
   config::Option o;
   o.name = "notify-keyspace-events";
   o.expected = "event class letters among Ag$lshzxeKEtmdn";
-  o.get = [&s] { return format_notify_classes(s.notify_keyspace_events); };
-  o.set = [&s](std::string_view v) {
-    auto flags = parse_notify_classes(v);
-    if (!flags) return false;
-    s.notify_keyspace_events = *flags;
+  o.get = [flags] { return format_notify_classes(*flags); };
+  o.set = [flags](std::string_view v) {
+    auto parsed = parse_notify_classes(v);
+    if (!parsed) return false;
+    *flags = *parsed;
     return true;
   };
-  o.toml_literal = [&s] { return config::toml_quote(format_notify_classes(s.notify_keyspace_events)); };
+  o.toml_literal = [flags] { return config::toml_quote(format_notify_classes(*flags)); };
   o.why_invalid = [](std::string_view) {
     return std::string("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.");
   };
@@ -230,7 +233,8 @@ void register_settings(Settings& s, config::Registry& r) {
   r.add_memory("stream-node-max-bytes", &s.stream_node_max_bytes, 0, INT64_MAX);
   r.add_int("stream-node-max-entries", &s.stream_node_max_entries, 0, INT64_MAX);
   add_remembered_options(r);
-  add_notify_option(s, r);
+  add_notify_option(r);
+  register_remembered_settings(r);
 }
 
 }  // namespace datanode

@@ -103,10 +103,6 @@ struct Settings {
   int list_compress_depth = 0;
   int64_t stream_node_max_bytes = 4096;
   int64_t stream_node_max_entries = 100;
-  // Keyspace notifications: the enabled classes as NotifyClass bits (server/notify.h); 0 is off.
-  int notify_keyspace_events = 0;
-  // DEBUG SET-ACTIVE-EXPIRE 0 stops the expiry cycle (keys then expire only when touched); not a directive.
-  bool active_expire_enabled = true;
 };
 
 // Binds every field of settings to its option in the registry (names and aliases as in redis.conf).

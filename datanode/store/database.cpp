@@ -77,9 +77,6 @@ Value& Database::put(std::string_view key, Value value, bool keep_ttl) {
     e = KeyEntry::make(key, std::move(value));
     dict_.insert(e);
     if (slot_index_) slot_index_->add(e->key());
-    e->lru = lru_now_;
-    if (on_added_) on_added_(index_, e->key());
-    return e->value;
   }
   e->lru = lru_now_;
   return e->value;
@@ -103,7 +100,6 @@ void Database::rename(std::string_view from, std::string_view to) {
   int64_t at = expire_at(from);
   Value v = std::move(src->value);
   remove_entry(from);
-  erase(to);  // the destination is deleted and added again, as Redis' RENAME does ("new" fires)
   put(to, std::move(v));
   if (at >= 0) set_expire(to, at);
 }

@@ -37,8 +37,6 @@ class Database {
 
   int index() const { return index_; }
   void set_expired_listener(ExpiredFn fn) { on_expired_ = std::move(fn); }
-  // Called for every key added where none was (keyspace notification "new").
-  void set_added_listener(ExpiredFn fn) { on_added_ = std::move(fn); }
   // Replicas keep logically expired keys until the master's DEL arrives, but hide them from reads.
   void set_expire_actively(bool on) { expire_actively_ = on; }
   bool expire_actively() const { return expire_actively_; }
@@ -172,7 +170,6 @@ class Database {
   bool master_view_ = false;
   bool expiry_suspended_ = false;
   ExpiredFn on_expired_;
-  ExpiredFn on_added_;
   Dict<KeyEntry> dict_;
   Dict<ExpireEntry> expires_;
   uint64_t expire_cursor_ = 0;

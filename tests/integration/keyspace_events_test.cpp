@@ -247,7 +247,8 @@ TEST(KeyspaceEvents, ClassesFilter) {
   expect_same_events(2, "", "SET a 1\nRPUSH l x");
 }
 
-// Lazy expiry (a read finds the key past its time) and active expiry (the cron removes it).
+// Lazy expiry (a read finds the key past its time, the cycle being off) and active expiry (the cycle
+// removes it).
 TEST(KeyspaceEvents, ExpiredLazyAndActive) {
   reference::RealRedis redis({"--enable-debug-command", "yes"});
   if (!redis.available) GTEST_SKIP() << "redis-server not installed";
@@ -286,9 +287,11 @@ TEST(KeyspaceEvents, BlockingPopsMatchRedis) {
   Listener theirs(redis.port, 2, "KEAn"), ours(dn.port, 2, "KEAn");
   auto run = [](Listener& l, int port) {
     std::string replies;
-    for (const std::vector<std::string>& block :
-         {std::vector<std::string>{"BLPOP", "bl", "0"}, {"BLMOVE", "bl", "bdst", "LEFT", "RIGHT", "0"},
-          {"BZPOPMIN", "bz", "0"}, {"BLMPOP", "0", "1", "bl", "RIGHT", "COUNT", "2"}}) {
+    const std::vector<std::vector<std::string>> blocks = {{"BLPOP", "bl", "0"},
+                                                          {"BLMOVE", "bl", "bdst", "LEFT", "RIGHT", "0"},
+                                                          {"BZPOPMIN", "bz", "0"},
+                                                          {"BLMPOP", "0", "1", "bl", "RIGHT", "COUNT", "2"}};
+    for (const auto& block : blocks) {
       rawresp::Conn blocker(port);
       blocker.send(block);
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -315,9 +318,11 @@ TEST(KeyspaceEvents, RestoreMatchesRedis) {
   std::string payload = source.command({"DUMP", "payload"}).str;
   ASSERT_FALSE(payload.empty());
   Listener theirs(redis.port, 2, "KEAn"), ours(dn.port, 2, "KEAn");
-  for (const std::vector<std::string>& cmd :
-       {std::vector<std::string>{"RESTORE", "r", "0", payload}, {"RESTORE", "r", "0", payload, "REPLACE"},
-        {"RESTORE", "r", "1", payload, "REPLACE", "ABSTTL"}, {"RESTORE", "r2", "100000", payload}}) {
+  const std::vector<std::vector<std::string>> restores = {{"RESTORE", "r", "0", payload},
+                                                          {"RESTORE", "r", "0", payload, "REPLACE"},
+                                                          {"RESTORE", "r", "1", payload, "REPLACE", "ABSTTL"},
+                                                          {"RESTORE", "r2", "100000", payload}};
+  for (const auto& cmd : restores) {
     EXPECT_EQ(theirs.cmd.command(cmd), ours.cmd.command(cmd));
     EXPECT_EQ(readable(theirs.drain()), readable(ours.drain())) << cmd[0] << " " << cmd[1] << " " << cmd[2];
   }
