@@ -23,7 +23,8 @@ void config_get(Context& ctx) {
 
 void config_set(Context& ctx) {
   std::vector<std::pair<std::string, std::string>> pairs;
-  for (size_t i = 2; i + 1 < ctx.argc(); i += 2) pairs.emplace_back(util::to_lower(ctx.arg(i)), ctx.arg(i + 1));
+  // Names keep the caller's case: Redis' errors quote them as given.
+  for (size_t i = 2; i + 1 < ctx.argc(); i += 2) pairs.emplace_back(ctx.arg(i), ctx.arg(i + 1));
   std::string err = ctx.server.registry().set(pairs);
   if (!err.empty()) return ctx.out.error(err);
   ctx.out.ok();

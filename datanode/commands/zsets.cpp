@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstdlib>
 #include <random>
 #include <string>
 #include <vector>
@@ -38,10 +39,13 @@ namespace {
 bool parse_score_bound(std::string_view s, double& value, bool& exclusive) {
   exclusive = !s.empty() && s[0] == '(';
   if (exclusive) s.remove_prefix(1);
-  while (!s.empty() && isspace(static_cast<unsigned char>(s[0]))) s.remove_prefix(1);
-  auto v = util::parse_double(s);
-  if (!v) return false;
-  value = *v;
+  // Redis' zslParseRange takes whatever strtod makes of the text: overflow is +-inf, underflow and the
+  // empty string are 0; only trailing bytes and NaN are refused.
+  std::string text(s);
+  char* end = nullptr;
+  double v = strtod(text.c_str(), &end);
+  if (*end != '\0' || std::isnan(v)) return false;
+  value = v;
   return true;
 }
 

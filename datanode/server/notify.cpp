@@ -70,12 +70,13 @@ void notify(Server& server, int type, std::string_view event, std::string_view k
 void install_notify_config(Server& server) {
   config::Option* o = server.registry().find("notify-keyspace-events");
   if (o == nullptr) return;
-  auto apply = [&server, o] {
-    server.pubsub().set_notify_flags(parse_notify_classes(o->get()).value_or(0));
-    return std::string();
+  // The canonical text drops 'n' next to 'A' (as Redis prints it): changes are taken from the value set.
+  server.pubsub().set_notify_flags(parse_notify_classes(o->get()).value_or(0));
+  o->set = [&server, set = o->set](std::string_view v) {
+    if (!set(v)) return false;
+    server.pubsub().set_notify_flags(parse_notify_classes(v).value_or(0));
+    return true;
   };
-  apply();  // the value the configuration file gave
-  o->on_change = apply;
 }
 
 void notify(Context& ctx, int type, std::string_view event, std::string_view key) {

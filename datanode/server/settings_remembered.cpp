@@ -154,7 +154,11 @@ void register_remembered_settings(config::Registry& r) {
   boolean("jemalloc-bg-thread", true);
   add_number_list(r, "latency-tracking-info-percentiles", "50 99 99.9", 0, 0, 100, false,
                   "latency-tracking-info-percentiles is not a double or out of range");
-  choice("oom-score-adj", "no", {"no", "yes", "relative", "absolute"});
+  {
+    // "relative" is another name of "yes", which CONFIG GET shows.
+    config::Option& o = choice("oom-score-adj", "no", {"no", "yes", "relative", "absolute"});
+    o.set = [set = o.set](std::string_view v) { return set(util::iequals(v, "relative") ? "yes" : v); };
+  }
   add_number_list(r, "oom-score-adj-values", "0 200 800", 3, -2000, 2000, true,
                   "Invalid oom-score-adj-values, elements must be between -2000 and 2000.");
   string("proc-title-template", "{title} {listen-addr} {server-mode}");

@@ -163,7 +163,10 @@ SMOVE v u x
 SUNIONSTORE dst t u
 SINTERSTORE dst t nosuch
 SDIFFSTORE dst2 t
-SPOP dst2 5
+SADD one x
+SPOP one 5
+SADD two y
+SPOP two
 )";
 
 const char* kZsetsGeo = R"(
