@@ -39,7 +39,10 @@ bool replay(resp::Writer& out, std::string_view data, size_t& at) {
       out.bulk(data.substr(at, count));
       at += count + 2;
       return true;
-    case '%': out.map_header(count); count *= 2; break;
+    case '%':
+      out.map_header(count);
+      count *= 2;
+      break;
     case '~': out.set_header(count); break;
     case '*': out.array_header(count); break;
     default: return false;

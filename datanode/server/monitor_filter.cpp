@@ -38,8 +38,10 @@ Args monitor_view(const CommandSpec& cmd, const Args& args) {
     for (size_t i = 1; i < view.size(); ++i) {
       // HELLO AUTH user pass; MIGRATE AUTH pass / AUTH2 user pass.
       size_t secrets = 0;
-      if (util::iequals(view[i], "auth")) secrets = cmd.name == "hello" ? 2 : 1;
-      else if (cmd.name == "migrate" && util::iequals(view[i], "auth2")) secrets = 2;
+      if (util::iequals(view[i], "auth"))
+        secrets = cmd.name == "hello" ? 2 : 1;
+      else if (cmd.name == "migrate" && util::iequals(view[i], "auth2"))
+        secrets = 2;
       for (size_t k = 1; k <= secrets && i + k < view.size(); ++k) view[i + k] = kRedacted;
       i += secrets;
     }

@@ -39,9 +39,9 @@ std::string format_notify_classes(int flags) {
     out += 'A';
   } else {
     static constexpr std::pair<int, char> kLetters[] = {
-        {kNotifyGeneric, 'g'}, {kNotifyString, '$'},  {kNotifyList, 'l'},    {kNotifySet, 's'},
-        {kNotifyHash, 'h'},    {kNotifyZset, 'z'},    {kNotifyExpired, 'x'}, {kNotifyEvicted, 'e'},
-        {kNotifyStream, 't'},  {kNotifyModule, 'd'},  {kNotifyNew, 'n'}};
+        {kNotifyGeneric, 'g'}, {kNotifyString, '$'}, {kNotifyList, 'l'},    {kNotifySet, 's'},
+        {kNotifyHash, 'h'},    {kNotifyZset, 'z'},   {kNotifyExpired, 'x'}, {kNotifyEvicted, 'e'},
+        {kNotifyStream, 't'},  {kNotifyModule, 'd'}, {kNotifyNew, 'n'}};
     for (auto [bit, letter] : kLetters)
       if (flags & bit) out += letter;
   }

@@ -1,6 +1,8 @@
 // The rest of Redis 7.0's parameters: accepted, validated as Redis validates them, shown by CONFIG GET
 // with Redis' defaults and written back by CONFIG REWRITE, though this server does not act on them
 // (TLS, syslog, CPU lists, defragmentation, process title ...). Each value lives in its option.
+#include "datanode/server/settings_remembered.h"
+
 #include <cstdio>
 #include <memory>
 #include <sstream>
@@ -8,7 +10,6 @@
 #include <vector>
 
 #include "common/util/strings.h"
-#include "datanode/server/settings_remembered.h"
 
 namespace datanode {
 namespace {
@@ -34,12 +35,18 @@ void add_shutdown_flags(config::Registry& r, const char* name) {
     int words = 0;
     for (std::string w; in >> w; ++words) {
       w = util::to_lower(w);
-      if (w == "default") deflt = true;
-      else if (w == "save") save = true;
-      else if (w == "nosave") nosave = true;
-      else if (w == "now") now = true;
-      else if (w == "force") force = true;
-      else return false;
+      if (w == "default")
+        deflt = true;
+      else if (w == "save")
+        save = true;
+      else if (w == "nosave")
+        nosave = true;
+      else if (w == "now")
+        now = true;
+      else if (w == "force")
+        force = true;
+      else
+        return false;
     }
     if (words == 0 || (save && nosave) || (deflt && words > 1)) return false;
     std::string out;
@@ -111,11 +118,12 @@ void register_remembered_settings(config::Registry& r) {
     return o;
   };
   auto memory = [&r](const char* name, int64_t initial, int64_t min, int64_t max) -> config::Option& {
-    return remembered(initial, [&](int64_t* f) -> config::Option& { return r.add_memory(name, f, min, max); });
+    return remembered(initial,
+                      [&](int64_t* f) -> config::Option& { return r.add_memory(name, f, min, max); });
   };
   auto string = [&r](const char* name, const char* initial, bool immutable = false) -> config::Option& {
-    config::Option& o =
-        remembered(std::string(initial), [&](std::string* f) -> config::Option& { return r.add_string(name, f); });
+    config::Option& o = remembered(std::string(initial),
+                                   [&](std::string* f) -> config::Option& { return r.add_string(name, f); });
     o.immutable = immutable;
     return o;
   };
@@ -182,9 +190,9 @@ void register_remembered_settings(config::Registry& r) {
          {"user", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"}, true);
   string("syslog-ident", "redis", true);
   choice("tls-auth-clients", "yes", {"no", "yes", "optional"});
-  for (const char* name : {"tls-ca-cert-dir", "tls-ca-cert-file", "tls-cert-file", "tls-ciphers", "tls-ciphersuites",
-                           "tls-client-cert-file", "tls-client-key-file", "tls-dh-params-file", "tls-key-file",
-                           "tls-protocols"})
+  for (const char* name :
+       {"tls-ca-cert-dir", "tls-ca-cert-file", "tls-cert-file", "tls-ciphers", "tls-ciphersuites",
+        "tls-client-cert-file", "tls-client-key-file", "tls-dh-params-file", "tls-key-file", "tls-protocols"})
     string(name, "");
   string("tls-client-key-file-pass", "").sensitive = true;
   string("tls-key-file-pass", "").sensitive = true;

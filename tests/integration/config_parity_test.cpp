@@ -23,8 +23,8 @@ std::set<std::string> names(harness::Client& c) {
 }
 
 // Owned by other parts of the project (protected configs, client eviction): not checked here.
-const std::set<std::string> kElsewhere = {"enable-debug-command", "enable-module-command", "enable-protected-configs",
-                                          "maxmemory-clients"};
+const std::set<std::string> kElsewhere = {"enable-debug-command", "enable-module-command",
+                                          "enable-protected-configs", "maxmemory-clients"};
 
 TEST(ConfigParity, GetStarListsEveryRedisParameter) {
   reference::RealRedis redis;
@@ -44,22 +44,74 @@ TEST(ConfigParity, DefaultsMatchRedis) {
   if (!redis.available) GTEST_SKIP() << "redis-server not installed";
   Datanode dn;
   std::vector<std::vector<std::string>> cmds;
-  for (const char* name :
-       {"acl-pubsub-default", "aclfile", "acllog-max-len", "active-defrag-cycle-max", "active-defrag-ignore-bytes",
-        "active-defrag-max-scan-fields", "active-defrag-threshold-lower", "active-defrag-threshold-upper",
-        "always-show-logo", "aof-disable-auto-gc", "aof-rewrite-incremental-fsync", "aof_rewrite_cpulist",
-        "appenddirname", "bgsave_cpulist", "bind-source-addr", "bio_cpulist", "crash-memcheck-enabled", "daemonize",
-        "disable-thp", "ignore-warnings", "io-threads-do-reads", "jemalloc-bg-thread",
-        "latency-tracking-info-percentiles", "notify-keyspace-events", "oom-score-adj", "oom-score-adj-values",
-        "proc-title-template", "propagation-error-behavior", "rdb-del-sync-files", "rdb-save-incremental-fsync",
-        "repl-disable-tcp-nodelay", "repl-diskless-load", "replica-ignore-disk-write-errors",
-        "replica-ignore-maxmemory", "slave-ignore-maxmemory", "sanitize-dump-payload", "server_cpulist",
-        "set-proc-title", "shutdown-on-sigint", "shutdown-on-sigterm", "shutdown-timeout", "socket-mark-id",
-        "supervised", "syslog-enabled", "syslog-facility", "syslog-ident", "tls-auth-clients", "tls-ca-cert-dir",
-        "tls-cert-file", "tls-ciphers", "tls-cluster", "tls-port", "tls-prefer-server-ciphers", "tls-protocols",
-        "tls-replication", "tls-session-cache-size", "tls-session-cache-timeout", "tls-session-caching",
-        "unixsocket", "unixsocketperm", "hz", "maxmemory-samples", "list-max-listpack-size", "list-max-ziplist-size",
-        "hash-max-ziplist-entries", "zset-max-listpack-value", "set-max-intset-entries", "slowlog-max-len"})
+  for (const char* name : {"acl-pubsub-default",
+                           "aclfile",
+                           "acllog-max-len",
+                           "active-defrag-cycle-max",
+                           "active-defrag-ignore-bytes",
+                           "active-defrag-max-scan-fields",
+                           "active-defrag-threshold-lower",
+                           "active-defrag-threshold-upper",
+                           "always-show-logo",
+                           "aof-disable-auto-gc",
+                           "aof-rewrite-incremental-fsync",
+                           "aof_rewrite_cpulist",
+                           "appenddirname",
+                           "bgsave_cpulist",
+                           "bind-source-addr",
+                           "bio_cpulist",
+                           "crash-memcheck-enabled",
+                           "daemonize",
+                           "disable-thp",
+                           "ignore-warnings",
+                           "io-threads-do-reads",
+                           "jemalloc-bg-thread",
+                           "latency-tracking-info-percentiles",
+                           "notify-keyspace-events",
+                           "oom-score-adj",
+                           "oom-score-adj-values",
+                           "proc-title-template",
+                           "propagation-error-behavior",
+                           "rdb-del-sync-files",
+                           "rdb-save-incremental-fsync",
+                           "repl-disable-tcp-nodelay",
+                           "repl-diskless-load",
+                           "replica-ignore-disk-write-errors",
+                           "replica-ignore-maxmemory",
+                           "slave-ignore-maxmemory",
+                           "sanitize-dump-payload",
+                           "server_cpulist",
+                           "set-proc-title",
+                           "shutdown-on-sigint",
+                           "shutdown-on-sigterm",
+                           "shutdown-timeout",
+                           "socket-mark-id",
+                           "supervised",
+                           "syslog-enabled",
+                           "syslog-facility",
+                           "syslog-ident",
+                           "tls-auth-clients",
+                           "tls-ca-cert-dir",
+                           "tls-cert-file",
+                           "tls-ciphers",
+                           "tls-cluster",
+                           "tls-port",
+                           "tls-prefer-server-ciphers",
+                           "tls-protocols",
+                           "tls-replication",
+                           "tls-session-cache-size",
+                           "tls-session-cache-timeout",
+                           "tls-session-caching",
+                           "unixsocket",
+                           "unixsocketperm",
+                           "hz",
+                           "maxmemory-samples",
+                           "list-max-listpack-size",
+                           "list-max-ziplist-size",
+                           "hash-max-ziplist-entries",
+                           "zset-max-listpack-value",
+                           "set-max-intset-entries",
+                           "slowlog-max-len"})
     cmds.push_back({"CONFIG", "GET", name});
   auto diff = reference::differences(redis.port, dn.port, cmds);
   EXPECT_TRUE(diff.empty()) << ::testing::PrintToString(diff);
@@ -122,8 +174,9 @@ TEST(ConfigParity, RememberedParametersSurviveRewrite) {
   Datanode dn;
   {
     auto c = dn.client();
-    EXPECT_EQ(c->command({"CONFIG", "SET", "acllog-max-len", "64", "tls-session-caching", "no", "oom-score-adj-values",
-                          "1 2 3", "shutdown-on-sigterm", "force nosave", "notify-keyspace-events", "Elg"})
+    EXPECT_EQ(c->command({"CONFIG", "SET", "acllog-max-len", "64", "tls-session-caching", "no",
+                          "oom-score-adj-values", "1 2 3", "shutdown-on-sigterm", "force nosave",
+                          "notify-keyspace-events", "Elg"})
                   .str,
               "OK");
     EXPECT_EQ(c->command({"CONFIG", "REWRITE"}).str, "OK");
@@ -158,7 +211,8 @@ TEST(ConfigParity, PortChangesAtRuntime) {
   if (!redis.available) GTEST_SKIP() << "redis-server not installed";
   auto r = moved.command({"CONFIG", "SET", "port", std::to_string(redis.port)});
   EXPECT_EQ(r.str,
-            "ERR CONFIG SET failed (possibly related to argument 'port') - Unable to listen on this port. Check server "
+            "ERR CONFIG SET failed (possibly related to argument 'port') - Unable to listen on this port. "
+            "Check server "
             "logs.");
   harness::Client still(new_port);
   EXPECT_EQ(still.command({"PING"}).str, "PONG");

@@ -239,9 +239,7 @@ TEST(KeyspaceEvents, ZsetsAndGeoMatchRedis) { expect_same_events(2, "KEA", kZset
 TEST(KeyspaceEvents, GenericMatchRedis) { expect_same_events(2, "KEA", kGeneric); }
 
 // The "new" class (not part of A) and RESP3 pushes.
-TEST(KeyspaceEvents, NewKeysAsResp3Pushes) {
-  expect_same_events(3, "KEAn", std::string(kGeneric) + kLists);
-}
+TEST(KeyspaceEvents, NewKeysAsResp3Pushes) { expect_same_events(3, "KEAn", std::string(kGeneric) + kLists); }
 
 // Only the selected classes reach only the selected channel kinds.
 TEST(KeyspaceEvents, ClassesFilter) {

@@ -11,8 +11,8 @@ using harness::Datanode;
 namespace {
 
 // Runs `steps` as (connection index, command) on both servers with two connections each.
-std::vector<std::string> two_client_differences(int redis_port, int our_port,
-                                                const std::vector<std::pair<int, std::vector<std::string>>>& steps) {
+std::vector<std::string> two_client_differences(
+    int redis_port, int our_port, const std::vector<std::pair<int, std::vector<std::string>>>& steps) {
   rawresp::Conn t0(redis_port), t1(redis_port), o0(our_port), o1(our_port);
   std::vector<std::string> out;
   for (const auto& [who, cmd] : steps) {
@@ -59,9 +59,29 @@ TEST(ReplyParity, FloatArgumentsMatchRedis) {
   if (!redis.available) GTEST_SKIP() << "redis-server not installed";
   Datanode dn;
   std::vector<std::vector<std::string>> cmds;
-  for (const char* v : {"9.8813129168249309e-323", "4.9406564584124654e-324", "2.2250738585072014e-308", "1e-400",
-                        "1e400", "-1e400", "inf", "-inf", "+inf", "Infinity", "nan", "1e", "0x10", "1.5e+2", " 1",
-                        "1 ", "", "-0", "+5", ".5", "5.", "1_000", "0.1e-5000"}) {
+  for (const char* v : {"9.8813129168249309e-323",
+                        "4.9406564584124654e-324",
+                        "2.2250738585072014e-308",
+                        "1e-400",
+                        "1e400",
+                        "-1e400",
+                        "inf",
+                        "-inf",
+                        "+inf",
+                        "Infinity",
+                        "nan",
+                        "1e",
+                        "0x10",
+                        "1.5e+2",
+                        " 1",
+                        "1 ",
+                        "",
+                        "-0",
+                        "+5",
+                        ".5",
+                        "5.",
+                        "1_000",
+                        "0.1e-5000"}) {
     cmds.push_back({"ZADD", "z", v, "m"});
     cmds.push_back({"ZSCORE", "z", "m"});
     cmds.push_back({"ZINCRBY", "z2", v, "m"});
@@ -133,6 +153,24 @@ TEST(ReplyParity, MonitorShowsWhatRedisShows) {
     return lines;
   };
   EXPECT_EQ(session(redis.port), session(dn.port));
+}
+
+// COMMAND DOCS carries Redis' own text (summary, complexity, history, arguments), in both protocols.
+// Containers are left out: Redis lists their subcommands in its dict's (per process) order.
+TEST(ReplyParity, CommandDocsMatchRedis) {
+  reference::RealRedis redis;
+  if (!redis.available) GTEST_SKIP() << "redis-server not installed";
+  Datanode dn;
+  std::vector<std::vector<std::string>> cmds;
+  for (const char* name : {"get", "set", "zadd", "config|get", "config|set", "client|kill", "lpos",
+                           "georadius", "sort", "xadd-not-a-command"})
+    cmds.push_back({"COMMAND", "DOCS", name});
+  auto diff = reference::differences(redis.port, dn.port, cmds);
+  EXPECT_TRUE(diff.empty()) << ::testing::PrintToString(diff);
+  rawresp::Conn theirs(redis.port), ours(dn.port);
+  theirs.command({"HELLO", "3"});
+  ours.command({"HELLO", "3"});
+  for (const auto& cmd : cmds) EXPECT_EQ(theirs.command(cmd), ours.command(cmd)) << cmd[2];
 }
 
 }  // namespace
