@@ -5,6 +5,7 @@
 
 #include "datanode/commands/bits_common.h"
 #include "datanode/commands/keys_common.h"
+#include "datanode/server/notify.h"
 
 namespace datanode {
 namespace {
@@ -172,6 +173,7 @@ void bitfield_generic(Context& ctx, bool read_only_command) {
   if (changes > 0) {
     ctx.server.touch(ctx.client.db, ctx.arg(1));
     ctx.changed(changes);
+    notify(ctx, kNotifyString, "setbit", ctx.arg(1));
   }
 }
 

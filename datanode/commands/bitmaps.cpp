@@ -5,6 +5,7 @@
 
 #include "datanode/commands/bits_common.h"
 #include "datanode/commands/keys_common.h"
+#include "datanode/server/notify.h"
 
 namespace datanode {
 namespace {
@@ -33,6 +34,7 @@ void cmd_setbit(Context& ctx) {
     byte = static_cast<uint8_t>(*on ? (byte | mask) : (byte & ~mask));
     ctx.server.touch(ctx.client.db, ctx.arg(1));
     ctx.changed();
+    notify(ctx, kNotifyString, "setbit", ctx.arg(1));
   }
   ctx.out.integer(old ? 1 : 0);
 }
@@ -214,6 +216,7 @@ void cmd_bitop(Context& ctx) {
     if (db.erase(target)) {
       ctx.server.touch(ctx.client.db, target);
       ctx.changed();
+      notify(ctx, kNotifyGeneric, "del", target);
     }
     return ctx.out.integer(0);
   }
@@ -236,9 +239,12 @@ void cmd_bitop(Context& ctx) {
     }
     result[j] = static_cast<char>(acc);
   }
+  bool existed = db.exists(target, ctx.now_ms);
   db.put(target, Value(std::move(result)));
+  if (!existed) notify(ctx, kNotifyNew, "new", target);
   ctx.server.touch(ctx.client.db, target);
   ctx.changed();
+  notify(ctx, kNotifyString, "set", target);
   ctx.out.integer(static_cast<int64_t>(max_len));
 }
 

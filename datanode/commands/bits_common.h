@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "datanode/commands/families.h"
+#include "datanode/server/notify.h"
 
 namespace datanode {
 
@@ -46,7 +47,9 @@ inline std::string* string_for_write(Context& ctx, uint64_t max_bit, bool& grown
   store::Value* v = db.find(key, ctx.now_ms);
   if (v == nullptr) {
     grown = true;
-    return &db.put(key, store::Value(std::string(need, '\0'))).str();
+    std::string* s = &db.put(key, store::Value(std::string(need, '\0'))).str();
+    notify(ctx, kNotifyNew, "new", key);
+    return s;
   }
   if (v->type() != store::Type::kString) {
     ctx.wrong_type();

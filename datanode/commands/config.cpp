@@ -24,7 +24,8 @@ void config_get(Context& ctx) {
 
 void config_set(Context& ctx) {
   std::vector<std::pair<std::string, std::string>> pairs;
-  for (size_t i = 2; i + 1 < ctx.argc(); i += 2) pairs.emplace_back(util::to_lower(ctx.arg(i)), ctx.arg(i + 1));
+  // Names keep the caller's case: Redis' errors quote them as given.
+  for (size_t i = 2; i + 1 < ctx.argc(); i += 2) pairs.emplace_back(ctx.arg(i), ctx.arg(i + 1));
   // As Redis, the first refusal among unknown, immutable and protected names wins, before any value is
   // looked at; the registry reports the first two itself.
   for (size_t i = 0; i < pairs.size(); ++i) {

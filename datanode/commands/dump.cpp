@@ -5,6 +5,7 @@
 #include "datanode/commands/families.h"
 #include "datanode/commands/keys_common.h"
 #include "datanode/rdb/value_payload.h"
+#include "datanode/server/notify.h"
 
 namespace datanode {
 namespace {
@@ -63,11 +64,13 @@ void cmd_restore(Context& ctx) {
     if (deleted) {
       ctx.server.touch(ctx.client.db, key);
       ctx.changed();
+      notify(ctx, kNotifyGeneric, "del", key);
       ctx.propagate_as({"DEL", std::string(key)});
     }
     return ctx.out.ok();
   }
   db.put(key, std::move(*value));
+  notify(ctx, kNotifyNew, "new", key);  // absent or just deleted (REPLACE)
   if (at != 0) db.set_expire(key, at);
   if (idle_given && ctx.server.settings().maxmemory_policy.find("lfu") == std::string::npos) {
     // The access clock as if the key was last touched `idle` seconds ago (OBJECT IDLETIME). The
@@ -81,6 +84,7 @@ void cmd_restore(Context& ctx) {
   }
   ctx.server.touch(ctx.client.db, key);
   ctx.changed();
+  notify(ctx, kNotifyGeneric, "restore", key);
   if (at != 0 && !absttl) {
     std::vector<std::string> argv(ctx.args.begin(), ctx.args.end());
     argv[2] = std::to_string(at);

@@ -8,6 +8,7 @@
 #include "datanode/commands/families.h"
 #include "datanode/commands/zsets.h"
 #include "datanode/geo/geohash.h"
+#include "datanode/server/notify.h"
 
 namespace datanode {
 
@@ -84,7 +85,10 @@ void cmd_geoadd(Context& ctx) {
   std::string_view key = ctx.arg(1);
   store::ZSet* z;
   if (!get_zset(ctx, key, z)) return;
-  if (!z && !xx) z = &ctx.db().create(key, store::Type::kZSet).zset();
+  if (!z && !xx) {
+    z = &ctx.db().create(key, store::Type::kZSet).zset();
+    notify(ctx, kNotifyNew, "new", key);
+  }
   int64_t added = 0, updated = 0;
   for (size_t j = 0; z && j < elements; ++j) {
     std::string_view member = ctx.arg(first + 3 * j + 2);
@@ -102,6 +106,7 @@ void cmd_geoadd(Context& ctx) {
   if (added + updated > 0) {
     ctx.server.touch(ctx.client.db, key);
     ctx.changed(added + updated);
+    notify(ctx, kNotifyZset, "zadd", key);
     ctx.propagate_as(std::move(zadd));
   }
   ctx.out.integer(ch ? added + updated : added);

@@ -8,6 +8,7 @@
 #include "datanode/commands/geo.h"
 #include "datanode/commands/zsets.h"
 #include "datanode/geo/search.h"
+#include "datanode/server/notify.h"
 
 namespace datanode {
 namespace {
@@ -70,15 +71,19 @@ void store_results(Context& ctx, const Options& o, std::vector<geo::Found>& foun
     if (ctx.db().find(dst, ctx.now_ms) && ctx.db().erase(dst)) {
       ctx.server.touch(ctx.client.db, dst);
       ctx.changed();
+      notify(ctx, kNotifyGeneric, "del", dst);
     }
     return ctx.out.integer(0);
   }
   store::Value v = store::Value::make(store::Type::kZSet);
   for (size_t i = 0; i < n; ++i)
     v.zset().insert(found[i].member, o.storedist ? found[i].dist / unit : found[i].score);
+  bool existed = ctx.db().exists(dst, ctx.now_ms);
   ctx.db().put(dst, std::move(v));
+  if (!existed) notify(ctx, kNotifyNew, "new", dst);
   ctx.server.touch(ctx.client.db, dst);
   ctx.changed(static_cast<int64_t>(n));
+  notify(ctx, kNotifyZset, util::iequals(ctx.arg(0), "geosearchstore") ? "geosearchstore" : "georadiusstore", dst);
   ctx.out.integer(static_cast<int64_t>(n));
 }
 

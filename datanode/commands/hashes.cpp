@@ -9,6 +9,7 @@
 
 #include "common/util/strings.h"
 #include "datanode/commands/families.h"
+#include "datanode/server/notify.h"
 
 namespace datanode {
 namespace {
@@ -32,11 +33,15 @@ store::Hash* lookup_or_create(Context& ctx, std::string_view key) {
   bool ok;
   store::Value* v = lookup_hash(ctx, key, ok);
   if (!ok) return nullptr;
-  if (v == nullptr) v = &ctx.db().create(key, store::Type::kHash);
+  if (v == nullptr) {
+    v = &ctx.db().create(key, store::Type::kHash);
+    notify(ctx, kNotifyNew, "new", key);
+  }
   return &v->hash();
 }
 
-void modified(Context& ctx, std::string_view key, int64_t dirty = 1) {
+void modified(Context& ctx, std::string_view key, const char* event, int64_t dirty = 1) {
+  notify(ctx, kNotifyHash, event, key);
   ctx.server.touch(ctx.client.db, key);
   ctx.changed(dirty);
 }
@@ -63,7 +68,7 @@ void hset_generic(Context& ctx, bool reply_ok) {
   } else {
     ctx.out.integer(created);
   }
-  modified(ctx, ctx.arg(1), static_cast<int64_t>((ctx.argc() - 2) / 2));
+  modified(ctx, ctx.arg(1), "hset", static_cast<int64_t>((ctx.argc() - 2) / 2));
 }
 
 void cmd_hset(Context& ctx) { hset_generic(ctx, false); }
@@ -75,7 +80,7 @@ void cmd_hsetnx(Context& ctx) {
   if (h->contains(ctx.arg(2))) return ctx.out.integer(0);
   h->emplace(std::string(ctx.arg(2)), std::string(ctx.arg(3)));
   ctx.out.integer(1);
-  modified(ctx, ctx.arg(1));
+  modified(ctx, ctx.arg(1), "hset");
 }
 
 void cmd_hget(Context& ctx) {
@@ -118,8 +123,11 @@ void cmd_hdel(Context& ctx) {
     if (v->hash().empty()) break;
   }
   if (deleted > 0) {
-    if (v->hash().empty()) ctx.db().erase(ctx.arg(1));
-    modified(ctx, ctx.arg(1), deleted);
+    modified(ctx, ctx.arg(1), "hdel", deleted);
+    if (v->hash().empty()) {
+      ctx.db().erase(ctx.arg(1));
+      notify(ctx, kNotifyGeneric, "del", ctx.arg(1));
+    }
   }
   ctx.out.integer(deleted);
 }
@@ -189,7 +197,7 @@ void cmd_hincrby(Context& ctx) {
   value += *incr;
   set_field(*h, ctx.arg(2), std::to_string(value));
   ctx.out.integer(value);
-  modified(ctx, ctx.arg(1));
+  modified(ctx, ctx.arg(1), "hincrby");
 }
 
 void cmd_hincrbyfloat(Context& ctx) {
@@ -214,6 +222,7 @@ void cmd_hincrbyfloat(Context& ctx) {
   // Replicas and the AOF get the result, not the addition (float rounding may differ elsewhere).
   ctx.propagate_as({"HSET", std::string(ctx.arg(1)), std::string(ctx.arg(2)), text});
   ctx.server.touch(ctx.client.db, ctx.arg(1));
+  notify(ctx, kNotifyHash, "hincrbyfloat", ctx.arg(1));
 }
 
 std::mt19937_64& rng() {

@@ -6,6 +6,7 @@
 #include "datanode/commands/families.h"
 #include "datanode/commands/keys_common.h"
 #include "datanode/types/hll.h"
+#include "datanode/server/notify.h"
 
 namespace datanode {
 namespace {
@@ -39,6 +40,7 @@ void cmd_pfadd(Context& ctx) {
   std::string* s;
   if (v == nullptr) {
     s = &db.put(key, Value(hll::create())).str();
+    notify(ctx, kNotifyNew, "new", key);
     updated++;
   } else {
     s = hll_or_reply(ctx, v);
@@ -53,6 +55,7 @@ void cmd_pfadd(Context& ctx) {
     hll::invalidate_cache(*s);
     ctx.server.touch(ctx.client.db, key);
     ctx.changed(updated);
+    notify(ctx, kNotifyString, "pfadd", key);
   }
   ctx.out.integer(updated > 0 ? 1 : 0);
 }
@@ -98,6 +101,7 @@ void cmd_pfmerge(Context& ctx) {
   store::Database& db = ctx.db();
   std::string_view key = ctx.arg(1);
   Value* v = db.find(key, ctx.now_ms);
+  if (v == nullptr) notify(ctx, kNotifyNew, "new", key);
   std::string& s = v == nullptr ? db.put(key, Value(hll::create())).str() : v->str();
   if (use_dense && !hll::to_dense(s)) return ctx.out.error(kInvalidObj);
   for (int i = 0; i < hll::kRegisters; ++i)
@@ -106,6 +110,7 @@ void cmd_pfmerge(Context& ctx) {
   hll::invalidate_cache(s);
   ctx.server.touch(ctx.client.db, key);
   ctx.changed();
+  notify(ctx, kNotifyString, "pfadd", key);
   ctx.out.ok();
 }
 

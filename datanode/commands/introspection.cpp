@@ -3,6 +3,7 @@
 // shapes. The facts come from command_meta (what Redis 7.0 reports) for the commands this table has.
 #include "common/command/help.h"
 #include "datanode/commands/command_meta.h"
+#include "datanode/commands/command_docs.h"
 #include "datanode/cluster/keys.h"
 #include "datanode/commands/families.h"
 #include "datanode/commands/server_family.h"
@@ -259,7 +260,8 @@ void command_getkeys(Context& ctx, bool with_flags) {
 }
 
 void reply_docs(resp::Writer& out, const meta::CommandMeta* m) {
-  // Only the short facts: when the command appeared and its group (no summaries or argument docs).
+  if (m != nullptr && docs::reply(out, m->name)) return;
+  // Without Redis' text: only the short facts, when the command appeared and its group.
   std::vector<const meta::CommandMeta*> subs =
       m ? meta::subcommands(m->name) : std::vector<const meta::CommandMeta*>{};
   bool since = m && m->since[0] != '\0';

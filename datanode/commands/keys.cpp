@@ -7,6 +7,7 @@
 
 #include "datanode/commands/families.h"
 #include "datanode/commands/keys_common.h"
+#include "datanode/server/notify.h"
 
 namespace datanode {
 namespace {
@@ -22,6 +23,7 @@ void cmd_del(Context& ctx) {
     if ((replica || db.peek(ctx.arg(i), ctx.now_ms)) && db.erase(ctx.arg(i))) {
       ++removed;
       ctx.server.touch(ctx.client.db, ctx.arg(i));
+      notify(ctx, kNotifyGeneric, "del", ctx.arg(i));
     }
   }
   ctx.changed(removed);
@@ -52,8 +54,12 @@ void rename_generic(Context& ctx, bool nx) {
   if (from == to) return nx ? ctx.out.integer(0) : ctx.out.ok();
   if (db.find(to, ctx.now_ms) != nullptr && nx) return ctx.out.integer(0);
   db.rename(from, to);
+  // The destination is deleted and added again, as Redis' RENAME does: "new" always fires.
+  notify(ctx, kNotifyNew, "new", to);
   ctx.server.touch(ctx.client.db, from);
   ctx.server.touch(ctx.client.db, to);
+  notify(ctx, kNotifyGeneric, "rename_from", from);
+  notify(ctx, kNotifyGeneric, "rename_to", to);
   ctx.changed();
   if (nx) return ctx.out.integer(1);
   ctx.out.ok();
@@ -225,10 +231,13 @@ void cmd_move(Context& ctx) {
   if (dst.find(key, ctx.now_ms) != nullptr) return ctx.out.integer(0);
   int64_t at = src.expire_at(key);
   dst.put(key, std::move(*v));
+  notify(ctx.server, kNotifyNew, "new", key, *dst_id);
   if (at >= 0) dst.set_expire(key, at);
   src.erase(key);
   ctx.server.touch(ctx.client.db, key);
   ctx.server.touch(*dst_id, key);
+  notify(ctx, kNotifyGeneric, "move_from", key);
+  notify(ctx.server, kNotifyGeneric, "move_to", key, *dst_id);
   ctx.changed();
   ctx.out.integer(1);
 }
@@ -255,9 +264,13 @@ void cmd_copy(Context& ctx) {
   store::Database& dst = ctx.server.db(dst_id);
   if (dst.find(to, ctx.now_ms) != nullptr && !replace) return ctx.out.integer(0);
   int64_t at = ctx.db().expire_at(from);
-  dst.put(to, v->clone());
+  store::Value copy = v->clone();
+  dst.erase(to);  // replaced by deletion and addition, as Redis does ("new" fires)
+  dst.put(to, std::move(copy));
+  notify(ctx.server, kNotifyNew, "new", to, dst_id);
   if (at >= 0) dst.set_expire(to, at);
   ctx.server.touch(dst_id, to);
+  notify(ctx.server, kNotifyGeneric, "copy_to", to, dst_id);
   ctx.changed();
   ctx.out.integer(1);
 }

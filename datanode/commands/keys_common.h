@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "datanode/commands/families.h"
+#include "datanode/server/notify.h"
 
 namespace datanode {
 
@@ -20,10 +21,12 @@ namespace keys {
 inline store::Value* lookup_read(Context& ctx, std::string_view key, bool touch = true) {
   store::Database& db = ctx.db();
   store::Value* v = touch ? db.find(key, ctx.now_ms) : db.peek(key, ctx.now_ms);
-  if (v == nullptr)
+  if (v == nullptr) {
     ctx.server.stats().keyspace_misses++;
-  else
+    notify(ctx, kNotifyKeyMiss, "keymiss", key);
+  } else {
     ctx.server.stats().keyspace_hits++;
+  }
   return v;
 }
 

@@ -4,6 +4,7 @@
 #include <climits>
 
 #include "datanode/commands/keys_common.h"
+#include "datanode/server/notify.h"
 
 namespace datanode {
 namespace {
@@ -66,12 +67,14 @@ void expire_generic(Context& ctx, int64_t base_ms, bool seconds) {
     db.erase(key);
     ctx.server.touch(ctx.client.db, key);
     ctx.changed();
+    notify(ctx, kNotifyGeneric, "del", key);
     ctx.propagate_as({"DEL", std::string(key)});
     return ctx.out.integer(1);
   }
   db.set_expire(key, at);
   ctx.server.touch(ctx.client.db, key);
   ctx.changed();
+  notify(ctx, kNotifyGeneric, "expire", key);
   std::vector<std::string> argv = {"PEXPIREAT", std::string(key), std::to_string(at)};
   for (size_t i = 3; i < ctx.argc(); ++i) argv.emplace_back(ctx.arg(i));
   ctx.propagate_as(std::move(argv));
@@ -104,6 +107,7 @@ void cmd_persist(Context& ctx) {
   if (ctx.db().find(key, ctx.now_ms) == nullptr || !ctx.db().persist(key)) return ctx.out.integer(0);
   ctx.server.touch(ctx.client.db, key);
   ctx.changed();
+  notify(ctx, kNotifyGeneric, "persist", key);
   ctx.out.integer(1);
 }
 

@@ -8,6 +8,7 @@
 #include "common/util/strings.h"
 #include "datanode/server/blocking.h"
 #include "datanode/commands/families.h"
+#include "datanode/server/notify.h"
 
 namespace datanode {
 
@@ -59,9 +60,14 @@ std::optional<ListEnd> parse_end(std::string_view s) {
   return std::nullopt;
 }
 
-// Finishes a write: the key is deleted when emptied, and WATCH/blocked clients learn it changed.
-void modified(Context& ctx, std::string_view key, store::Value* v, int64_t dirty = 1) {
-  if (v != nullptr && v->list().empty()) ctx.db().erase(key);
+// Finishes a write: the key is deleted when emptied, and WATCH/blocked clients and keyspace
+// subscribers (`event`, then "del") learn it changed.
+void modified(Context& ctx, std::string_view key, store::Value* v, const char* event, int64_t dirty = 1) {
+  notify(ctx, kNotifyList, event, key);
+  if (v != nullptr && v->list().empty()) {
+    ctx.db().erase(key);
+    notify(ctx, kNotifyGeneric, "del", key);
+  }
   ctx.server.touch(ctx.client.db, key);
   ctx.changed(dirty);
 }
@@ -73,6 +79,7 @@ void push_generic(Context& ctx, ListEnd where, bool only_existing) {
   if (v == nullptr) {
     if (only_existing) return ctx.out.integer(0);
     v = &ctx.db().create(ctx.arg(1), store::Type::kList);
+    notify(ctx, kNotifyNew, "new", ctx.arg(1));
   }
   store::List& list = v->list();
   for (size_t i = 2; i < ctx.argc(); ++i) {
@@ -83,7 +90,7 @@ void push_generic(Context& ctx, ListEnd where, bool only_existing) {
     }
   }
   ctx.out.integer(static_cast<int64_t>(list.size()));
-  modified(ctx, ctx.arg(1), v, static_cast<int64_t>(ctx.argc() - 2));
+  modified(ctx, ctx.arg(1), v, where == ListEnd::kLeft ? "lpush" : "rpush", static_cast<int64_t>(ctx.argc() - 2));
 }
 
 void cmd_lpush(Context& ctx) { push_generic(ctx, ListEnd::kLeft, false); }
@@ -117,7 +124,7 @@ void pop_generic(Context& ctx, ListEnd where) {
       list.pop_back();
     }
   }
-  modified(ctx, ctx.arg(1), v);
+  modified(ctx, ctx.arg(1), v, where == ListEnd::kLeft ? "lpop" : "rpop");
 }
 
 void cmd_lpop(Context& ctx) { pop_generic(ctx, ListEnd::kLeft); }
@@ -201,7 +208,7 @@ void cmd_lrem(Context& ctx) {
     }
   }
   ctx.out.integer(removed);
-  if (removed > 0) modified(ctx, ctx.arg(1), v, removed);
+  if (removed > 0) modified(ctx, ctx.arg(1), v, "lrem", removed);
 }
 
 void cmd_lset(Context& ctx) {
@@ -216,7 +223,7 @@ void cmd_lset(Context& ctx) {
   if (i < 0 || i >= static_cast<int64_t>(list.size())) return ctx.out.error("ERR index out of range");
   list[static_cast<size_t>(i)] = std::string(ctx.arg(3));
   ctx.out.ok();
-  modified(ctx, ctx.arg(1), v);
+  modified(ctx, ctx.arg(1), v, "lset");
 }
 
 void cmd_ltrim(Context& ctx) {
@@ -240,7 +247,8 @@ void cmd_ltrim(Context& ctx) {
   }
   ctx.out.ok();
   size_t removed = before - list.size();
-  if (removed > 0) modified(ctx, ctx.arg(1), v, static_cast<int64_t>(removed));
+  // Even a trim that removes nothing counts as a modification (WATCH, notification), as in Redis.
+  modified(ctx, ctx.arg(1), v, "ltrim", static_cast<int64_t>(removed));
 }
 
 void cmd_linsert(Context& ctx) {
@@ -262,7 +270,7 @@ void cmd_linsert(Context& ctx) {
   if (after) ++it;
   list.emplace(it, ctx.arg(4));
   ctx.out.integer(static_cast<int64_t>(list.size()));
-  modified(ctx, ctx.arg(1), v);
+  modified(ctx, ctx.arg(1), v, "linsert");
 }
 
 void cmd_lpos(Context& ctx) {

@@ -10,10 +10,13 @@
 #include "common/util/clock.h"
 #include "datanode/commands/debug_digest.h"
 #include "datanode/commands/debug_protocol.h"
+#include "datanode/commands/debug_reload.h"
 #include "datanode/commands/families.h"
 #include "datanode/commands/server_family.h"
+#include "datanode/server/client_pause.h"
 #include "datanode/server/info.h"
 #include "datanode/persistence/persistence.h"
+#include "datanode/server/notify.h"
 
 namespace datanode {
 namespace {
@@ -119,6 +122,7 @@ void debug_populate(Context& ctx) {
     std::string value = "value:" + std::to_string(i);
     if (size > 0) value.resize(static_cast<size_t>(size), '\0');
     db.put(key, store::Value(std::move(value)));
+    notify(ctx, kNotifyNew, "new", key);
   }
   ctx.out.ok();
 }
@@ -146,8 +150,13 @@ void cmd_debug(Context& ctx) {
   if (util::iequals(sub, "object") && ctx.argc() == 3) return debug_object(ctx);
   if (util::iequals(sub, "digest") && ctx.argc() == 2) return debug_digest(ctx);
   if (util::iequals(sub, "digest-value")) return debug_digest_value(ctx);
-  if (util::iequals(sub, "reload") || util::iequals(sub, "set-active-expire") || util::iequals(sub, "jmap") ||
-      util::iequals(sub, "change-repl-id"))
+  if (util::iequals(sub, "set-active-expire") && ctx.argc() == 3) {
+    // Redis reads the flag with atoi: anything unparsable is 0.
+    ctx.server.client_pause().set_active_expire(util::parse_int(ctx.arg(2)).value_or(0) != 0);
+    return ctx.out.ok();
+  }
+  if (util::iequals(sub, "reload")) return debug_reload(ctx);
+  if (util::iequals(sub, "jmap") || util::iequals(sub, "change-repl-id"))
     return ctx.out.error("ERR DEBUG " + util::to_upper(sub.substr(0, 32)) +
                          " is not supported by this server");
   ctx.out.error("ERR unknown subcommand or wrong number of arguments for '" + std::string(sub.substr(0, 128)) +

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "datanode/commands/families.h"
+#include "datanode/server/notify.h"
 #include "datanode/commands/scan_options.h"
 
 namespace datanode {
@@ -73,12 +74,16 @@ void reply_members(Context& ctx, const std::vector<std::string>& members, bool a
 void cmd_sadd(Context& ctx) {
   Set* s;
   if (!get_set(ctx, ctx.arg(1), s)) return;
-  if (!s) s = &ctx.db().create(ctx.arg(1), store::Type::kSet).set();
+  if (!s) {
+    s = &ctx.db().create(ctx.arg(1), store::Type::kSet).set();
+    notify(ctx, kNotifyNew, "new", ctx.arg(1));
+  }
   int64_t added = 0;
   for (size_t i = 2; i < ctx.argc(); ++i) added += add_member(*s, ctx.arg(i));
   if (added > 0) {
     touch(ctx, ctx.arg(1));
     ctx.changed(added);
+    notify(ctx, kNotifySet, "sadd", ctx.arg(1));
   }
   ctx.out.integer(added);
 }
@@ -89,9 +94,13 @@ void cmd_srem(Context& ctx) {
   int64_t removed = 0;
   if (s) {
     for (size_t i = 2; i < ctx.argc() && !s->empty(); ++i) removed += static_cast<int64_t>(s->erase(ctx.arg(i)));
-    if (s->empty()) ctx.db().erase(ctx.arg(1));
   }
   if (removed > 0) {
+    notify(ctx, kNotifySet, "srem", ctx.arg(1));
+    if (s->empty()) {
+      ctx.db().erase(ctx.arg(1));
+      notify(ctx, kNotifyGeneric, "del", ctx.arg(1));
+    }
     touch(ctx, ctx.arg(1));
     ctx.changed(removed);
   }
@@ -136,7 +145,11 @@ void cmd_spop(Context& ctx) {
     auto it = random_member(*s);
     std::string member = *it;
     s->erase(it);
-    if (s->empty()) ctx.db().erase(key);
+    notify(ctx, kNotifySet, "spop", key);
+    if (s->empty()) {
+      ctx.db().erase(key);
+      notify(ctx, kNotifyGeneric, "del", key);
+    }
     touch(ctx, key);
     ctx.propagate_as({"SREM", key, member});
     ctx.out.bulk(member);
@@ -150,12 +163,15 @@ void cmd_spop(Context& ctx) {
   if (static_cast<uint64_t>(*count) >= s->size()) {
     std::vector<std::string> all(s->begin(), s->end());
     ctx.db().erase(key);
+    notify(ctx, kNotifySet, "spop", key);
+    notify(ctx, kNotifyGeneric, "del", key);
     touch(ctx, key);
     ctx.propagate_as({"DEL", key});
     return reply_members(ctx, all, true);
   }
   std::vector<std::string> popped = sample(*s, static_cast<size_t>(*count));
   for (const auto& m : popped) s->erase(m);
+  notify(ctx, kNotifySet, "spop", key);
   touch(ctx, key);
   // Batches keep each propagated command a reasonable size.
   constexpr size_t kBatch = 1024;
@@ -212,13 +228,23 @@ void cmd_smove(Context& ctx) {
   if (it == src->end()) return ctx.out.integer(0);
   std::string m = *it;
   src->erase(it);
-  if (src->empty()) ctx.db().erase(src_key);
+  notify(ctx, kNotifySet, "srem", src_key);
+  if (src->empty()) {
+    ctx.db().erase(src_key);
+    notify(ctx, kNotifyGeneric, "del", src_key);
+  }
   touch(ctx, src_key);
   // Looked up again: erasing the source may have moved entries of the keyspace.
   if (!get_set(ctx, dst_key, dst)) return;
-  if (!dst) dst = &ctx.db().create(dst_key, store::Type::kSet).set();
+  if (!dst) {
+    dst = &ctx.db().create(dst_key, store::Type::kSet).set();
+    notify(ctx, kNotifyNew, "new", dst_key);
+  }
   // A member already in the destination leaves it unchanged: its WATCHers are not disturbed (Redis).
-  if (dst->insert(std::move(m)).second) touch(ctx, dst_key);
+  if (dst->insert(std::move(m)).second) {
+    touch(ctx, dst_key);
+    notify(ctx, kNotifySet, "sadd", dst_key);
+  }
   ctx.changed();
   ctx.out.integer(1);
 }
@@ -283,6 +309,7 @@ void combine_store(Context& ctx, SetOp op) {
     if (ctx.db().find(dst, ctx.now_ms) && ctx.db().erase(dst)) {
       touch(ctx, dst);
       ctx.changed();
+      notify(ctx, kNotifyGeneric, "del", dst);
     }
     return ctx.out.integer(0);
   }
@@ -290,9 +317,13 @@ void combine_store(Context& ctx, SetOp op) {
   v.set().reserve(result.size());
   for (auto& m : result) v.set().insert(std::move(m));
   size_t n = v.set().size();
+  bool existed = ctx.db().exists(dst, ctx.now_ms);
   ctx.db().put(dst, std::move(v));
+  if (!existed) notify(ctx, kNotifyNew, "new", dst);
   touch(ctx, dst);
   ctx.changed();
+  notify(ctx, kNotifySet, op == SetOp::kUnion ? "sunionstore" : op == SetOp::kInter ? "sinterstore" : "sdiffstore",
+         dst);
   ctx.out.integer(static_cast<int64_t>(n));
 }
 

@@ -10,6 +10,7 @@
 
 #include "datanode/commands/families.h"
 #include "datanode/commands/keys_common.h"
+#include "datanode/server/notify.h"
 
 namespace datanode {
 namespace {
@@ -231,12 +232,16 @@ void sort_generic(Context& ctx, bool readonly) {
   }
   std::string_view dst = *o.store;
   if (out_len > 0) {
+    bool existed = ctx.db().exists(dst, ctx.now_ms);
     ctx.db().put(dst, std::move(result));
+    if (!existed) notify(ctx, kNotifyNew, "new", dst);
     ctx.server.touch(ctx.client.db, dst);
     ctx.changed(static_cast<int64_t>(out_len));
+    notify(ctx, kNotifyList, "sortstore", dst);
   } else if (ctx.db().erase(dst)) {
     ctx.server.touch(ctx.client.db, dst);
     ctx.changed();
+    notify(ctx, kNotifyGeneric, "del", dst);
   }
   ctx.out.integer(static_cast<int64_t>(out_len));
 }

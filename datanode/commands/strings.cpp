@@ -7,6 +7,7 @@
 
 #include "datanode/commands/families.h"
 #include "datanode/commands/keys_common.h"
+#include "datanode/server/notify.h"
 
 namespace datanode {
 namespace {
@@ -144,10 +145,13 @@ void set_generic(Context& ctx, std::string_view key, std::string_view value, con
     return;
   }
   db.put(key, Value(std::string(value)), o.flags & kKeepTtl);
+  if (!found) notify(ctx, kNotifyNew, "new", key);
   ctx.server.touch(ctx.client.db, key);
   ctx.changed();
+  notify(ctx, kNotifyString, "set", key);
   if (at) {
     db.set_expire(key, *at);
+    notify(ctx, kNotifyGeneric, "expire", key);
     if (!(o.flags & kPXAT))
       ctx.propagate_as({"SET", std::string(key), std::string(value), "PXAT", std::to_string(*at)});
   } else if (o.flags & kGet) {
@@ -170,8 +174,10 @@ void cmd_setnx(Context& ctx) {
   store::Database& db = ctx.db();
   if (db.find(ctx.arg(1), ctx.now_ms) != nullptr) return ctx.out.integer(0);
   db.put(ctx.arg(1), Value(std::string(ctx.arg(2))));
+  notify(ctx, kNotifyNew, "new", ctx.arg(1));
   ctx.server.touch(ctx.client.db, ctx.arg(1));
   ctx.changed();
+  notify(ctx, kNotifyString, "set", ctx.arg(1));
   ctx.out.integer(1);
 }
 
@@ -191,9 +197,12 @@ void cmd_getset(Context& ctx) {
   if (wrong) return ctx.wrong_type();
   if (old == nullptr) ctx.out.null();
   else ctx.out.bulk(*old);
+  bool existed = old != nullptr;
   ctx.db().put(ctx.arg(1), Value(std::string(ctx.arg(2))));
+  if (!existed) notify(ctx, kNotifyNew, "new", ctx.arg(1));
   ctx.server.touch(ctx.client.db, ctx.arg(1));
   ctx.changed();
+  notify(ctx, kNotifyString, "set", ctx.arg(1));
   ctx.propagate_as({"SET", std::string(ctx.arg(1)), std::string(ctx.arg(2))});
 }
 
@@ -206,6 +215,7 @@ void cmd_getdel(Context& ctx) {
   ctx.db().erase(ctx.arg(1));
   ctx.server.touch(ctx.client.db, ctx.arg(1));
   ctx.changed();
+  notify(ctx, kNotifyGeneric, "del", ctx.arg(1));
   ctx.propagate_as({"DEL", std::string(ctx.arg(1))});
 }
 
@@ -228,15 +238,18 @@ void cmd_getex(Context& ctx) {
     db.erase(key);
     ctx.server.touch(ctx.client.db, key);
     ctx.changed();
+    notify(ctx, kNotifyGeneric, "del", key);
     ctx.propagate_as({"DEL", std::string(key)});
   } else if (at) {
     db.set_expire(key, *at);
     ctx.server.touch(ctx.client.db, key);
     ctx.changed();
+    notify(ctx, kNotifyGeneric, "expire", key);
     ctx.propagate_as({"PEXPIREAT", std::string(key), std::to_string(*at)});
   } else if ((o->flags & kPersist) && db.persist(key)) {
     ctx.server.touch(ctx.client.db, key);
     ctx.changed();
+    notify(ctx, kNotifyGeneric, "persist", key);
     ctx.propagate_as({"PERSIST", std::string(key)});
   }
 }
@@ -258,8 +271,11 @@ void mset_generic(Context& ctx, bool nx) {
       if (db.find(ctx.arg(i), ctx.now_ms) != nullptr) return ctx.out.integer(0);
   }
   for (size_t i = 1; i < ctx.argc(); i += 2) {
+    bool existed = db.exists(ctx.arg(i), ctx.now_ms);
     db.put(ctx.arg(i), Value(std::string(ctx.arg(i + 1))));
+    if (!existed) notify(ctx, kNotifyNew, "new", ctx.arg(i));
     ctx.server.touch(ctx.client.db, ctx.arg(i));
+    notify(ctx, kNotifyString, "set", ctx.arg(i));
   }
   ctx.changed(static_cast<int64_t>(ctx.argc() / 2));
   if (nx) return ctx.out.integer(1);
@@ -276,6 +292,7 @@ void cmd_append(Context& ctx) {
   int64_t len;
   if (v == nullptr) {
     len = static_cast<int64_t>(db.put(key, Value(std::string(tail))).str().size());
+    notify(ctx, kNotifyNew, "new", key);
   } else {
     if (v->type() != store::Type::kString) return ctx.wrong_type();
     std::string& s = v->str();
@@ -285,6 +302,7 @@ void cmd_append(Context& ctx) {
   }
   ctx.server.touch(ctx.client.db, key);
   ctx.changed();
+  notify(ctx, kNotifyString, "append", key);
   ctx.out.integer(len);
 }
 
@@ -327,6 +345,7 @@ void cmd_setrange(Context& ctx) {
     if (value.empty()) return ctx.out.integer(0);
     if (!check_string_length(ctx, *off, static_cast<int64_t>(value.size()))) return;
     v = &db.put(key, Value(std::string()));
+    notify(ctx, kNotifyNew, "new", key);
   } else {
     if (v->type() != store::Type::kString) return ctx.wrong_type();
     if (value.empty()) return ctx.out.integer(static_cast<int64_t>(v->str().size()));
@@ -338,6 +357,7 @@ void cmd_setrange(Context& ctx) {
   s.replace(static_cast<size_t>(*off), value.size(), value);
   ctx.server.touch(ctx.client.db, key);
   ctx.changed();
+  notify(ctx, kNotifyString, "setrange", key);
   ctx.out.integer(static_cast<int64_t>(s.size()));
 }
 
@@ -358,10 +378,15 @@ void incr_generic(Context& ctx, int64_t incr) {
   char buf[24];
   auto res = std::to_chars(buf, buf + sizeof buf, now);
   std::string_view text(buf, static_cast<size_t>(res.ptr - buf));
-  if (v == nullptr) db.put(key, Value(std::string(text)));
-  else v->str().assign(text);  // in place: the TTL stays
+  if (v == nullptr) {
+    db.put(key, Value(std::string(text)));
+    notify(ctx, kNotifyNew, "new", key);
+  } else {
+    v->str().assign(text);  // in place: the TTL stays
+  }
   ctx.server.touch(ctx.client.db, key);
   ctx.changed();
+  notify(ctx, kNotifyString, "incrby", key);
   ctx.out.integer(now);
 }
 
@@ -398,10 +423,15 @@ void cmd_incrbyfloat(Context& ctx) {
   if (std::isnan(now) || std::isinf(now)) return ctx.out.error("ERR increment would produce NaN or Infinity");
   std::string text = util::format_long_double(now);
   if (text == "-0") text = "0";
-  if (v == nullptr) db.put(key, Value(text));
-  else v->str() = text;
+  if (v == nullptr) {
+    db.put(key, Value(text));
+    notify(ctx, kNotifyNew, "new", key);
+  } else {
+    v->str() = text;
+  }
   ctx.server.touch(ctx.client.db, key);
   ctx.changed();
+  notify(ctx, kNotifyString, "incrbyfloat", key);
   ctx.out.bulk(text);
   ctx.propagate_as({"SET", std::string(key), text, "KEEPTTL"});
 }

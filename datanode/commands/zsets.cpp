@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstdlib>
 #include <random>
 #include <string>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "datanode/commands/families.h"
 #include "datanode/commands/scan_options.h"
 #include "datanode/commands/zsets.h"
+#include "datanode/server/notify.h"
 
 namespace datanode {
 
@@ -37,10 +39,13 @@ namespace {
 bool parse_score_bound(std::string_view s, double& value, bool& exclusive) {
   exclusive = !s.empty() && s[0] == '(';
   if (exclusive) s.remove_prefix(1);
-  while (!s.empty() && isspace(static_cast<unsigned char>(s[0]))) s.remove_prefix(1);
-  auto v = util::parse_double(s);
-  if (!v) return false;
-  value = *v;
+  // Redis' zslParseRange takes whatever strtod makes of the text: overflow is +-inf, underflow and the
+  // empty string are 0; only trailing bytes and NaN are refused.
+  std::string text(s);
+  char* end = nullptr;
+  double v = strtod(text.c_str(), &end);
+  if (*end != '\0' || std::isnan(v)) return false;
+  value = v;
   return true;
 }
 
@@ -78,7 +83,9 @@ std::optional<store::LexRange> parse_lex_range(std::string_view min, std::string
 }
 
 void drop_if_empty(Context& ctx, std::string_view key, const ZSet& z) {
-  if (z.empty()) ctx.db().erase(key);
+  if (!z.empty()) return;
+  ctx.db().erase(key);
+  notify(ctx, kNotifyGeneric, "del", key);
 }
 
 namespace {
@@ -131,7 +138,10 @@ void cmd_zadd(Context& ctx) {
   int64_t added = 0, updated = 0, processed = 0;
   double incr_result = 0;
   bool nan = false;
-  if (!z && !xx) z = &ctx.db().create(key, store::Type::kZSet).zset();
+  if (!z && !xx) {
+    z = &ctx.db().create(key, store::Type::kZSet).zset();
+    notify(ctx, kNotifyNew, "new", key);
+  }
   for (size_t j = 0; z && j < elements; ++j) {
     std::string_view member = ctx.arg(i + 2 * j + 1);
     double score = scores[j];
@@ -163,6 +173,7 @@ void cmd_zadd(Context& ctx) {
   if (added + updated > 0) {
     touch(ctx, key);
     ctx.changed(added + updated);
+    notify(ctx, kNotifyZset, incr ? "zincr" : "zadd", key);
   }
   if (nan) return ctx.out.error("ERR resulting score is not a number (NaN)");
   if (incr) {
@@ -189,10 +200,12 @@ void cmd_zincrby(Context& ctx) {
     }
   } else {
     z = &ctx.db().create(key, store::Type::kZSet).zset();
+    notify(ctx, kNotifyNew, "new", key);
   }
   z->insert(member, score);
   touch(ctx, key);
   ctx.changed();
+  notify(ctx, kNotifyZset, "zincr", key);
   ctx.out.double_value(score);
 }
 
@@ -203,6 +216,7 @@ void cmd_zrem(Context& ctx) {
   int64_t removed = 0;
   if (z) {
     for (size_t i = 2; i < ctx.argc() && !z->empty(); ++i) removed += z->erase(ctx.arg(i));
+    if (removed > 0) notify(ctx, kNotifyZset, "zrem", key);
     drop_if_empty(ctx, key, *z);
   }
   if (removed > 0) {
@@ -287,6 +301,7 @@ size_t pop_elements(Context& ctx, std::string_view key, ZSet& z, bool max, int64
     std::string member = node->member();
     z.erase(member);
   }
+  if (n > 0) notify(ctx, kNotifyZset, max ? "zpopmax" : "zpopmin", key);
   drop_if_empty(ctx, key, z);
   touch(ctx, key);
   return n;

@@ -5,6 +5,7 @@
 #include "datanode/server/blocking.h"
 #include "datanode/commands/families.h"
 #include "datanode/commands/zsets.h"
+#include "datanode/server/notify.h"
 
 namespace datanode {
 
@@ -39,7 +40,11 @@ ServeResult serve_zset_op(Server& server, int dbi, std::string_view key, const L
   }
   propagate = {op.zmax ? "ZPOPMAX" : "ZPOPMIN", std::string(key)};
   if (nested) propagate.push_back(std::to_string(n));
-  if (z.empty()) db.erase(key);
+  notify(server, kNotifyZset, op.zmax ? "zpopmax" : "zpopmin", key, dbi);
+  if (z.empty()) {
+    db.erase(key);
+    notify(server, kNotifyGeneric, "del", key, dbi);
+  }
   server.touch(dbi, key);
   return ServeResult::kServed;
 }

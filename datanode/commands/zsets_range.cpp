@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "datanode/commands/zsets.h"
+#include "datanode/server/notify.h"
 
 namespace datanode {
 namespace {
@@ -83,15 +84,19 @@ void store_result(Context& ctx, std::string_view dst, const std::vector<const ZS
     if (ctx.db().find(dst, ctx.now_ms) && ctx.db().erase(dst)) {
       ctx.server.touch(ctx.client.db, dst);
       ctx.changed();
+      notify(ctx, kNotifyGeneric, "del", dst);
     }
     return ctx.out.integer(0);
   }
   // Built aside first: the destination may be the source.
   store::Value v = store::Value::make(store::Type::kZSet);
   for (const ZSet::Node* n : nodes) v.zset().insert(n->member(), n->score());
+  bool existed = ctx.db().exists(dst, ctx.now_ms);
   ctx.db().put(dst, std::move(v));
+  if (!existed) notify(ctx, kNotifyNew, "new", dst);
   ctx.server.touch(ctx.client.db, dst);
   ctx.changed();
+  notify(ctx, kNotifyZset, "zrangestore", dst);
   ctx.out.integer(static_cast<int64_t>(nodes.size()));
 }
 
@@ -180,6 +185,7 @@ void cmd_zrangestore(Context& ctx) { range_command(ctx, 2, ctx.arg(1), RangeType
 
 // Removal: the range is checked before the key is looked up, as in Redis.
 void finish_removal(Context& ctx, std::string_view key, ZSet& z, size_t removed) {
+  if (removed > 0) notify(ctx, kNotifyZset, util::to_lower(ctx.arg(0)), key);
   drop_if_empty(ctx, key, z);
   if (removed > 0) {
     ctx.server.touch(ctx.client.db, key);

@@ -7,6 +7,7 @@
 
 #include "common/util/string_map.h"
 #include "datanode/commands/zsets.h"
+#include "datanode/server/notify.h"
 
 namespace datanode {
 namespace {
@@ -213,15 +214,20 @@ void run(Context& ctx, const Request& req) {
     if (ctx.db().find(req.dst, ctx.now_ms) && ctx.db().erase(req.dst)) {
       ctx.server.touch(ctx.client.db, req.dst);
       ctx.changed();
+      notify(ctx, kNotifyGeneric, "del", req.dst);
     }
     return ctx.out.integer(0);
   }
   size_t n = result.size();
   store::Value v = store::Value::make(store::Type::kZSet);
   v.zset() = std::move(result);
+  bool existed = ctx.db().exists(req.dst, ctx.now_ms);
   ctx.db().put(req.dst, std::move(v));
+  if (!existed) notify(ctx, kNotifyNew, "new", req.dst);
   ctx.server.touch(ctx.client.db, req.dst);
   ctx.changed();
+  notify(ctx, kNotifyZset,
+         req.op == SetOp::kUnion ? "zunionstore" : req.op == SetOp::kInter ? "zinterstore" : "zdiffstore", req.dst);
   ctx.out.integer(static_cast<int64_t>(n));
 }
 

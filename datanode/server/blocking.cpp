@@ -2,6 +2,7 @@
 
 #include "common/util/clock.h"
 #include "common/util/strings.h"
+#include "datanode/server/notify.h"
 #include "datanode/server/server.h"
 
 namespace datanode {
@@ -62,14 +63,23 @@ ServeResult serve_list_op(Server& server, int dbi, std::string_view key, const L
       }
       std::string value = pop_end(list, op.from);
       out.bulk(value);
-      if (list.empty()) db.erase(key);
-      // Looked up again: popping may have deleted it when source and destination are the same list.
-      dv = db.find(op.dest, now_ms);
-      if (dv == nullptr) dv = &db.create(op.dest, store::Type::kList);
+      // The push comes before the emptied source is deleted, so a one-element list rotated onto itself
+      // survives (no "del"/"new" events), as in Redis.
+      if (dv == nullptr) {
+        dv = &db.create(op.dest, store::Type::kList);
+        notify(server, kNotifyNew, "new", op.dest, dbi);
+      }
       if (op.to == ListEnd::kLeft) {
         dv->list().push_front(std::move(value));
       } else {
         dv->list().push_back(std::move(value));
+      }
+      notify(server, kNotifyList, op.to == ListEnd::kLeft ? "lpush" : "rpush", op.dest, dbi);
+      notify(server, kNotifyList, op.from == ListEnd::kLeft ? "lpop" : "rpop", key, dbi);
+      store::Value* sv = db.find(key, now_ms);
+      if (sv != nullptr && sv->list().empty()) {
+        db.erase(key);
+        notify(server, kNotifyGeneric, "del", key, dbi);
       }
       if (op.as_rpoplpush) {
         propagate = {"RPOPLPUSH", std::string(key), op.dest};
@@ -83,7 +93,11 @@ ServeResult serve_list_op(Server& server, int dbi, std::string_view key, const L
     case ListPopOp::Kind::kZPop:
     case ListPopOp::Kind::kZMPop: return ServeResult::kNotReady;  // serve_pop_op sends these elsewhere
   }
-  if (list.empty()) db.erase(key);
+  notify(server, kNotifyList, op.from == ListEnd::kLeft ? "lpop" : "rpop", key, dbi);
+  if (list.empty()) {
+    db.erase(key);
+    notify(server, kNotifyGeneric, "del", key, dbi);
+  }
   server.touch(dbi, key);
   return ServeResult::kServed;
 }

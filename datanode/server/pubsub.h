@@ -32,6 +32,11 @@ class PubSub {
   // deliveries were made (what PUBLISH replies).
   int64_t publish(std::string_view channel, std::string_view message);
 
+  // notify-keyspace-events as NotifyClass bits (server/notify.h), kept here beside the channels the
+  // notifications are published to.
+  int notify_flags() const { return notify_flags_; }
+  void set_notify_flags(int flags) { notify_flags_ = flags; }
+
   size_t channel_count() const { return channels_.size(); }
   size_t pattern_count() const { return patterns_.size(); }
   size_t subscriber_count(std::string_view channel) const;
@@ -60,6 +65,7 @@ class PubSub {
   void update_pubsub_flag(Client& c) const;
 
   Server& server_;
+  int notify_flags_ = 0;
   // Subscribers in subscription order (messages go out in that order, as in Redis).
   util::StringMap<std::vector<Client*>> channels_;
   util::StringMap<std::vector<Client*>> patterns_;

@@ -19,6 +19,9 @@
 #include "datanode/metrics/metrics.h"
 #include "datanode/persistence/persistence.h"
 #include "datanode/server/protected_actions.h"
+#include "datanode/server/listener_config.h"
+#include "datanode/server/monitor_filter.h"
+#include "datanode/server/notify.h"
 #include "datanode/server/pubsub.h"
 #include "datanode/replication/replication.h"
 #include "datanode/server/shutdown_signals.h"
@@ -111,6 +114,7 @@ Server::Server(Settings& settings, config::Registry& registry)
     dbs_.emplace_back(i);
     dbs_.back().set_expired_listener([this](int db, std::string_view key) {
       stats_.expired_keys++;
+      notify(*this, kNotifyExpired, "expired", key, db);
       std::vector<std::string_view> del = {"DEL", key};
       propagate(db, del);
       touch(db, key);
@@ -136,6 +140,8 @@ Server::Server(Settings& settings, config::Registry& registry)
   install_protected_actions(*this);
 
   // Options that need more than their field updated when CONFIG SET changes them.
+  install_listener_config(*this);
+  install_notify_config(*this);
   if (config::Option* o = registry_.find("loglevel")) {
     o->on_change = [this] {
       logx::Level level = logx::Level::kNotice;
@@ -255,6 +261,16 @@ void Server::remove_monitor(Client& c) {
   c.flags &= ~kClientMonitor;
   std::erase(monitors_, &c);
 }
+
+namespace {
+// Commands whose whole RESP3 reply is push messages.
+bool is_subscription(const CommandSpec* spec) {
+  if (spec == nullptr) return false;
+  for (const char* name : {"subscribe", "unsubscribe", "psubscribe", "punsubscribe", "ssubscribe", "sunsubscribe"})
+    if (spec->name == name) return true;
+  return false;
+}
+}  // namespace
 
 void Server::feed_monitors(const Client& c, const Args& args) {
   int64_t us = util::unix_us();
@@ -442,8 +458,10 @@ void Server::process_input(Client& c) {
       }
       size_t reply_start = out.buffer()->size();
       execute(c, args, out);
-      // CLIENT REPLY OFF / SKIP: the reply is dropped, whatever it was (errors too, as in Redis).
-      if (c.has(kClientReplyOff | kClientReplySkip)) out.buffer()->resize(reply_start);
+      // CLIENT REPLY OFF / SKIP: the reply is dropped, whatever it was (errors too, as in Redis), except
+      // RESP3 pushes: a (un)subscribe confirmation is one, and Redis sends pushes regardless.
+      if (c.has(kClientReplyOff | kClientReplySkip) && !(c.resp >= 3 && is_subscription(spec)))
+        out.buffer()->resize(reply_start);
       c.flags &= ~kClientReplySkip;
       if (c.has(kClientReplySkipNext)) c.flags = (c.flags & ~kClientReplySkipNext) | kClientReplySkip;
     }
@@ -582,7 +600,7 @@ void Server::execute(Client& c, const Args& args, resp::Writer& out) {
   } else if (ctx.dirty > 0 && (cmd->has(command::kWrite) || cmd->has(command::kMayReplicate))) {
     propagate(c.db, args);
   }
-  if (!monitors_.empty() && !loading_ && !cmd->has(command::kAdmin | command::kSkipMonitor)) feed_monitors(c, args);
+  if (!monitors_.empty() && !loading_ && monitor_shows(*cmd, args)) feed_monitors(c, monitor_view(*cmd, args));
   tracking_->leave(c, *cmd, args);
 }
 
@@ -641,7 +659,7 @@ void Server::flush_pending() {
 }
 
 void Server::active_expire(int64_t now_ms) {
-  if (is_replica_) return;
+  if (is_replica_ || !client_pause_->active_expire()) return;
   // Like Redis' slow cycle: sample, and keep going while a quarter of the sample was stale, within
   // a time budget of a quarter of the tick.
   int64_t deadline = util::mono_us() + 250000 / settings_.hz;

@@ -6,6 +6,8 @@
 #include "common/util/strings.h"
 #include "datanode/memory/memory.h"
 #include "datanode/server/protected_actions.h"
+#include "datanode/server/notify.h"
+#include "datanode/server/settings_remembered.h"
 
 namespace datanode {
 
@@ -102,6 +104,27 @@ void add_remembered_options(config::Registry& r) {
   int_opt("active-defrag-cycle-min", 1, 1, 99);
   int_opt("io-threads", 1, 1, 128).immutable = true;
   bool_opt("crash-log-enabled", true);
+}
+
+// notify-keyspace-events: class letters in, Redis' canonical letters out ("KEA" reads back "AKE"). The
+// server follows the value through the option's on_change (install_notify_config).
+void add_notify_option(config::Registry& r) {
+  auto flags = std::make_shared<int>(0);
+  config::Option o;
+  o.name = "notify-keyspace-events";
+  o.expected = "event class letters among Ag$lshzxeKEtmdn";
+  o.get = [flags] { return format_notify_classes(*flags); };
+  o.set = [flags](std::string_view v) {
+    auto parsed = parse_notify_classes(v);
+    if (!parsed) return false;
+    *flags = *parsed;
+    return true;
+  };
+  o.toml_literal = [flags] { return config::toml_quote(format_notify_classes(*flags)); };
+  o.why_invalid = [](std::string_view) {
+    return std::string("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.");
+  };
+  r.add(std::move(o));
 }
 
 }  // namespace
@@ -213,6 +236,8 @@ void register_settings(Settings& s, config::Registry& r) {
   add_remembered_options(r);
   register_protected_options(r);
   register_memory_options(r);
+  add_notify_option(r);
+  register_remembered_settings(r);
 }
 
 }  // namespace datanode

@@ -105,11 +105,13 @@ TEST(SurfaceCommand, ListAndDocsCoverTheTable) {
   Reply docs = c.command({"COMMAND", "DOCS", "get", "config"});
   ASSERT_EQ(docs.elements.size(), 4u);
   EXPECT_EQ(docs.elements[0].str, "get");
-  ASSERT_EQ(docs.elements[1].elements.size(), 4u);
-  EXPECT_EQ(docs.elements[1].elements[0].str, "since");
-  EXPECT_EQ(docs.elements[1].elements[1].str, "1.0.0");
-  EXPECT_EQ(docs.elements[1].elements[3].str, "string");
-  EXPECT_EQ(docs.elements[3].elements[4].str, "subcommands");
+  // Redis' full documentation: summary, since, group, complexity, arguments (reply_parity_test compares it).
+  ASSERT_EQ(docs.elements[1].elements.size(), 10u);
+  EXPECT_EQ(docs.elements[1].elements[0].str, "summary");
+  EXPECT_EQ(docs.elements[1].elements[2].str, "since");
+  EXPECT_EQ(docs.elements[1].elements[3].str, "1.0.0");
+  EXPECT_EQ(docs.elements[1].elements[5].str, "string");
+  EXPECT_EQ(docs.elements[3].elements[8].str, "subcommands");
 }
 
 TEST(SurfaceObject, EncodingsAndErrorsMatchRedis) {
