@@ -18,6 +18,7 @@
 #include "datanode/persistence/persistence.h"
 #include "datanode/server/pubsub.h"
 #include "datanode/replication/replication.h"
+#include "datanode/scripting/scripting.h"
 #include "datanode/server/shutdown_signals.h"
 #include "datanode/server/tracking.h"
 #include "datanode/server/slowlog.h"
@@ -126,6 +127,7 @@ Server::Server(Settings& settings, config::Registry& registry)
   slowlog_ = std::make_unique<SlowLog>();
   latency_ = std::make_unique<LatencyMonitor>();
   if (settings_.cluster_enabled) cluster_ = std::make_unique<Cluster>(*this);
+  scripting_ = std::make_unique<Scripting>(*this);
   lastsave_unix_ = util::unix_ms() / 1000;
   memory_startup_ = memory_peak_ = malloc_used_bytes();
   apply_output_limits();
@@ -273,6 +275,7 @@ void Server::feed_monitors(const Client& c, const Args& args) {
 Server::~Server() {
   // Subsystems unregister themselves from the hook lists (sinks_ ...), which are declared after them and
   // would otherwise be destroyed first: take the subsystems down while those lists still exist.
+  scripting_.reset();
   cluster_.reset();
   watches_.reset();
   metrics_.reset();
@@ -312,7 +315,8 @@ void Server::propagate(int db, const std::vector<std::string_view>& argv) {
       for (PropagationSink* s : sinks_) s->feed(db, multi);
     }
   }
-  for (PropagationSink* s : sinks_) s->feed(db, argv);
+  for (PropagationSink* s : sinks_)
+    if (s == aof_sink_ ? propagate_to_aof_ : propagate_to_replicas_) s->feed(db, argv);
 }
 
 void Server::end_exec_propagation() {
@@ -394,7 +398,8 @@ void Server::process_input(Client& c) {
   net::InputBuffer& in = c.conn->input();
   stats_.net_input_bytes += in.size();  // approximate: counted per read round
   resp::Writer out(&c.conn->output());
-  while (in.size() > 0 && !c.conn->closing() && !c.has(kClientBlocked | kClientCloseAsap | kClientPaused)) {
+  while (in.size() > 0 && !c.conn->closing() &&
+         !c.has(kClientBlocked | kClientCloseAsap | kClientPaused | kClientProtected)) {
     // Per request: an AUTH earlier in the same pipeline lifts the limits for what follows it.
     c.parser.set_unauthenticated(!c.authenticated && !settings_.requirepass.empty());
     auto status = c.parser.parse(in.data());
@@ -467,6 +472,11 @@ void Server::execute(Client& c, const Args& args, resp::Writer& out) {
   if (cmd == nullptr) return reject(command::unknown_command_error(args), true);
   if (!cmd->arity_ok(args.size())) return reject(command::wrong_arity_error(cmd->name), true);
   if (!c.authenticated && !settings_.requirepass.empty() && !cmd->has(command::kNoAuth)) return reject(command::kNoAuthError, true);
+  // A script past busy-reply-threshold: the loop serves other clients only to say so (and to kill it).
+  if (scripting_->busy() && !c.has(kClientScript)) {
+    std::string busy = scripting_->busy_refusal(*cmd, args);
+    if (!busy.empty()) return reject(busy, true);
+  }
   if (c.resp == 2 && c.has(kClientPubSub) && !cmd->has(command::kPubSubOk) &&
       (c.subscription_count() > 0 || pubsub_->shard_subscription_count(c) > 0)) {
     return reject("ERR Can't execute '" + cmd->name +
@@ -649,6 +659,8 @@ void Server::close_idle_clients(int64_t now_ms) {
 }
 
 void Server::cron(int64_t mono_now) {
+  // While a busy script lets the loop turn, nothing may expire keys, close clients or shut down under it.
+  if (scripting_->running()) return;
   track_ops(mono_now);
   // Without an AOF, writes since the last snapshot live only in memory: a signal must then wait for the
   // final save on the loop instead of ending the process during a long command.
