@@ -51,7 +51,6 @@ Aof::Aof(Server& server) : server_(server) {
   // The file size limit (RLIMIT_FSIZE) must surface as EFBIG on write, not kill the process.
   signal(SIGXFSZ, SIG_IGN);
   server_.add_sink(this);
-  server_.mark_aof_sink(this);
   server_.commands().add("bgrewriteaof", 1, command::kAdmin, cmd_bgrewriteaof);
   server_.add_startup_hook([this] { return load_on_start(); });
   server_.add_before_flush([this] { flush(false); });

@@ -9,7 +9,7 @@ namespace {
 using namespace command;
 
 void eval_generic(Context& ctx, bool by_sha, bool ro) {
-  Scripting& s = ctx.server.scripting();
+  Scripting& s = scripting_of(ctx.server);
   std::optional<int64_t> parsed = util::parse_int(ctx.arg(2));
   if (!parsed) return ctx.not_integer();
   int64_t numkeys = *parsed;
@@ -48,7 +48,7 @@ void cmd_eval_ro(Context& ctx) { eval_generic(ctx, false, true); }
 void cmd_evalsha_ro(Context& ctx) { eval_generic(ctx, true, true); }
 
 void cmd_script(Context& ctx) {
-  Scripting& s = ctx.server.scripting();
+  Scripting& s = scripting_of(ctx.server);
   std::string_view sub = ctx.arg(1);
   size_t argc = ctx.argc();
   if (argc == 2 && util::iequals(sub, "help")) {

@@ -11,7 +11,7 @@ namespace {
 using namespace command;
 
 void fcall_generic(Context& ctx, bool ro) {
-  Scripting& s = ctx.server.scripting();
+  Scripting& s = scripting_of(ctx.server);
   Functions& fns = s.functions();
   const FunctionDef* fn = fns.find(ctx.arg(1));
   if (fn == nullptr) return ctx.out.error("ERR Function not found");
@@ -53,7 +53,7 @@ void flags_reply(resp::Writer& out, uint32_t flags) {
 }
 
 void function_list(Context& ctx) {
-  Functions& fns = ctx.server.scripting().functions();
+  Functions& fns = scripting_of(ctx.server).functions();
   bool with_code = false;
   std::string pattern;
   bool has_pattern = false;
@@ -99,7 +99,7 @@ void function_list(Context& ctx) {
 }
 
 void function_stats(Context& ctx) {
-  Scripting& s = ctx.server.scripting();
+  Scripting& s = scripting_of(ctx.server);
   ctx.out.map_header(2);
   ctx.out.bulk("running_script");
   const ScriptRun* run = s.current();
@@ -125,7 +125,7 @@ void function_stats(Context& ctx) {
 }
 
 void cmd_function(Context& ctx) {
-  Scripting& s = ctx.server.scripting();
+  Scripting& s = scripting_of(ctx.server);
   Functions& fns = s.functions();
   std::string_view sub = ctx.arg(1);
   size_t argc = ctx.argc();

@@ -4,10 +4,12 @@
 
 #include <cstring>
 
+#include "common/log/log.h"
 #include "common/util/clock.h"
 #include "common/util/strings.h"
 #include "datanode/rdb/crc64.h"
 #include "datanode/rdb/format.h"
+#include "datanode/rdb/lzf.h"
 #include "datanode/rdb/value_payload.h"
 #include "datanode/scripting/scripting.h"
 
@@ -295,6 +297,20 @@ void Functions::flush() {
   engine_ = std::make_unique<LuaEngine>(owner_, true);
 }
 
+std::vector<std::string> Functions::sources() const {
+  std::vector<std::string> out;
+  for (const auto& [name, lib] : libraries_) out.push_back(lib.code);
+  return out;
+}
+
+void Functions::replace_all(const std::vector<std::string>& sources) {
+  flush();
+  for (const std::string& code : sources) {
+    std::string name, err;
+    if (!load(code, true, name, err)) LOG_WARNING("Failed loading a function library from the snapshot: %s", err.c_str());
+  }
+}
+
 namespace {
 
 void put_length(std::string& out, uint64_t len) {
@@ -312,8 +328,29 @@ void put_length(std::string& out, uint64_t len) {
   }
 }
 
-// An RDB string as FUNCTION payloads hold it: a plain length-prefixed string (Redis may also have
-// compressed it; the reader below takes LZF too through the shared decoder rules for plain lengths only).
+bool get_length(std::string_view in, size_t& pos, uint64_t& len);
+
+// An RDB string as FUNCTION payloads hold it: plain, or LZF-compressed (Redis compresses library code
+// longer than 20 bytes when rdbcompression is on).
+bool get_string(std::string_view in, size_t& pos, std::string& out) {
+  if (pos < in.size() && static_cast<uint8_t>(in[pos]) == 0xC3) {
+    pos++;
+    uint64_t clen, ulen;
+    if (!get_length(in, pos, clen) || !get_length(in, pos, ulen) || clen > in.size() - pos) return false;
+    if (ulen > 64 * (clen + 16)) return false;  // LZF expands by at most ~100x: refuse absurd claims early
+    auto plain = rdb::lzf_decompress(in.substr(pos, clen), ulen);
+    if (!plain) return false;
+    pos += clen;
+    out = std::move(*plain);
+    return true;
+  }
+  uint64_t len;
+  if (!get_length(in, pos, len) || len > in.size() - pos) return false;
+  out.assign(in.substr(pos, len));
+  pos += len;
+  return true;
+}
+
 bool get_length(std::string_view in, size_t& pos, uint64_t& len) {
   if (pos >= in.size()) return false;
   auto b = static_cast<uint8_t>(in[pos++]);
@@ -375,13 +412,12 @@ bool Functions::restore(std::string_view payload, std::string_view policy, std::
       error = "ERR given type is not a function";
       return false;
     }
-    uint64_t len;
-    if (!get_length(body, pos, len) || len > body.size() - pos) {
+    std::string code;
+    if (!get_string(body, pos, code)) {
       error = "ERR failed loading the given functions payload";
       return false;
     }
-    codes.emplace_back(body.substr(pos, len));
-    pos += len;
+    codes.push_back(std::move(code));
   }
   // Load into a scratch set first: a failure leaves the current libraries untouched.
   Functions scratch(owner_);

@@ -46,6 +46,10 @@ class Functions {
   // Called by redis.register_function while a library body runs; "" or the error.
   std::string add_pending(FunctionDef def);
 
+  // Every library's source (snapshots), and the set a loaded snapshot brings (replacing the current one).
+  std::vector<std::string> sources() const;
+  void replace_all(const std::vector<std::string>& sources);
+
   // FUNCTION DUMP payload (RDB function records + version + CRC64) and FUNCTION RESTORE.
   std::string dump() const;
   bool restore(std::string_view payload, std::string_view policy, std::string& error);

@@ -185,7 +185,8 @@ void LuaEngine::open_libraries() {
     lua_CFunction open;
   };
   const Lib libs[] = {{"", luaopen_base},         {LUA_TABLIBNAME, luaopen_table}, {LUA_STRLIBNAME, luaopen_string},
-                      {LUA_MATHLIBNAME, luaopen_math}, {"cjson", luaopen_cjson},     {"bit", luaopen_bit}};
+                      {LUA_MATHLIBNAME, luaopen_math}, {"cjson", luaopen_cjson},     {"bit", luaopen_bit},
+                      {"struct", open_struct},    {"cmsgpack", open_cmsgpack}};
   for (const Lib& lib : libs) {
     lua_pushcfunction(L_, lib.open);
     lua_pushstring(L_, lib.name);

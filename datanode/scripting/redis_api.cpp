@@ -142,7 +142,7 @@ int redis_set_repl(lua_State* L) {
   int flags = static_cast<int>(lua_tonumber(L, -1));
   if ((flags & ~(kReplAof | kReplReplica)) != 0)
     return fail(L, "Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.");
-  run->server->set_propagation_targets((flags & kReplAof) != 0, (flags & kReplReplica) != 0);
+  engine_of(L).owner().set_propagation_targets((flags & kReplAof) != 0, (flags & kReplReplica) != 0);
   return 0;
 }
 

@@ -3,6 +3,7 @@
 #include "datanode/scripting/scripting.h"
 
 #include <cstdlib>
+#include <map>
 
 #include "common/log/log.h"
 #include "common/util/clock.h"
@@ -73,10 +74,30 @@ bool parse_shebang(std::string_view body, uint32_t& flags, size_t& skip, std::st
   return true;
 }
 
+namespace {
+std::map<const Server*, std::unique_ptr<Scripting>>& instances() {
+  static std::map<const Server*, std::unique_ptr<Scripting>> by_server;
+  return by_server;
+}
+}  // namespace
+
+Scripting& scripting_of(Server& server) {
+  auto& all = instances();
+  auto it = all.find(&server);
+  if (it == all.end()) it = all.emplace(&server, std::make_unique<Scripting>(server)).first;
+  return *it->second;
+}
+
+Scripting* find_scripting(const Server& server) {
+  auto& all = instances();
+  auto it = all.find(&server);
+  return it == all.end() ? nullptr : it->second.get();
+}
+
 Scripting::Scripting(Server& server) : server_(server) {
   eval_ = std::make_unique<LuaEngine>(*this, false);
   functions_ = std::make_unique<Functions>(*this);
-  script_client_.flags = kClientScript | kClientDenyBlocking;
+  script_client_.flags = kClientDenyBlocking;
   script_client_.authenticated = true;
   script_client_.name = "lua";
 }
@@ -139,15 +160,15 @@ void Scripting::execute(LuaEngine& engine, ScriptRun& run, int nargs, Context& c
   std::string out;
   engine.call(run, nargs, out, ctx.client.resp);
   server_.end_exec_propagation();
-  server_.set_propagation_targets(true, true);
+  set_propagation_targets(true, true);
   current_ = nullptr;
-  if (run.timed_out) {
-    LOG_WARNING("Slow script detected: still in execution after %lld milliseconds. ",
-                static_cast<long long>(util::mono_ms() - run.start_ms));
-    ctx.client.flags &= ~kClientProtected;
-    if (ctx.client.conn) ctx.client.conn->resume_reading();
-  }
+  shutdown_ = false;
   ctx.out.raw(out);
+  if (run.timed_out && ctx.client.conn) {
+    ctx.client.conn->resume_reading();
+    // What the caller sent meanwhile waits in its input buffer: serve it on the next turn.
+    server_.flush_later(ctx.client);
+  }
 }
 
 bool Scripting::call_command(ScriptRun& run, const Args& argv, std::string& reply, std::string& err) {
@@ -241,12 +262,11 @@ bool Scripting::on_hook() {
                 static_cast<long long>(util::mono_ms() - run->start_ms), run->eval_mode ? "SCRIPT KILL" : "FUNCTION KILL",
                 run->funcname.c_str());
     // The caller's further requests wait in its socket until the script ends.
-    run->caller->flags |= kClientProtected;
     if (run->caller->conn) run->caller->conn->pause_reading();
   }
   // Serve the other clients (with -BUSY, SCRIPT KILL, SHUTDOWN NOSAVE), as Redis' processEventsWhileBlocked.
   uv_run(server_.loop(), UV_RUN_NOWAIT);
-  return run->killed || server_.shutdown_requested();
+  return run->killed || shutdown_;
 }
 
 }  // namespace datanode

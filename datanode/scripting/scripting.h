@@ -68,6 +68,18 @@ class Scripting {
   // the error.
   std::string refuse_run(uint32_t flags, bool ro_command, const Client& caller) const;
 
+  // The fake client scripts run commands through, and the caller of a busy script (its input waits).
+  bool is_script_client(const Client& c) const { return &c == &script_client_; }
+  bool protects(const Client& c) const { return current_ != nullptr && current_->timed_out && current_->caller == &c; }
+  // SHUTDOWN NOSAVE arrived while the script was busy.
+  void abort_for_shutdown() { shutdown_ = true; }
+  // redis.set_repl(): where the running script's writes go (the AOF sink, or the others).
+  void set_propagation_targets(bool aof, bool replicas) {
+    to_aof_ = aof;
+    to_replicas_ = replicas;
+  }
+  bool propagates_to(bool aof_sink) const { return aof_sink ? to_aof_ : to_replicas_; }
+
   // redis.call: runs one command for the script. False with `err` (a refusal before the command ran,
   // Redis' script texts); true with the command's reply bytes in `reply` (which may be an error).
   bool call_command(ScriptRun& run, const Args& argv, std::string& reply, std::string& err);
@@ -82,7 +94,16 @@ class Scripting {
   std::unique_ptr<Functions> functions_;
   Client script_client_;
   ScriptRun* current_ = nullptr;
+  bool shutdown_ = false;
+  bool to_aof_ = true, to_replicas_ = true;
 };
+
+// The scripting subsystem of `server`, made on first use. TODO(lead): make it a Server member (a
+// `scripting_` unique_ptr and an accessor in server.h) after the merge; it is kept beside the server
+// object only to leave server.h, which every file includes, untouched on this branch.
+Scripting& scripting_of(Server& server);
+// Null while no script command ran yet (the dispatcher's checks then cost one lookup).
+Scripting* find_scripting(const Server& server);
 
 // Shebang line of an EVAL body: flags and the length to skip, or false with the error text.
 bool parse_shebang(std::string_view body, uint32_t& flags, size_t& skip, std::string& error);

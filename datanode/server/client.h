@@ -39,8 +39,6 @@ enum ClientFlag : uint32_t {
   kClientReadOnly = 1u << 23,  // r: READONLY in cluster mode (reads served by a replica of the owner)
   kClientDenyBlocking = 1u << 24,  // set while EXEC runs its queue: BLPOP & co. answer at once
   kClientAsking = 1u << 25,        // ASKING: the next command may use an importing slot
-  kClientScript = 1u << 26,        // the fake client a Lua script runs its commands through
-  kClientProtected = 1u << 27,     // its script is running: its input waits, it is not closed
 };
 
 struct QueuedCommand {

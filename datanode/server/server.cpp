@@ -127,7 +127,6 @@ Server::Server(Settings& settings, config::Registry& registry)
   slowlog_ = std::make_unique<SlowLog>();
   latency_ = std::make_unique<LatencyMonitor>();
   if (settings_.cluster_enabled) cluster_ = std::make_unique<Cluster>(*this);
-  scripting_ = std::make_unique<Scripting>(*this);
   lastsave_unix_ = util::unix_ms() / 1000;
   memory_startup_ = memory_peak_ = malloc_used_bytes();
   apply_output_limits();
@@ -275,7 +274,6 @@ void Server::feed_monitors(const Client& c, const Args& args) {
 Server::~Server() {
   // Subsystems unregister themselves from the hook lists (sinks_ ...), which are declared after them and
   // would otherwise be destroyed first: take the subsystems down while those lists still exist.
-  scripting_.reset();
   cluster_.reset();
   watches_.reset();
   metrics_.reset();
@@ -315,8 +313,11 @@ void Server::propagate(int db, const std::vector<std::string_view>& argv) {
       for (PropagationSink* s : sinks_) s->feed(db, multi);
     }
   }
+  // redis.set_repl() may keep a script's writes from the AOF or from the replicas.
+  const Scripting* scripting = find_scripting(*this);
   for (PropagationSink* s : sinks_)
-    if (s == aof_sink_ ? propagate_to_aof_ : propagate_to_replicas_) s->feed(db, argv);
+    if (scripting == nullptr || scripting->propagates_to(s == static_cast<PropagationSink*>(aof_.get())))
+      s->feed(db, argv);
 }
 
 void Server::end_exec_propagation() {
@@ -398,8 +399,10 @@ void Server::process_input(Client& c) {
   net::InputBuffer& in = c.conn->input();
   stats_.net_input_bytes += in.size();  // approximate: counted per read round
   resp::Writer out(&c.conn->output());
-  while (in.size() > 0 && !c.conn->closing() &&
-         !c.has(kClientBlocked | kClientCloseAsap | kClientPaused | kClientProtected)) {
+  // The client whose script runs past busy-reply-threshold: its next requests wait until the script ends.
+  const Scripting* scripting = find_scripting(*this);
+  if (scripting != nullptr && scripting->protects(c)) return;
+  while (in.size() > 0 && !c.conn->closing() && !c.has(kClientBlocked | kClientCloseAsap | kClientPaused)) {
     // Per request: an AUTH earlier in the same pipeline lifts the limits for what follows it.
     c.parser.set_unauthenticated(!c.authenticated && !settings_.requirepass.empty());
     auto status = c.parser.parse(in.data());
@@ -473,8 +476,8 @@ void Server::execute(Client& c, const Args& args, resp::Writer& out) {
   if (!cmd->arity_ok(args.size())) return reject(command::wrong_arity_error(cmd->name), true);
   if (!c.authenticated && !settings_.requirepass.empty() && !cmd->has(command::kNoAuth)) return reject(command::kNoAuthError, true);
   // A script past busy-reply-threshold: the loop serves other clients only to say so (and to kill it).
-  if (scripting_->busy() && !c.has(kClientScript)) {
-    std::string busy = scripting_->busy_refusal(*cmd, args);
+  if (Scripting* scripting = find_scripting(*this); scripting && scripting->busy() && !scripting->is_script_client(c)) {
+    std::string busy = scripting->busy_refusal(*cmd, args);
     if (!busy.empty()) return reject(busy, true);
   }
   if (c.resp == 2 && c.has(kClientPubSub) && !cmd->has(command::kPubSubOk) &&
@@ -537,6 +540,9 @@ void Server::execute(Client& c, const Args& args, resp::Writer& out) {
   int64_t start = util::mono_us();
   tracking_->enter(c);
   cmd->handler(ctx);
+  // SHUTDOWN NOSAVE while a script is busy: the script stops first, then the cron shuts down.
+  if (shutdown_requested_)
+    if (Scripting* scripting = find_scripting(*this); scripting && scripting->running()) scripting->abort_for_shutdown();
   // ASKING lasts for one command (or a whole transaction).
   if ((c.flags & kClientAsking) && n != "asking" && !c.has(kClientMulti)) c.flags &= ~kClientAsking;
   auto elapsed = static_cast<uint64_t>(util::mono_us() - start);
@@ -660,7 +666,7 @@ void Server::close_idle_clients(int64_t now_ms) {
 
 void Server::cron(int64_t mono_now) {
   // While a busy script lets the loop turn, nothing may expire keys, close clients or shut down under it.
-  if (scripting_->running()) return;
+  if (const Scripting* scripting = find_scripting(*this); scripting && scripting->running()) return;
   track_ops(mono_now);
   // Without an AOF, writes since the last snapshot live only in memory: a signal must then wait for the
   // final save on the loop instead of ending the process during a long command.

@@ -37,7 +37,6 @@ class SlowLog;
 class LatencyMonitor;
 class Persistence;
 class Cluster;
-class Scripting;
 
 using CommandTable = command::Table<Context>;
 using CommandSpec = command::Command<Context>;
@@ -92,7 +91,6 @@ class Server : public net::ConnectionHandler {
   // Listens, runs the loop until SHUTDOWN or a signal. Returns the process exit code.
   int run();
   void request_shutdown(bool save);
-  bool shutdown_requested() const { return shutdown_requested_; }
 
   Settings& settings() { return settings_; }
   config::Registry& registry() { return registry_; }
@@ -119,8 +117,6 @@ class Server : public net::ConnectionHandler {
   Persistence& persistence() { return *persistence_; }
   // Null unless cluster-enabled.
   Cluster* cluster() { return cluster_.get(); }
-  // Lua: the script cache, functions, the running script (datanode/scripting/).
-  Scripting& scripting() { return *scripting_; }
 
   // Clients by id, in connection order (CLIENT LIST prints them in this order).
   const std::map<uint64_t, Client*>& clients() const { return clients_; }
@@ -142,13 +138,6 @@ class Server : public net::ConnectionHandler {
   void add_sink(PropagationSink* sink) { sinks_.push_back(sink); }
   void remove_sink(PropagationSink* sink);
   void propagate(int db, const std::vector<std::string_view>& argv);
-  // redis.set_repl(): which sinks a script's writes reach (both by default).
-  void set_propagation_targets(bool aof, bool replicas) {
-    propagate_to_aof_ = aof;
-    propagate_to_replicas_ = replicas;
-  }
-  // Set by the AOF for its sink, so redis.set_repl can tell the two kinds of sinks apart.
-  void mark_aof_sink(PropagationSink* sink) { aof_sink_ = sink; }
   // Runs every `period_ms` on the loop.
   void add_periodic(int64_t period_ms, std::function<void(int64_t now_ms)> job);
   // INFO sections beyond the built-in ones, in order of registration.
@@ -259,12 +248,8 @@ class Server : public net::ConnectionHandler {
   std::unique_ptr<LatencyMonitor> latency_;
   std::unique_ptr<Persistence> persistence_;
   std::unique_ptr<Cluster> cluster_;
-  std::unique_ptr<Scripting> scripting_;
 
   std::vector<PropagationSink*> sinks_;
-  PropagationSink* aof_sink_ = nullptr;
-  bool propagate_to_aof_ = true;
-  bool propagate_to_replicas_ = true;
   struct Periodic {
     int64_t period_ms;
     int64_t next_ms;
