@@ -2,8 +2,10 @@
 // redis.* functions themselves live in redis_api.cpp.
 #include "datanode/scripting/lua_engine.h"
 
+extern "C" {
 #include <lua5.1/lua-bitop.h>
 #include <lua5.1/lua-cjson.h>
+}
 
 #include <cmath>
 #include <cstring>
