@@ -234,7 +234,9 @@ bool Functions::load(std::string_view code, bool replace, std::string& name, std
   lua_pushnumber(L, static_cast<lua_Number>(util::mono_ms()));
   lua_setfield(L, LUA_REGISTRYINDEX, "redis_ha.load_start");
   lua_sethook(L, load_hook, LUA_MASKCOUNT, 100000);
+  engine_->use_library_api(true);
   int rc = lua_pcall(L, 0, 0, 0);
+  engine_->use_library_api(false);
   lua_sethook(L, nullptr, 0, 0);
   engine_->loading_library = nullptr;
   pending_ = nullptr;

@@ -8,15 +8,16 @@ extern "C" {
 }
 
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 
 #include "common/log/log.h"
 #include "common/resp/writer.h"
-#include "datanode/scripting/scripting.h"
 
 namespace datanode {
 
 void install_redis_api(lua_State* L, bool function_mode);  // redis_api.cpp
+void push_library_api(lua_State* L, int (*missing)(lua_State*));  // redis_api.cpp
 
 namespace {
 
@@ -162,8 +163,30 @@ LuaEngine& engine_of(lua_State* L) {
   return *e;
 }
 
-LuaEngine::LuaEngine(Scripting& owner, bool function_mode)
-    : owner_(owner), L_(luaL_newstate()), function_mode_(function_mode) {
+void* LuaEngine::allocate(void* ud, void* ptr, size_t old_size, size_t new_size) {
+  auto* self = static_cast<LuaEngine*>(ud);
+  if (new_size == 0) {
+    self->memory_used_ -= old_size;
+    std::free(ptr);
+    return nullptr;
+  }
+  if (self->memory_limit_ != 0 && new_size > old_size && self->memory_used_ + (new_size - old_size) > self->memory_limit_)
+    return nullptr;  // Lua raises "not enough memory"
+  void* p = std::realloc(ptr, new_size);
+  if (p != nullptr) self->memory_used_ = self->memory_used_ - old_size + new_size;
+  return p;
+}
+
+namespace {
+int at_panic(lua_State* L) {
+  LOG_WARNING("Lua panic: %s", lua_tostring(L, -1) ? lua_tostring(L, -1) : "?");
+  std::abort();
+}
+}  // namespace
+
+LuaEngine::LuaEngine(ScriptHost& owner, bool function_mode, size_t memory_limit)
+    : owner_(owner), memory_limit_(memory_limit), L_(lua_newstate(allocate, this)), function_mode_(function_mode) {
+  lua_atpanic(L_, at_panic);
   lua_pushlightuserdata(L_, this);
   lua_setfield(L_, LUA_REGISTRYINDEX, kEngineKey);
   lua_newtable(L_);
@@ -251,6 +274,20 @@ void LuaEngine::protect_globals() {
   lua_setfield(L, -2, "_G");
   lua_pop(L, 1);
   lua_replace(L, LUA_GLOBALSINDEX);
+  if (function_mode_) {
+    push_library_api(L, missing_global);
+    push_readonly_proxy(L);
+    lua_setfield(L, LUA_REGISTRYINDEX, "redis_ha.libapi");
+  }
+}
+
+void LuaEngine::use_library_api(bool on) {
+  // The globals proxy reads through its metatable's __index: the library API while a body loads.
+  lua_State* L = L_;
+  lua_getmetatable(L, LUA_GLOBALSINDEX);
+  lua_getfield(L, LUA_REGISTRYINDEX, on ? "redis_ha.libapi" : "redis_ha.globals");
+  lua_setfield(L, -2, "__index");
+  lua_pop(L, 1);
 }
 
 void LuaEngine::push_array(const std::vector<std::string_view>& items) {
@@ -289,10 +326,9 @@ void LuaEngine::call(ScriptRun& run, int nargs, std::string& out, int caller_res
   lua_getfield(L, LUA_REGISTRYINDEX, kErrorHandlerKey);
   lua_insert(L, func);  // handler below the function
   run_ = &run;
-  bool hooked = run.server != nullptr;
-  if (hooked) lua_sethook(L, count_hook, LUA_MASKCOUNT, 100000);
+  lua_sethook(L, count_hook, LUA_MASKCOUNT, 100000);
   int err = lua_pcall(L, nargs, 1, func);
-  if (hooked) lua_sethook(L, nullptr, 0, 0);
+  lua_sethook(L, nullptr, 0, 0);
   run_ = nullptr;
   if (err == 0) {
     write_lua_value(L, out, caller_resp, run.resp);

@@ -35,19 +35,30 @@ struct ScriptRun {
   int64_t start_ms = 0;
 };
 
-class Scripting;
+// What the engine asks of the server side (Scripting in the datanode, a stub in the fuzz target).
+class ScriptHost {
+ public:
+  virtual ~ScriptHost() = default;
+  // redis.call: false with `err` for a refusal, true with the reply bytes (which may be an error).
+  virtual bool call_command(ScriptRun& run, const std::vector<std::string_view>& argv, std::string& reply,
+                            std::string& err) = 0;
+  // Every 100000 instructions: true when the script must stop.
+  virtual bool on_hook() = 0;
+  virtual void set_propagation_targets(bool aof, bool replicas) = 0;
+  virtual bool command_exists(std::string_view name) = 0;
+};
 
 class LuaEngine {
  public:
   // `function_mode`: the state of FUNCTION libraries (no KEYS/ARGV globals, redis.register_function
-  // while loading).
-  LuaEngine(Scripting& owner, bool function_mode);
+  // while loading). `memory_limit` (bytes, 0: none) bounds the state's allocations.
+  LuaEngine(ScriptHost& owner, bool function_mode, size_t memory_limit = 0);
   ~LuaEngine();
   LuaEngine(const LuaEngine&) = delete;
   LuaEngine& operator=(const LuaEngine&) = delete;
 
   lua_State* state() { return L_; }
-  Scripting& owner() { return owner_; }
+  ScriptHost& owner() { return owner_; }
   ScriptRun* run() { return run_; }
 
   // Calls the function on top of the stack (below it: `nargs` arguments) under the error handler, with
@@ -56,6 +67,8 @@ class LuaEngine {
   void call(ScriptRun& run, int nargs, std::string& out, int caller_resp);
   // Globals KEYS and ARGV for an EVAL body (read-only to the script).
   void set_eval_globals(const std::vector<std::string_view>& keys, const std::vector<std::string_view>& argv);
+  // FUNCTION LOAD: globals are the library API (register_function, log) while a library body runs.
+  void use_library_api(bool on);
   // Pushes a Lua array of strings.
   void push_array(const std::vector<std::string_view>& items);
 
@@ -71,7 +84,11 @@ class LuaEngine {
   void install_redis_api();
   void protect_globals();
 
-  Scripting& owner_;
+  static void* allocate(void* ud, void* ptr, size_t old_size, size_t new_size);
+
+  ScriptHost& owner_;
+  size_t memory_limit_ = 0;
+  size_t memory_used_ = 0;
   lua_State* L_;
   ScriptRun* run_ = nullptr;
   bool function_mode_;

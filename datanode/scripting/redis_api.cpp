@@ -6,7 +6,6 @@
 #include "common/log/log.h"
 #include "common/version/version.h"
 #include "datanode/scripting/lua_engine.h"
-#include "datanode/scripting/scripting.h"
 #include "datanode/scripting/sha1.h"
 
 namespace datanode {
@@ -59,7 +58,7 @@ int generic_call(lua_State* L, bool raise_error) {
   if (run == nullptr) return fail(L, "redis.call/pcall can only be called inside a script invocation");
   std::vector<std::string> argv;
   if (!lua_args(L, argv)) return raise_error ? raise(L) : 1;
-  Args views(argv.begin(), argv.end());
+  std::vector<std::string_view> views(argv.begin(), argv.end());
   std::string reply, err;
   if (!engine_of(L).owner().call_command(*run, views, reply, err)) {
     push_error_table(L, err);
@@ -151,7 +150,7 @@ int redis_acl_check_cmd(lua_State* L) {
   if (run == nullptr) return fail(L, "redis.acl_check_cmd can only be called inside a script invocation");
   std::vector<std::string> argv;
   if (!lua_args(L, argv)) return raise(L);
-  if (run->server->commands().find(argv[0]) == nullptr) return fail(L, "Invalid command passed to redis.acl_check_cmd()");
+  if (!engine_of(L).owner().command_exists(argv[0])) return fail(L, "Invalid command passed to redis.acl_check_cmd()");
   // TODO(acl): ask the ACL module whether run->caller's user may run argv; every user may, until it lands.
   lua_pushboolean(L, 1);
   return 1;
@@ -209,14 +208,37 @@ void install_redis_api(lua_State* L, bool function_mode) {
   set_num(L, "REPL_REPLICA", kReplReplica);
   set_num(L, "REPL_ALL", kReplAof | kReplReplica);
   set_fn(L, "acl_check_cmd", redis_acl_check_cmd);
-  if (function_mode) {
-    set_fn(L, "register_function", register_function);
-  } else {
+  if (!function_mode) {
     set_fn(L, "breakpoint", redis_breakpoint);
     set_fn(L, "debug", redis_debug);
     set_fn(L, "replicate_commands", redis_replicate_commands);
   }
   lua_setglobal(L, "redis");
+}
+
+// What a FUNCTION library's body sees while it loads (Redis' library API): only redis.register_function,
+// redis.log with its levels and the version; every other name is an error.
+void push_library_api(lua_State* L, int (*missing)(lua_State*)) {
+  lua_newtable(L);  // globals
+  lua_newtable(L);  // redis
+  set_fn(L, "register_function", register_function);
+  set_fn(L, "log", redis_log);
+  set_num(L, "LOG_DEBUG", 0);
+  set_num(L, "LOG_VERBOSE", 1);
+  set_num(L, "LOG_NOTICE", 2);
+  set_num(L, "LOG_WARNING", 3);
+  set_num(L, "REDIS_VERSION_NUM", version_num());
+  lua_pushstring(L, version::kRedisVersion);
+  lua_setfield(L, -2, "REDIS_VERSION");
+  lua_newtable(L);
+  lua_pushcfunction(L, missing);
+  lua_setfield(L, -2, "__index");
+  lua_setmetatable(L, -2);
+  lua_setfield(L, -2, "redis");
+  lua_newtable(L);
+  lua_pushcfunction(L, missing);
+  lua_setfield(L, -2, "__index");
+  lua_setmetatable(L, -2);
 }
 
 }  // namespace datanode

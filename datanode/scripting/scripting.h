@@ -30,10 +30,10 @@ enum ScriptFlag : uint32_t {
 // "no-writes" ... -> flag; 0 when unknown.
 uint32_t script_flag_named(std::string_view name);
 
-class Scripting {
+class Scripting : public ScriptHost {
  public:
   explicit Scripting(Server& server);
-  ~Scripting();
+  ~Scripting() override;
 
   Server& server() { return server_; }
 
@@ -74,7 +74,7 @@ class Scripting {
   // SHUTDOWN NOSAVE arrived while the script was busy.
   void abort_for_shutdown() { shutdown_ = true; }
   // redis.set_repl(): where the running script's writes go (the AOF sink, or the others).
-  void set_propagation_targets(bool aof, bool replicas) {
+  void set_propagation_targets(bool aof, bool replicas) override {
     to_aof_ = aof;
     to_replicas_ = replicas;
   }
@@ -82,10 +82,11 @@ class Scripting {
 
   // redis.call: runs one command for the script. False with `err` (a refusal before the command ran,
   // Redis' script texts); true with the command's reply bytes in `reply` (which may be an error).
-  bool call_command(ScriptRun& run, const Args& argv, std::string& reply, std::string& err);
+  bool call_command(ScriptRun& run, const Args& argv, std::string& reply, std::string& err) override;
+  bool command_exists(std::string_view name) override { return server_.commands().find(name) != nullptr; }
   // The instruction-count hook: lets the loop turn once the script is past busy-reply-threshold; true
   // when the script must stop (killed, or SHUTDOWN NOSAVE).
-  bool on_hook();
+  bool on_hook() override;
 
  private:
   Server& server_;

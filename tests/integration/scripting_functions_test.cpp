@@ -40,15 +40,23 @@ const char* kLib =
     "redis.register_function('setter', function(keys, args) return redis.call('set', keys[1], args[1]) end)\n"
     "redis.register_function('failing', function() error('deliberate') end)\n";
 
+const char* kSolo =
+    "#!lua name=solo\n"
+    "redis.register_function{function_name='solo_fn', callback=function() return redis.call('ping') end,"
+    " flags={'no-writes', 'allow-stale'}, description='only one'}\n";
+
 Commands function_commands() {
   return {
       {"FUNCTION", "FLUSH"},
       {"FUNCTION", "LOAD", kLib},
       {"FUNCTION", "LOAD", kLib},
-      {"FUNCTION", "LIST"},
-      {"FUNCTION", "LIST", "WITHCODE"},
-      {"FUNCTION", "LIST", "LIBRARYNAME", "my*"},
+      // Redis lists libraries and functions in hash order: the listings compare one-function libraries.
+      {"FUNCTION", "LOAD", kSolo},
+      {"FUNCTION", "LIST", "LIBRARYNAME", "so*"},
+      {"FUNCTION", "LIST", "WITHCODE", "LIBRARYNAME", "solo"},
       {"FUNCTION", "LIST", "LIBRARYNAME", "zz*"},
+      {"FCALL", "solo_fn", "0"},
+      {"FCALL_RO", "solo_fn", "0"},
       {"FUNCTION", "LIST", "LIBRARYNAME"},
       {"FUNCTION", "LIST", "BOGUS"},
       {"FCALL", "hello", "0", "world"},
