@@ -51,6 +51,14 @@ void cmd_script(Context& ctx) {
   Scripting& s = scripting_of(ctx.server);
   std::string_view sub = ctx.arg(1);
   size_t argc = ctx.argc();
+  // Redis' arity of each subcommand (negative: at least).
+  static const std::pair<const char*, int> arities[] = {{"help", 2}, {"flush", -2}, {"exists", -3},
+                                                         {"load", 3},  {"kill", 2},   {"debug", 3}};
+  for (const auto& [name, arity] : arities) {
+    if (!util::iequals(sub, name)) continue;
+    bool ok = arity > 0 ? argc == static_cast<size_t>(arity) : argc >= static_cast<size_t>(-arity);
+    if (!ok) return ctx.out.error(wrong_sub_arity_error("script", sub));
+  }
   if (argc == 2 && util::iequals(sub, "help")) {
     return reply_help(ctx.out, "script",
                       {"DEBUG (YES|SYNC|NO)", "    Set the debug mode for subsequent scripts executed.",

@@ -49,7 +49,7 @@ void flags_reply(resp::Writer& out, uint32_t flags) {
   for (const auto& [bit, name] : names) n += (flags & bit) ? 1 : 0;
   out.set_header(n);
   for (const auto& [bit, name] : names)
-    if (flags & bit) out.bulk(name);
+    if (flags & bit) out.simple(name);
 }
 
 void function_list(Context& ctx) {

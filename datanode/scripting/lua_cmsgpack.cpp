@@ -241,9 +241,9 @@ void decode_value(lua_State* L, Cursor& c, int depth) {
       std::memcpy(&d, &v, 8);
       return lua_pushnumber(L, d);
     }
-    case 0xc4: case 0xd9: { uint64_t n = sized(1); if (!c.error) decode_string(L, c, n); return; }
-    case 0xc5: case 0xda: { uint64_t n = sized(2); if (!c.error) decode_string(L, c, n); return; }
-    case 0xc6: case 0xdb: { uint64_t n = sized(4); if (!c.error) decode_string(L, c, n); return; }
+    case 0xd9: { uint64_t n = sized(1); if (!c.error) decode_string(L, c, n); return; }
+    case 0xda: { uint64_t n = sized(2); if (!c.error) decode_string(L, c, n); return; }
+    case 0xdb: { uint64_t n = sized(4); if (!c.error) decode_string(L, c, n); return; }
     case 0xdc: { uint64_t n = sized(2); if (!c.error) decode_array(L, c, n, depth); return; }
     case 0xdd: { uint64_t n = sized(4); if (!c.error) decode_array(L, c, n, depth); return; }
     case 0xde: { uint64_t n = sized(2); if (!c.error) decode_map(L, c, n, depth); return; }

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <string>
 
@@ -63,7 +64,11 @@ void control(lua_State* L, char opt, const char*& fmt, Header& h) {
       h.align = a;
       return;
     }
-    default: luaL_error(L, "invalid format option '%c'", opt);
+    default: {
+      char msg[40];
+      snprintf(msg, sizeof msg, "invalid format option '%c'", opt);
+      luaL_argerror(L, 1, msg);
+    }
   }
 }
 
