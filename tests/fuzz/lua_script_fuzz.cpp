@@ -33,7 +33,7 @@ struct StubHost : datanode::ScriptHost {
     reply = "$" + std::to_string(last.size()) + "\r\n" + std::string(last) + "\r\n";
     return true;
   }
-  bool on_hook() override { return ++hooks > 20; }  // about 2 million instructions
+  bool on_hook() override { return ++hooks > 5; }  // about half a million instructions
   void set_propagation_targets(bool, bool) override {}
   bool command_exists(std::string_view) override { return true; }
 };
