@@ -171,6 +171,24 @@ void Scripting::execute(LuaEngine& engine, ScriptRun& run, int nargs, Context& c
   }
 }
 
+bool Scripting::not_in_scripts(const CommandSpec& cmd, const Args& argv) {
+  // Redis' "noscript" flag, from the command's metadata; cached per command (containers per subcommand).
+  bool container = cmd.has(command::kSubcommands) && argv.size() > 1;
+  if (!container) {
+    auto it = noscript_.find(&cmd);
+    if (it != noscript_.end()) return it->second;
+  }
+  std::string full = cmd.name;
+  if (container) full += "|" + util::to_lower(argv[1]);
+  const meta::CommandMeta* m = meta::find(full);
+  if (m == nullptr && container) m = meta::find(cmd.name);
+  bool refused = false;
+  if (m != nullptr)
+    for (std::string_view f : meta::words(m->flags)) refused = refused || f == "noscript";
+  if (!container) noscript_[&cmd] = refused;
+  return refused;
+}
+
 bool Scripting::call_command(ScriptRun& run, const Args& argv, std::string& reply, std::string& err) {
   const CommandSpec* cmd = server_.commands().find(argv[0]);
   if (cmd == nullptr) {
@@ -181,17 +199,9 @@ bool Scripting::call_command(ScriptRun& run, const Args& argv, std::string& repl
     err = "Wrong number of args calling Redis command from script";
     return false;
   }
-  std::string full = cmd->name;
-  if (cmd->has(command::kSubcommands) && argv.size() > 1) full += "|" + util::to_lower(argv[1]);
-  const meta::CommandMeta* m = meta::find(full);
-  if (m == nullptr && full != cmd->name) m = meta::find(cmd->name);
-  if (m != nullptr) {
-    for (std::string_view f : meta::words(m->flags)) {
-      if (f == "noscript") {
-        err = "This Redis command is not allowed from script";
-        return false;
-      }
-    }
+  if (not_in_scripts(*cmd, argv)) {
+    err = "This Redis command is not allowed from script";
+    return false;
   }
   // TODO(acl): the ACL check of run.caller's user for argv goes here; a refusal answers
   // "The user executing the script <ACL error text>" and adds an ACL LOG entry (context "lua").

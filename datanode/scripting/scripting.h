@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -94,7 +95,10 @@ class Scripting : public ScriptHost {
   util::StringMap<Script> scripts_;
   std::unique_ptr<Functions> functions_;
   Client script_client_;
+  bool not_in_scripts(const CommandSpec& cmd, const Args& argv);
+
   ScriptRun* current_ = nullptr;
+  std::map<const CommandSpec*, bool> noscript_;
   bool shutdown_ = false;
   bool to_aof_ = true, to_replicas_ = true;
 };

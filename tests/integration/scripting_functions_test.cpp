@@ -287,3 +287,54 @@ TEST(ScriptingBusy, FunctionKillStopsABusyFunction) {
 }
 
 }  // namespace
+
+namespace {
+
+const char* kPersisted =
+    "#!lua name=kept\nredis.register_function{function_name='kept_fn', callback=function() return 'still here' end, "
+    "flags={'no-writes'}}";
+
+}  // namespace
+
+TEST(ScriptingFunctionsPersistence, SnapshotAofAndReplicasKeepLibraries) {
+  // RDB: SAVE, restart, the library is back.
+  {
+    harness::Datanode node;
+    harness::Client c(node.port);
+    ASSERT_EQ(c.command({"FUNCTION", "LOAD", kPersisted}).str, "kept");
+    ASSERT_EQ(c.command({"SAVE"}).str, "OK");
+    node.restart();
+    harness::Client c2(node.port);
+    EXPECT_EQ(c2.command({"FCALL", "kept_fn", "0"}).str, "still here");
+  }
+  // AOF: FUNCTION LOAD is in the log and replays; a rewrite keeps it.
+  {
+    harness::Datanode node("appendonly = true\nappendfsync = \"always\"\n");
+    harness::Client c(node.port);
+    ASSERT_EQ(c.command({"FUNCTION", "LOAD", kPersisted}).str, "kept");
+    node.restart();
+    harness::Client c2(node.port);
+    EXPECT_EQ(c2.command({"FCALL", "kept_fn", "0"}).str, "still here");
+    c2.command({"BGREWRITEAOF"});
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+    node.restart();
+    harness::Client c3(node.port);
+    EXPECT_EQ(c3.command({"FCALL", "kept_fn", "0"}).str, "still here");
+  }
+  // Replication: a full sync carries the libraries, later loads stream to the replica.
+  {
+    harness::Datanode master;
+    harness::Client m(master.port);
+    ASSERT_EQ(m.command({"FUNCTION", "LOAD", kPersisted}).str, "kept");
+    harness::Datanode replica("replicaof = \"127.0.0.1 " + std::to_string(master.port) + "\"\n");
+    harness::Client r(replica.port);
+    EXPECT_TRUE(harness::eventually([&] { return r.command({"FCALL_RO", "kept_fn", "0"}).str == "still here"; },
+                                    std::chrono::seconds(10)));
+    ASSERT_EQ(m.command({"FUNCTION", "LOAD", "#!lua name=later\nredis.register_function{function_name='later_fn', "
+                                             "callback=function() return 2 end, flags={'no-writes'}}"})
+                  .str,
+              "later");
+    EXPECT_TRUE(harness::eventually([&] { return r.command({"FCALL_RO", "later_fn", "0"}).integer == 2; },
+                                    std::chrono::seconds(10)));
+  }
+}
