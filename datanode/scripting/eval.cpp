@@ -53,24 +53,25 @@ void cmd_script(Context& ctx) {
   size_t argc = ctx.argc();
   // Redis' arity of each subcommand (negative: at least).
   static const std::pair<const char*, int> arities[] = {{"help", 2}, {"flush", -2}, {"exists", -3},
-                                                         {"load", 3},  {"kill", 2},   {"debug", 3}};
+                                                        {"load", 3}, {"kill", 2},   {"debug", 3}};
   for (const auto& [name, arity] : arities) {
     if (!util::iequals(sub, name)) continue;
     bool ok = arity > 0 ? argc == static_cast<size_t>(arity) : argc >= static_cast<size_t>(-arity);
     if (!ok) return ctx.out.error(wrong_sub_arity_error("script", sub));
   }
   if (argc == 2 && util::iequals(sub, "help")) {
-    return reply_help(ctx.out, "script",
-                      {"DEBUG (YES|SYNC|NO)", "    Set the debug mode for subsequent scripts executed.",
-                       "EXISTS <sha1> [<sha1> ...]",
-                       "    Return information about the existence of the scripts in the script cache.",
-                       "FLUSH [ASYNC|SYNC]", "    Flush the Lua scripts cache. Very dangerous on replicas.",
-                       "    When called without the optional mode argument, the behavior is determined by the",
-                       "    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
-                       "    * ASYNC: Asynchronously flush the scripts cache.",
-                       "    * SYNC: Synchronously flush the scripts cache.", "KILL",
-                       "    Kill the currently executing Lua script.", "LOAD <script>",
-                       "    Load a script into the scripts cache without executing it."});
+    return reply_help(
+        ctx.out, "script",
+        {"DEBUG (YES|SYNC|NO)", "    Set the debug mode for subsequent scripts executed.",
+         "EXISTS <sha1> [<sha1> ...]",
+         "    Return information about the existence of the scripts in the script cache.",
+         "FLUSH [ASYNC|SYNC]", "    Flush the Lua scripts cache. Very dangerous on replicas.",
+         "    When called without the optional mode argument, the behavior is determined by the",
+         "    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
+         "    * ASYNC: Asynchronously flush the scripts cache.",
+         "    * SYNC: Synchronously flush the scripts cache.", "KILL",
+         "    Kill the currently executing Lua script.", "LOAD <script>",
+         "    Load a script into the scripts cache without executing it."});
   }
   if (util::iequals(sub, "flush")) {
     if (argc > 3 || (argc == 3 && !util::iequals(ctx.arg(2), "sync") && !util::iequals(ctx.arg(2), "async")))

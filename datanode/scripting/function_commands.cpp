@@ -86,8 +86,10 @@ void function_list(Context& ctx) {
       ctx.out.bulk("name");
       ctx.out.bulk(f->name);
       ctx.out.bulk("description");
-      if (f->has_description) ctx.out.bulk(f->description);
-      else ctx.out.null();
+      if (f->has_description)
+        ctx.out.bulk(f->description);
+      else
+        ctx.out.null();
       ctx.out.bulk("flags");
       flags_reply(ctx.out, f->flags);
     }
@@ -134,29 +136,46 @@ void cmd_function(Context& ctx) {
     if (argc != 2) return arity();
     return reply_help(
         ctx.out, "function",
-        {"LOAD [REPLACE] <FUNCTION CODE>", "    Create a new library with the given library name and code.",
-         "DELETE <LIBRARY NAME>", "    Delete the given library.", "LIST [LIBRARYNAME PATTERN] [WITHCODE]",
-         "    Return general information on all the libraries:", "    * Library name",
-         "    * The engine used to run the Library", "    * Library description", "    * Functions list",
+        {"LOAD [REPLACE] <FUNCTION CODE>",
+         "    Create a new library with the given library name and code.",
+         "DELETE <LIBRARY NAME>",
+         "    Delete the given library.",
+         "LIST [LIBRARYNAME PATTERN] [WITHCODE]",
+         "    Return general information on all the libraries:",
+         "    * Library name",
+         "    * The engine used to run the Library",
+         "    * Library description",
+         "    * Functions list",
          "    * Library code (if WITHCODE is given)",
-         "    It also possible to get only function that matches a pattern using LIBRARYNAME argument.", "STATS",
-         "    Return information about the current function running:", "    * Function name",
-         "    * Command used to run the function", "    * Duration in MS that the function is running",
-         "    If no function is running, return nil", "    In addition, returns a list of available engines.",
-         "KILL", "    Kill the current running function.", "FLUSH [ASYNC|SYNC]", "    Delete all the libraries.",
+         "    It also possible to get only function that matches a pattern using LIBRARYNAME argument.",
+         "STATS",
+         "    Return information about the current function running:",
+         "    * Function name",
+         "    * Command used to run the function",
+         "    * Duration in MS that the function is running",
+         "    If no function is running, return nil",
+         "    In addition, returns a list of available engines.",
+         "KILL",
+         "    Kill the current running function.",
+         "FLUSH [ASYNC|SYNC]",
+         "    Delete all the libraries.",
          "    When called without the optional mode argument, the behavior is determined by the",
          "    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
-         "    * ASYNC: Asynchronously flush the libraries.", "    * SYNC: Synchronously flush the libraries.",
+         "    * ASYNC: Asynchronously flush the libraries.",
+         "    * SYNC: Synchronously flush the libraries.",
          "DUMP",
          "    Return a serialized payload representing the current libraries, can be restored using FUNCTION "
          "RESTORE command",
          "RESTORE <PAYLOAD> [FLUSH|APPEND|REPLACE]",
-         "    Restore the libraries represented by the given payload, it is possible to give a restore policy to",
+         "    Restore the libraries represented by the given payload, it is possible to give a restore "
+         "policy to",
          "    control how to handle existing libraries (default APPEND):",
          "    * FLUSH: delete all existing libraries.",
          "    * APPEND: appends the restored libraries to the existing libraries. On collision, abort.",
-         "    * REPLACE: appends the restored libraries to the existing libraries, On collision, replace the old",
-         "      libraries with the new libraries (notice that even on this option there is a chance of failure",
+         "    * REPLACE: appends the restored libraries to the existing libraries, On collision, replace the "
+         "old",
+         "      libraries with the new libraries (notice that even on this option there is a chance of "
+         "failure",
          "      in case of functions name collision with another library)."});
   }
   if (util::iequals(sub, "load")) {
@@ -164,8 +183,10 @@ void cmd_function(Context& ctx) {
     bool replace = false;
     size_t i = 2;
     for (; i + 1 < argc; ++i) {
-      if (util::iequals(ctx.arg(i), "replace")) replace = true;
-      else return ctx.out.error("ERR Unknown option given: " + std::string(ctx.arg(i)));
+      if (util::iequals(ctx.arg(i), "replace"))
+        replace = true;
+      else
+        return ctx.out.error("ERR Unknown option given: " + std::string(ctx.arg(i)));
     }
     if (i >= argc) return ctx.out.error("ERR Function code is missing");
     std::string name, err;
@@ -204,8 +225,10 @@ void cmd_function(Context& ctx) {
   if (util::iequals(sub, "restore")) {
     if (argc < 3 || argc > 4) return arity();
     std::string_view policy = argc == 4 ? ctx.arg(3) : std::string_view("append");
-    if (!util::iequals(policy, "flush") && !util::iequals(policy, "append") && !util::iequals(policy, "replace"))
-      return ctx.out.error("ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.");
+    if (!util::iequals(policy, "flush") && !util::iequals(policy, "append") &&
+        !util::iequals(policy, "replace"))
+      return ctx.out.error(
+          "ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.");
     std::string err;
     if (!fns.restore(ctx.arg(2), policy, err)) return ctx.out.error(err);
     ctx.changed();
@@ -219,8 +242,8 @@ void cmd_function(Context& ctx) {
 void register_function_commands(CommandTable& t) {
   t.add("fcall", -3, kStale | kSkipMonitor, cmd_fcall);
   t.add("fcall_ro", -3, kReadOnly | kStale | kSkipMonitor, cmd_fcall_ro);
-  // May replicate: LOAD/DELETE/FLUSH/RESTORE reach the AOF and replicas as they are (read-only subcommands call
-  // no changed()).
+  // May replicate: LOAD/DELETE/FLUSH/RESTORE reach the AOF and replicas as they are (read-only subcommands
+  // call no changed()).
   t.add("function", -2, kMayReplicate | kSubcommands, cmd_function);
 }
 

@@ -19,12 +19,14 @@ namespace {
 bool valid_name(std::string_view s) {
   if (s.empty()) return false;
   for (char c : s)
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_')) return false;
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'))
+      return false;
   return true;
 }
 
 constexpr const char* kBadName =
-    "Library names can only contain letters, numbers, or underscores(_) and must be at least one character long";
+    "Library names can only contain letters, numbers, or underscores(_) and must be at least one character "
+    "long";
 
 struct LoadLimit {
   int64_t start_ms;
@@ -73,12 +75,14 @@ int register_error(lua_State* L, const char* err) {
 // description=, flags=}.
 int register_function(lua_State* L) {
   Functions* f = static_cast<Functions*>(engine_of(L).loading_library);
-  if (f == nullptr) return register_error(L, "redis.register_function can only be called on FUNCTION LOAD command");
+  if (f == nullptr)
+    return register_error(L, "redis.register_function can only be called on FUNCTION LOAD command");
   int argc = lua_gettop(L);
   if (argc < 1 || argc > 2) return register_error(L, "wrong number of arguments to redis.register_function");
   FunctionDef def;
   if (argc == 2) {
-    if (!lua_isstring(L, 1)) return register_error(L, "first argument to redis.register_function must be a string");
+    if (!lua_isstring(L, 1))
+      return register_error(L, "first argument to redis.register_function must be a string");
     if (!lua_isfunction(L, 2))
       return register_error(L, "second argument to redis.register_function must be a function");
     def.name = lua_tostring(L, 1);
@@ -86,8 +90,10 @@ int register_function(lua_State* L) {
     def.ref = luaL_ref(L, LUA_REGISTRYINDEX);
   } else {
     if (!lua_istable(L, 1))
-      return register_error(L, "calling redis.register_function with a single argument is only applicable to Lua "
-                               "table (representing named arguments).");
+      return register_error(
+          L,
+          "calling redis.register_function with a single argument is only applicable to Lua "
+          "table (representing named arguments).");
     bool has_name = false;
     const char* err = nullptr;
     lua_pushnil(L);
@@ -98,11 +104,15 @@ int register_function(lua_State* L) {
       }
       std::string key = util::to_lower(lua_tostring(L, -2));
       if (key == "function_name") {
-        if (!lua_isstring(L, -1)) err = "function_name argument given to redis.register_function must be a string";
-        else def.name = lua_tostring(L, -1), has_name = true;
+        if (!lua_isstring(L, -1))
+          err = "function_name argument given to redis.register_function must be a string";
+        else
+          def.name = lua_tostring(L, -1), has_name = true;
       } else if (key == "description") {
-        if (!lua_isstring(L, -1)) err = "description argument given to redis.register_function must be a string";
-        else def.description = lua_tostring(L, -1), def.has_description = true;
+        if (!lua_isstring(L, -1))
+          err = "description argument given to redis.register_function must be a string";
+        else
+          def.description = lua_tostring(L, -1), def.has_description = true;
       } else if (key == "callback") {
         if (!lua_isfunction(L, -1)) {
           err = "callback argument given to redis.register_function must be a function";
@@ -309,7 +319,8 @@ void Functions::replace_all(const std::vector<std::string>& sources) {
   flush();
   for (const std::string& code : sources) {
     std::string name, err;
-    if (!load(code, true, name, err)) LOG_WARNING("Failed loading a function library from the snapshot: %s", err.c_str());
+    if (!load(code, true, name, err))
+      LOG_WARNING("Failed loading a function library from the snapshot: %s", err.c_str());
   }
 }
 
@@ -357,9 +368,7 @@ bool get_length(std::string_view in, size_t& pos, uint64_t& len) {
   if (pos >= in.size()) return false;
   auto b = static_cast<uint8_t>(in[pos++]);
   switch (b >> 6) {
-    case 0:
-      len = b & 0x3f;
-      return true;
+    case 0: len = b & 0x3f; return true;
     case 1:
       if (pos >= in.size()) return false;
       len = (uint64_t(b & 0x3f) << 8) | static_cast<uint8_t>(in[pos++]);
@@ -371,8 +380,7 @@ bool get_length(std::string_view in, size_t& pos, uint64_t& len) {
       for (int i = 0; i < n; ++i) len = (len << 8) | static_cast<uint8_t>(in[pos++]);
       return true;
     }
-    default:
-      return false;  // encoded (integer/LZF) strings: Redis writes library code as a plain string
+    default: return false;  // encoded (integer/LZF) strings: Redis writes library code as a plain string
   }
 }
 

@@ -20,18 +20,28 @@ void put_be(std::string& out, uint64_t v, int bytes) {
 void encode_int(std::string& out, int64_t n) {
   if (n >= 0) {
     auto u = static_cast<uint64_t>(n);
-    if (u <= 127) out.push_back(static_cast<char>(u));
-    else if (u <= 0xff) out.push_back('\xcc'), put_be(out, u, 1);
-    else if (u <= 0xffff) out.push_back('\xcd'), put_be(out, u, 2);
-    else if (u <= 0xffffffffULL) out.push_back('\xce'), put_be(out, u, 4);
-    else out.push_back('\xcf'), put_be(out, u, 8);
+    if (u <= 127)
+      out.push_back(static_cast<char>(u));
+    else if (u <= 0xff)
+      out.push_back('\xcc'), put_be(out, u, 1);
+    else if (u <= 0xffff)
+      out.push_back('\xcd'), put_be(out, u, 2);
+    else if (u <= 0xffffffffULL)
+      out.push_back('\xce'), put_be(out, u, 4);
+    else
+      out.push_back('\xcf'), put_be(out, u, 8);
   } else {
     auto u = static_cast<uint64_t>(n);
-    if (n >= -32) out.push_back(static_cast<char>(n));
-    else if (n >= -128) out.push_back('\xd0'), put_be(out, u, 1);
-    else if (n >= -32768) out.push_back('\xd1'), put_be(out, u, 2);
-    else if (n >= -2147483648LL) out.push_back('\xd2'), put_be(out, u, 4);
-    else out.push_back('\xd3'), put_be(out, u, 8);
+    if (n >= -32)
+      out.push_back(static_cast<char>(n));
+    else if (n >= -128)
+      out.push_back('\xd0'), put_be(out, u, 1);
+    else if (n >= -32768)
+      out.push_back('\xd1'), put_be(out, u, 2);
+    else if (n >= -2147483648LL)
+      out.push_back('\xd2'), put_be(out, u, 4);
+    else
+      out.push_back('\xd3'), put_be(out, u, 8);
   }
 }
 
@@ -55,10 +65,14 @@ void encode_number(std::string& out, lua_Number n) {
 }
 
 void encode_string(std::string& out, const char* s, size_t len) {
-  if (len < 32) out.push_back(static_cast<char>(0xa0 | len));
-  else if (len <= 0xff) out.push_back('\xd9'), put_be(out, len, 1);
-  else if (len <= 0xffff) out.push_back('\xda'), put_be(out, len, 2);
-  else out.push_back('\xdb'), put_be(out, len, 4);
+  if (len < 32)
+    out.push_back(static_cast<char>(0xa0 | len));
+  else if (len <= 0xff)
+    out.push_back('\xd9'), put_be(out, len, 1);
+  else if (len <= 0xffff)
+    out.push_back('\xda'), put_be(out, len, 2);
+  else
+    out.push_back('\xdb'), put_be(out, len, 4);
   out.append(s, len);
 }
 
@@ -93,12 +107,8 @@ void encode_value(lua_State* L, std::string& out, int level) {
       encode_string(out, s, len);
       break;
     }
-    case LUA_TBOOLEAN:
-      out.push_back(lua_toboolean(L, -1) ? '\xc3' : '\xc2');
-      break;
-    case LUA_TNUMBER:
-      encode_number(out, lua_tonumber(L, -1));
-      break;
+    case LUA_TBOOLEAN: out.push_back(lua_toboolean(L, -1) ? '\xc3' : '\xc2'); break;
+    case LUA_TNUMBER: encode_number(out, lua_tonumber(L, -1)); break;
     case LUA_TTABLE: {
       if (level >= kMaxNesting || !lua_checkstack(L, 3)) {
         out.push_back('\xc0');
@@ -106,9 +116,12 @@ void encode_value(lua_State* L, std::string& out, int level) {
       }
       size_t n = 0;
       if (is_array(L, n)) {
-        if (n < 16) out.push_back(static_cast<char>(0x90 | n));
-        else if (n <= 0xffff) out.push_back('\xdc'), put_be(out, n, 2);
-        else out.push_back('\xdd'), put_be(out, n, 4);
+        if (n < 16)
+          out.push_back(static_cast<char>(0x90 | n));
+        else if (n <= 0xffff)
+          out.push_back('\xdc'), put_be(out, n, 2);
+        else
+          out.push_back('\xdd'), put_be(out, n, 4);
         for (size_t i = 1; i <= n; ++i) {
           lua_rawgeti(L, -1, static_cast<int>(i));
           encode_value(L, out, level + 1);
@@ -120,9 +133,12 @@ void encode_value(lua_State* L, std::string& out, int level) {
           lua_pop(L, 1);
           n++;
         }
-        if (n < 16) out.push_back(static_cast<char>(0x80 | n));
-        else if (n <= 0xffff) out.push_back('\xde'), put_be(out, n, 2);
-        else out.push_back('\xdf'), put_be(out, n, 4);
+        if (n < 16)
+          out.push_back(static_cast<char>(0x80 | n));
+        else if (n <= 0xffff)
+          out.push_back('\xde'), put_be(out, n, 2);
+        else
+          out.push_back('\xdf'), put_be(out, n, 4);
         lua_pushnil(L);
         while (lua_next(L, -2)) {
           lua_pushvalue(L, -2);
@@ -132,8 +148,7 @@ void encode_value(lua_State* L, std::string& out, int level) {
       }
       break;
     }
-    default:
-      out.push_back('\xc0');
+    default: out.push_back('\xc0');
   }
   lua_pop(L, 1);
 }
@@ -195,8 +210,10 @@ void decode_map(lua_State* L, Cursor& c, size_t n, int depth) {
     if (c.error) return;
     decode_value(L, c, depth + 1);
     if (c.error) return;
-    if (lua_isnil(L, -2)) lua_pop(L, 2);  // a nil key cannot be stored
-    else lua_settable(L, -3);
+    if (lua_isnil(L, -2))
+      lua_pop(L, 2);  // a nil key cannot be stored
+    else
+      lua_settable(L, -3);
   }
 }
 
@@ -218,14 +235,46 @@ void decode_value(lua_State* L, Cursor& c, int depth) {
     case 0xc0: return lua_pushnil(L);
     case 0xc2: return lua_pushboolean(L, 0);
     case 0xc3: return lua_pushboolean(L, 1);
-    case 0xcc: { uint64_t v = sized(1); if (!c.error) lua_pushnumber(L, static_cast<lua_Number>(v)); return; }
-    case 0xcd: { uint64_t v = sized(2); if (!c.error) lua_pushnumber(L, static_cast<lua_Number>(v)); return; }
-    case 0xce: { uint64_t v = sized(4); if (!c.error) lua_pushnumber(L, static_cast<lua_Number>(v)); return; }
-    case 0xcf: { uint64_t v = sized(8); if (!c.error) lua_pushnumber(L, static_cast<lua_Number>(v)); return; }
-    case 0xd0: { uint64_t v = sized(1); if (!c.error) lua_pushnumber(L, static_cast<int8_t>(v)); return; }
-    case 0xd1: { uint64_t v = sized(2); if (!c.error) lua_pushnumber(L, static_cast<int16_t>(v)); return; }
-    case 0xd2: { uint64_t v = sized(4); if (!c.error) lua_pushnumber(L, static_cast<int32_t>(v)); return; }
-    case 0xd3: { uint64_t v = sized(8); if (!c.error) lua_pushnumber(L, static_cast<lua_Number>(static_cast<int64_t>(v))); return; }
+    case 0xcc: {
+      uint64_t v = sized(1);
+      if (!c.error) lua_pushnumber(L, static_cast<lua_Number>(v));
+      return;
+    }
+    case 0xcd: {
+      uint64_t v = sized(2);
+      if (!c.error) lua_pushnumber(L, static_cast<lua_Number>(v));
+      return;
+    }
+    case 0xce: {
+      uint64_t v = sized(4);
+      if (!c.error) lua_pushnumber(L, static_cast<lua_Number>(v));
+      return;
+    }
+    case 0xcf: {
+      uint64_t v = sized(8);
+      if (!c.error) lua_pushnumber(L, static_cast<lua_Number>(v));
+      return;
+    }
+    case 0xd0: {
+      uint64_t v = sized(1);
+      if (!c.error) lua_pushnumber(L, static_cast<int8_t>(v));
+      return;
+    }
+    case 0xd1: {
+      uint64_t v = sized(2);
+      if (!c.error) lua_pushnumber(L, static_cast<int16_t>(v));
+      return;
+    }
+    case 0xd2: {
+      uint64_t v = sized(4);
+      if (!c.error) lua_pushnumber(L, static_cast<int32_t>(v));
+      return;
+    }
+    case 0xd3: {
+      uint64_t v = sized(8);
+      if (!c.error) lua_pushnumber(L, static_cast<lua_Number>(static_cast<int64_t>(v)));
+      return;
+    }
     case 0xca: {
       uint64_t v = sized(4);
       if (c.error) return;
@@ -241,15 +290,42 @@ void decode_value(lua_State* L, Cursor& c, int depth) {
       std::memcpy(&d, &v, 8);
       return lua_pushnumber(L, d);
     }
-    case 0xd9: { uint64_t n = sized(1); if (!c.error) decode_string(L, c, n); return; }
-    case 0xda: { uint64_t n = sized(2); if (!c.error) decode_string(L, c, n); return; }
-    case 0xdb: { uint64_t n = sized(4); if (!c.error) decode_string(L, c, n); return; }
-    case 0xdc: { uint64_t n = sized(2); if (!c.error) decode_array(L, c, n, depth); return; }
-    case 0xdd: { uint64_t n = sized(4); if (!c.error) decode_array(L, c, n, depth); return; }
-    case 0xde: { uint64_t n = sized(2); if (!c.error) decode_map(L, c, n, depth); return; }
-    case 0xdf: { uint64_t n = sized(4); if (!c.error) decode_map(L, c, n, depth); return; }
-    default:
-      c.error = "Bad data format in input.";
+    case 0xd9: {
+      uint64_t n = sized(1);
+      if (!c.error) decode_string(L, c, n);
+      return;
+    }
+    case 0xda: {
+      uint64_t n = sized(2);
+      if (!c.error) decode_string(L, c, n);
+      return;
+    }
+    case 0xdb: {
+      uint64_t n = sized(4);
+      if (!c.error) decode_string(L, c, n);
+      return;
+    }
+    case 0xdc: {
+      uint64_t n = sized(2);
+      if (!c.error) decode_array(L, c, n, depth);
+      return;
+    }
+    case 0xdd: {
+      uint64_t n = sized(4);
+      if (!c.error) decode_array(L, c, n, depth);
+      return;
+    }
+    case 0xde: {
+      uint64_t n = sized(2);
+      if (!c.error) decode_map(L, c, n, depth);
+      return;
+    }
+    case 0xdf: {
+      uint64_t n = sized(4);
+      if (!c.error) decode_map(L, c, n, depth);
+      return;
+    }
+    default: c.error = "Bad data format in input.";
   }
 }
 
@@ -257,7 +333,9 @@ void decode_value(lua_State* L, Cursor& c, int depth) {
 int unpack_full(lua_State* L, int limit, size_t offset) {
   size_t len;
   const char* s = luaL_checklstring(L, 1, &len);
-  if (offset > len) return luaL_error(L, "Start offset %d greater than input length %d.", static_cast<int>(offset), static_cast<int>(len));
+  if (offset > len)
+    return luaL_error(L, "Start offset %d greater than input length %d.", static_cast<int>(offset),
+                      static_cast<int>(len));
   Cursor c{reinterpret_cast<const unsigned char*>(s) + offset, len - offset};
   int base = lua_gettop(L);
   int count = 0;
@@ -294,8 +372,11 @@ int mp_unpack_limit(lua_State* L) {
 
 int open_cmsgpack(lua_State* L) {
   lua_newtable(L);
-  const luaL_Reg fns[] = {{"pack", mp_pack}, {"unpack", mp_unpack}, {"unpack_one", mp_unpack_one},
-                          {"unpack_limit", mp_unpack_limit}, {nullptr, nullptr}};
+  const luaL_Reg fns[] = {{"pack", mp_pack},
+                          {"unpack", mp_unpack},
+                          {"unpack_one", mp_unpack_one},
+                          {"unpack_limit", mp_unpack_limit},
+                          {nullptr, nullptr}};
   for (const luaL_Reg* f = fns; f->name; ++f) {
     lua_pushcfunction(L, f->func);
     lua_setfield(L, -2, f->name);

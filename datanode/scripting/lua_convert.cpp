@@ -82,8 +82,10 @@ void parse_one(lua_State* L, std::string_view r, size_t& pos, bool push) {
       }
       for (int64_t i = 0; i < n; ++i) {
         parse_one(L, r, pos, push);
-        if (type == '%') parse_one(L, r, pos, push);
-        else if (push) lua_pushboolean(L, 1);
+        if (type == '%')
+          parse_one(L, r, pos, push);
+        else if (push)
+          lua_pushboolean(L, 1);
         if (push) lua_settable(L, -3);
       }
       if (push) lua_settable(L, -3);
@@ -166,15 +168,15 @@ void write_value(lua_State* L, resp::Writer& w, int script_resp) {
     }
     case LUA_TBOOLEAN:
       if (script_resp == 2) {
-        if (lua_toboolean(L, -1)) w.integer(1);
-        else w.null();
+        if (lua_toboolean(L, -1))
+          w.integer(1);
+        else
+          w.null();
       } else {
         w.boolean(lua_toboolean(L, -1));
       }
       break;
-    case LUA_TNUMBER:
-      w.integer(static_cast<int64_t>(lua_tonumber(L, -1)));
-      break;
+    case LUA_TNUMBER: w.integer(static_cast<int64_t>(lua_tonumber(L, -1))); break;
     case LUA_TTABLE: {
       if (field_of_type(L, "err", LUA_TSTRING)) {
         std::string msg = one_line(lua_tostring(L, -1));
@@ -221,8 +223,10 @@ void write_value(lua_State* L, resp::Writer& w, int script_resp) {
           n++;
           lua_pop(L, 1);
         }
-        if (is_map) w.map_header(n);
-        else w.set_header(n);
+        if (is_map)
+          w.map_header(n);
+        else
+          w.set_header(n);
         lua_pushnil(L);
         while (lua_next(L, -2)) {
           if (is_map) {
@@ -253,8 +257,7 @@ void write_value(lua_State* L, resp::Writer& w, int script_resp) {
       }
       break;
     }
-    default:
-      w.null();
+    default: w.null();
   }
   lua_pop(L, 1);
 }

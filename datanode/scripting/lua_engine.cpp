@@ -16,7 +16,7 @@ extern "C" {
 
 namespace datanode {
 
-void install_redis_api(lua_State* L, bool function_mode);  // redis_api.cpp
+void install_redis_api(lua_State* L, bool function_mode);         // redis_api.cpp
 void push_library_api(lua_State* L, int (*missing)(lua_State*));  // redis_api.cpp
 
 namespace {
@@ -51,8 +51,8 @@ int guarded_rawset(lua_State* L) {
 // Replaces the table on top with an empty proxy that reads through to it and refuses writes.
 void push_readonly_proxy(lua_State* L) {
   int real = lua_gettop(L);
-  lua_newtable(L);                 // proxy
-  lua_newtable(L);                 // its metatable
+  lua_newtable(L);  // proxy
+  lua_newtable(L);  // its metatable
   lua_pushvalue(L, real);
   lua_setfield(L, -2, "__index");
   lua_pushcfunction(L, readonly_error);
@@ -113,8 +113,10 @@ int compat_pcall(lua_State* L) {
     lua_remove(L, 1);
     if (lua_istable(L, -1)) {
       lua_getfield(L, -1, "err");
-      if (lua_isstring(L, -1)) lua_replace(L, -2);
-      else lua_pop(L, 1);
+      if (lua_isstring(L, -1))
+        lua_replace(L, -2);
+      else
+        lua_pop(L, 1);
     }
     lua_pushboolean(L, 0);
     lua_insert(L, 1);
@@ -127,9 +129,7 @@ int math_random(lua_State* L) {
   constexpr double kMax = 2147483647.0;
   double r = static_cast<double>(e.rand48() % 2147483647) / kMax;
   switch (lua_gettop(L)) {
-    case 0:
-      lua_pushnumber(L, r);
-      break;
+    case 0: lua_pushnumber(L, r); break;
     case 1: {
       int u = luaL_checkint(L, 1);
       luaL_argcheck(L, 1 <= u, 1, "interval is empty");
@@ -143,8 +143,7 @@ int math_random(lua_State* L) {
       lua_pushnumber(L, std::floor(r * (u - l + 1)) + l);
       break;
     }
-    default:
-      return luaL_error(L, "wrong number of arguments");
+    default: return luaL_error(L, "wrong number of arguments");
   }
   return 1;
 }
@@ -170,7 +169,8 @@ void* LuaEngine::allocate(void* ud, void* ptr, size_t old_size, size_t new_size)
     std::free(ptr);
     return nullptr;
   }
-  if (self->memory_limit_ != 0 && new_size > old_size && self->memory_used_ + (new_size - old_size) > self->memory_limit_)
+  if (self->memory_limit_ != 0 && new_size > old_size &&
+      self->memory_used_ + (new_size - old_size) > self->memory_limit_)
     return nullptr;  // Lua raises "not enough memory"
   void* p = std::realloc(ptr, new_size);
   if (p != nullptr) self->memory_used_ = self->memory_used_ - old_size + new_size;
@@ -185,7 +185,10 @@ int at_panic(lua_State* L) {
 }  // namespace
 
 LuaEngine::LuaEngine(ScriptHost& owner, bool function_mode, size_t memory_limit)
-    : owner_(owner), memory_limit_(memory_limit), L_(lua_newstate(allocate, this)), function_mode_(function_mode) {
+    : owner_(owner),
+      memory_limit_(memory_limit),
+      L_(lua_newstate(allocate, this)),
+      function_mode_(function_mode) {
   lua_atpanic(L_, at_panic);
   lua_pushlightuserdata(L_, this);
   lua_setfield(L_, LUA_REGISTRYINDEX, kEngineKey);
@@ -209,15 +212,22 @@ void LuaEngine::open_libraries() {
     const char* name;
     lua_CFunction open;
   };
-  const Lib libs[] = {{"", luaopen_base},         {LUA_TABLIBNAME, luaopen_table}, {LUA_STRLIBNAME, luaopen_string},
-                      {LUA_MATHLIBNAME, luaopen_math}, {"cjson", luaopen_cjson},     {"bit", luaopen_bit},
-                      {"struct", open_struct},    {"cmsgpack", open_cmsgpack}};
+  const Lib libs[] = {{"", luaopen_base},
+                      {LUA_TABLIBNAME, luaopen_table},
+                      {LUA_STRLIBNAME, luaopen_string},
+                      {LUA_MATHLIBNAME, luaopen_math},
+                      {"cjson", luaopen_cjson},
+                      {"bit", luaopen_bit},
+                      {"struct", open_struct},
+                      {"cmsgpack", open_cmsgpack}};
   for (const Lib& lib : libs) {
     lua_pushcfunction(L_, lib.open);
     lua_pushstring(L_, lib.name);
     lua_call(L_, 1, 1);
-    if (lib.name[0] != '\0' && lua_istable(L_, -1)) lua_setglobal(L_, lib.name);
-    else lua_pop(L_, 1);
+    if (lib.name[0] != '\0' && lua_istable(L_, -1))
+      lua_setglobal(L_, lib.name);
+    else
+      lua_pop(L_, 1);
   }
   // Not in Redis' sandbox: file access and printing to the server's stdout.
   for (const char* name : {"dofile", "loadfile", "print", "module", "require"}) {
@@ -241,7 +251,8 @@ void LuaEngine::install_redis_api() { datanode::install_redis_api(L_, function_m
 void LuaEngine::protect_globals() {
   lua_State* L = L_;
   // Every library table becomes a read-only proxy (string methods read through the proxy too).
-  for (const char* name : {"string", "table", "math", "cjson", "bit", "struct", "cmsgpack", "redis", "coroutine"}) {
+  for (const char* name :
+       {"string", "table", "math", "cjson", "bit", "struct", "cmsgpack", "redis", "coroutine"}) {
     lua_getglobal(L, name);
     if (!lua_istable(L, -1)) {
       lua_pop(L, 1);
@@ -298,7 +309,8 @@ void LuaEngine::push_array(const std::vector<std::string_view>& items) {
   }
 }
 
-void LuaEngine::set_eval_globals(const std::vector<std::string_view>& keys, const std::vector<std::string_view>& argv) {
+void LuaEngine::set_eval_globals(const std::vector<std::string_view>& keys,
+                                 const std::vector<std::string_view>& argv) {
   lua_getfield(L_, LUA_REGISTRYINDEX, "redis_ha.globals");
   push_array(keys);
   lua_setfield(L_, -2, "KEYS");  // the real table has no __newindex: a plain set

@@ -29,15 +29,19 @@ int read_number(const char*& fmt, int def) {
 
 size_t option_size(lua_State* L, char opt, const char*& fmt) {
   switch (opt) {
-    case 'B': case 'b': return 1;
-    case 'H': case 'h': return 2;
-    case 'L': case 'l': return 8;
+    case 'B':
+    case 'b': return 1;
+    case 'H':
+    case 'h': return 2;
+    case 'L':
+    case 'l': return 8;
     case 'T': return sizeof(size_t);
     case 'f': return sizeof(float);
     case 'd': return sizeof(double);
     case 'x': return 1;
     case 'c': return static_cast<size_t>(read_number(fmt, 1));
-    case 'i': case 'I': {
+    case 'i':
+    case 'I': {
       int sz = read_number(fmt, sizeof(int));
       if (sz > kMaxIntSize) luaL_error(L, "integral size %d is larger than limit of %d", sz, kMaxIntSize);
       return static_cast<size_t>(sz);
@@ -74,7 +78,8 @@ void control(lua_State* L, char opt, const char*& fmt, Header& h) {
 
 void put_int(std::string& out, uint64_t v, bool little, size_t size, bool negative) {
   std::string bytes(size, negative ? '\xff' : '\0');
-  for (size_t i = 0; i < size && i < 8; ++i) bytes[little ? i : size - 1 - i] = static_cast<char>((v >> (8 * i)) & 0xff);
+  for (size_t i = 0; i < size && i < 8; ++i)
+    bytes[little ? i : size - 1 - i] = static_cast<char>((v >> (8 * i)) & 0xff);
   out += bytes;
 }
 
@@ -89,17 +94,24 @@ int st_pack(lua_State* L) {
     size_t pad = gap(h, size, out.size());
     out.append(pad, '\0');
     switch (opt) {
-      case 'b': case 'B': case 'h': case 'H': case 'l': case 'L': case 'T': case 'i': case 'I': {
+      case 'b':
+      case 'B':
+      case 'h':
+      case 'H':
+      case 'l':
+      case 'L':
+      case 'T':
+      case 'i':
+      case 'I': {
         lua_Number n = luaL_checknumber(L, arg++);
         bool neg = n < 0;
         uint64_t v = neg ? static_cast<uint64_t>(static_cast<int64_t>(n)) : static_cast<uint64_t>(n);
         put_int(out, v, h.little, size, neg);
         break;
       }
-      case 'x':
-        out.push_back('\0');
-        break;
-      case 'f': case 'd': {
+      case 'x': out.push_back('\0'); break;
+      case 'f':
+      case 'd': {
         lua_Number n = luaL_checknumber(L, arg++);
         char buf[8];
         if (opt == 'f') {
@@ -113,7 +125,8 @@ int st_pack(lua_State* L) {
         out += bytes;
         break;
       }
-      case 'c': case 's': {
+      case 'c':
+      case 's': {
         size_t l;
         const char* s = luaL_checklstring(L, arg++, &l);
         if (opt == 'c' && size == 0) size = l;
@@ -123,8 +136,7 @@ int st_pack(lua_State* L) {
         if (opt == 's') out.push_back('\0');
         break;
       }
-      default:
-        control(L, opt, fmt, h);
+      default: control(L, opt, fmt, h);
     }
   }
   lua_pushlstring(L, out.data(), out.size());
@@ -147,7 +159,15 @@ int st_unpack(lua_State* L) {
     luaL_argcheck(L, pos + size <= ld, 2, "data string too short");
     luaL_checkstack(L, 2, "too many results");
     switch (opt) {
-      case 'b': case 'B': case 'h': case 'H': case 'l': case 'L': case 'T': case 'i': case 'I': {
+      case 'b':
+      case 'B':
+      case 'h':
+      case 'H':
+      case 'l':
+      case 'L':
+      case 'T':
+      case 'i':
+      case 'I': {
         uint64_t v = 0;
         for (size_t i = 0; i < size && i < 8; ++i) {
           auto byte = static_cast<unsigned char>(data[pos + (h.little ? i : size - 1 - i)]);
@@ -158,13 +178,14 @@ int st_unpack(lua_State* L) {
           uint64_t mask = uint64_t(1) << (size * 8 - 1);
           v = (v ^ mask) - mask;
         }
-        lua_pushnumber(L, is_signed ? static_cast<lua_Number>(static_cast<int64_t>(v)) : static_cast<lua_Number>(v));
+        lua_pushnumber(
+            L, is_signed ? static_cast<lua_Number>(static_cast<int64_t>(v)) : static_cast<lua_Number>(v));
         n++;
         break;
       }
-      case 'x':
-        break;
-      case 'f': case 'd': {
+      case 'x': break;
+      case 'f':
+      case 'd': {
         char buf[8];
         std::memcpy(buf, data + pos, size);
         if (!h.little) std::reverse(buf, buf + size);
@@ -200,8 +221,7 @@ int st_unpack(lua_State* L) {
         n++;
         break;
       }
-      default:
-        control(L, opt, fmt, h);
+      default: control(L, opt, fmt, h);
     }
     pos += size;
   }
@@ -217,8 +237,10 @@ int st_size(lua_State* L) {
     char opt = *fmt++;
     size_t size = option_size(L, opt, fmt);
     pos += gap(h, size, pos);
-    if (opt == 's') luaL_argerror(L, 1, "options 's' has no fixed size");
-    else if (opt == 'c' && size == 0) luaL_argerror(L, 1, "options 'c0' has no fixed size");
+    if (opt == 's')
+      luaL_argerror(L, 1, "options 's' has no fixed size");
+    else if (opt == 'c' && size == 0)
+      luaL_argerror(L, 1, "options 'c0' has no fixed size");
     if (!std::isalnum(static_cast<unsigned char>(opt))) control(L, opt, fmt, h);
     pos += size;
   }

@@ -150,7 +150,8 @@ int redis_acl_check_cmd(lua_State* L) {
   if (run == nullptr) return fail(L, "redis.acl_check_cmd can only be called inside a script invocation");
   std::vector<std::string> argv;
   if (!lua_args(L, argv)) return raise(L);
-  if (!engine_of(L).owner().command_exists(argv[0])) return fail(L, "Invalid command passed to redis.acl_check_cmd()");
+  if (!engine_of(L).owner().command_exists(argv[0]))
+    return fail(L, "Invalid command passed to redis.acl_check_cmd()");
   // TODO(acl): ask the ACL module whether run->caller's user may run argv; every user may, until it lands.
   lua_pushboolean(L, 1);
   return 1;

@@ -60,7 +60,8 @@ bool parse_shebang(std::string_view body, uint32_t& flags, size_t& skip, std::st
     size_t start = 0;
     while (start <= p.size()) {
       size_t comma = p.find(',', start);
-      std::string_view f = p.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+      std::string_view f =
+          p.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
       uint32_t bit = script_flag_named(f);
       if (bit == 0) {
         error = "ERR Unexpected flag in script shebang: " + std::string(f);
@@ -139,7 +140,8 @@ std::string Scripting::refuse_run(uint32_t flags, bool ro_command, const Client&
   if ((flags & kScriptNoCluster) && server_.cluster() != nullptr)
     return "ERR Can not run script on cluster, 'no-cluster' flag is set.";
   if (!(flags & kScriptNoWrites)) {
-    if (server_.is_replica() && const_cast<Server&>(server_).settings().replica_read_only && !caller.has(kClientMaster))
+    if (server_.is_replica() && const_cast<Server&>(server_).settings().replica_read_only &&
+        !caller.has(kClientMaster))
       return "READONLY Can not run script with write flag on readonly replica";
     if (ro_command) return "ERR Can not execute a script with write flag using *_ro command.";
   }
@@ -233,7 +235,8 @@ std::string Scripting::busy_refusal(const CommandSpec& cmd, const Args& args) co
   if (cmd.has(command::kSubcommands) && args.size() > 1) full += "|" + util::to_lower(args[1]);
   bool nosave = false;
   for (size_t i = 1; i < args.size(); ++i) nosave = nosave || util::iequals(args[i], "nosave");
-  const char* eval_busy = "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
+  const char* eval_busy =
+      "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
   if (cmd.name == "shutdown") return nosave ? "" : eval_busy;
   const meta::CommandMeta* m = meta::find(full);
   if (m != nullptr)
@@ -246,10 +249,12 @@ std::string Scripting::busy_refusal(const CommandSpec& cmd, const Args& args) co
 std::string Scripting::kill(bool eval) {
   if (current_ == nullptr) return "NOTBUSY No scripts in execution right now.";
   if (current_->caller->has(kClientMaster))
-    return "UNKILLABLE The busy script was sent by a master instance in the context of replication and cannot be "
+    return "UNKILLABLE The busy script was sent by a master instance in the context of replication and "
+           "cannot be "
            "killed.";
   if (current_->wrote)
-    return "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait "
+    return "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either "
+           "wait "
            "the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.";
   if (eval && !current_->eval_mode)
     return "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.";
@@ -267,10 +272,11 @@ bool Scripting::on_hook() {
     int64_t threshold = opt ? std::strtoll(opt->get().c_str(), nullptr, 10) : 5000;
     if (threshold <= 0 || util::mono_ms() - run->start_ms < threshold) return false;
     run->timed_out = true;
-    LOG_WARNING("Slow script detected: still in execution after %lld milliseconds. You can try killing the script "
-                "using the %s command. Script name is: %s.",
-                static_cast<long long>(util::mono_ms() - run->start_ms), run->eval_mode ? "SCRIPT KILL" : "FUNCTION KILL",
-                run->funcname.c_str());
+    LOG_WARNING(
+        "Slow script detected: still in execution after %lld milliseconds. You can try killing the script "
+        "using the %s command. Script name is: %s.",
+        static_cast<long long>(util::mono_ms() - run->start_ms),
+        run->eval_mode ? "SCRIPT KILL" : "FUNCTION KILL", run->funcname.c_str());
     // The caller's further requests wait in its socket until the script ends.
     if (run->caller->conn) run->caller->conn->pause_reading();
   }

@@ -71,7 +71,9 @@ class Scripting : public ScriptHost {
 
   // The fake client scripts run commands through, and the caller of a busy script (its input waits).
   bool is_script_client(const Client& c) const { return &c == &script_client_; }
-  bool protects(const Client& c) const { return current_ != nullptr && current_->timed_out && current_->caller == &c; }
+  bool protects(const Client& c) const {
+    return current_ != nullptr && current_->timed_out && current_->caller == &c;
+  }
   // SHUTDOWN NOSAVE arrived while the script was busy.
   void abort_for_shutdown() { shutdown_ = true; }
   // redis.set_repl(): where the running script's writes go (the AOF sink, or the others).

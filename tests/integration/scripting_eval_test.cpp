@@ -16,7 +16,8 @@ using Commands = std::vector<std::vector<std::string>>;
 
 // Like reference::differences, on connections that first said HELLO `protocol` (its reply not compared:
 // ids and versions differ).
-std::vector<std::string> differences_in(int protocol, int redis_port, int our_port, const Commands& commands) {
+std::vector<std::string> differences_in(int protocol, int redis_port, int our_port,
+                                        const Commands& commands) {
   rawresp::Conn theirs(redis_port), ours(our_port);
   std::vector<std::string> hello = {"HELLO", std::to_string(protocol)};
   theirs.command(hello);
@@ -110,11 +111,13 @@ Commands eval_commands() {
       {"EVAL", "return redis.debug('x')", "0"},
       {"EVAL", "return redis.replicate_commands()", "0"},
       {"EVAL", "redis.set_repl(99)", "0"},
-      {"EVAL", "return {redis.REPL_NONE, redis.REPL_AOF, redis.REPL_REPLICA, redis.REPL_SLAVE, redis.REPL_ALL}", "0"},
+      {"EVAL",
+       "return {redis.REPL_NONE, redis.REPL_AOF, redis.REPL_REPLICA, redis.REPL_SLAVE, redis.REPL_ALL}", "0"},
       {"EVAL", "return redis.setresp(4)", "0"},
       {"EVAL", "redis.setresp(3); return redis.call('hgetall','nokey')", "0"},
       {"EVAL", "redis.setresp(3); redis.call('hset','h2','f','v'); return redis.call('hgetall','h2')", "0"},
-      {"EVAL", "redis.setresp(3); redis.call('zadd','z','1.5','m'); return redis.call('zscore','z','m')", "0"},
+      {"EVAL", "redis.setresp(3); redis.call('zadd','z','1.5','m'); return redis.call('zscore','z','m')",
+       "0"},
       {"EVAL", "redis.setresp(3); return redis.call('zscore','z','m').double", "0"},
       {"EVAL", "redis.setresp(3); return {true,false}", "0"},
       {"EVAL", "redis.setresp(3); return redis.call('get','missing')", "0"},
@@ -152,7 +155,8 @@ Commands eval_commands() {
       {"SCRIPT", "LOAD", "return 'loaded'"},
       {"SCRIPT", "LOAD", "return 1+"},
       {"EVALSHA", "6f2e77d7e2c1d45ae1e7d0ad4c3fc33e0b4ec3e9", "0"},
-      {"SCRIPT", "EXISTS", "6f2e77d7e2c1d45ae1e7d0ad4c3fc33e0b4ec3e9", "0000000000000000000000000000000000000000"},
+      {"SCRIPT", "EXISTS", "6f2e77d7e2c1d45ae1e7d0ad4c3fc33e0b4ec3e9",
+       "0000000000000000000000000000000000000000"},
       {"EVAL_RO", "return 'cached'", "0"},
       {"EVALSHA_RO", "6f2e77d7e2c1d45ae1e7d0ad4c3fc33e0b4ec3e9", "0"},
       {"SCRIPT", "FLUSH", "ASYNC"},

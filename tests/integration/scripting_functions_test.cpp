@@ -15,7 +15,8 @@ namespace {
 
 using Commands = std::vector<std::vector<std::string>>;
 
-std::vector<std::string> differences_in(int protocol, int redis_port, int our_port, const Commands& commands) {
+std::vector<std::string> differences_in(int protocol, int redis_port, int our_port,
+                                        const Commands& commands) {
   rawresp::Conn theirs(redis_port), ours(our_port);
   std::vector<std::string> hello = {"HELLO", std::to_string(protocol)};
   theirs.command(hello);
@@ -35,7 +36,8 @@ std::vector<std::string> differences_in(int protocol, int redis_port, int our_po
 const char* kLib =
     "#!lua name=mylib\n"
     "redis.register_function('hello', function(keys, args) return 'hi ' .. (args[1] or '') end)\n"
-    "redis.register_function{function_name='getter', callback=function(keys) return redis.call('get', keys[1]) end,"
+    "redis.register_function{function_name='getter', callback=function(keys) return redis.call('get', "
+    "keys[1]) end,"
     " flags={'no-writes'}, description='reads a key'}\n"
     "redis.register_function('setter', function(keys, args) return redis.call('set', keys[1], args[1]) end)\n"
     "redis.register_function('failing', function() error('deliberate') end)\n";
@@ -78,14 +80,17 @@ Commands function_commands() {
       {"FUNCTION", "LOAD", "#!lua name=empty\nlocal a = 1"},
       {"FUNCTION", "LOAD", "#!lua name=broken\nreturn 1+"},
       {"FUNCTION", "LOAD", "#!lua name=clash\nredis.register_function('hello', function() return 1 end)"},
-      {"FUNCTION", "LOAD", "#!lua name=twice\nredis.register_function('a1', function() end)\n"
-                            "redis.register_function('a1', function() end)"},
+      {"FUNCTION", "LOAD",
+       "#!lua name=twice\nredis.register_function('a1', function() end)\n"
+       "redis.register_function('a1', function() end)"},
       {"FUNCTION", "LOAD", "#!lua name=args\nredis.register_function('x')"},
       {"FUNCTION", "LOAD", "#!lua name=args\nredis.register_function{function_name='x'}"},
-      {"FUNCTION", "LOAD", "#!lua name=args\nredis.register_function{function_name='x', callback=function() end,"
-                            " flags={'bogus'}}"},
-      {"FUNCTION", "LOAD", "#!lua name=args\nredis.register_function{function_name='x', callback=function() end,"
-                            " other=1}"},
+      {"FUNCTION", "LOAD",
+       "#!lua name=args\nredis.register_function{function_name='x', callback=function() end,"
+       " flags={'bogus'}}"},
+      {"FUNCTION", "LOAD",
+       "#!lua name=args\nredis.register_function{function_name='x', callback=function() end,"
+       " other=1}"},
       {"FUNCTION", "LOAD", "#!lua name=calls\nredis.call('ping')"},
       {"FUNCTION", "LOAD", "#!lua name=glob\nx = 1"},
       {"FUNCTION", "LOAD", "REPLACE"},
@@ -127,7 +132,9 @@ TEST(ScriptingFunctions, DumpPayloadsCrossBothWays) {
   EXPECT_EQ(o.command({"FCALL", "hello", "0", "x"}).str, "hi x");
   EXPECT_EQ(o.command({"FUNCTION", "RESTORE", dump.str}).str, "ERR Library mylib already exists");
   EXPECT_EQ(o.command({"FUNCTION", "RESTORE", dump.str, "REPLACE"}).str, "OK");
-  ASSERT_EQ(o.command({"FUNCTION", "LOAD", "#!lua name=ours\nredis.register_function('mine', function() return 7 end)"}).str,
+  ASSERT_EQ(o.command({"FUNCTION", "LOAD",
+                       "#!lua name=ours\nredis.register_function('mine', function() return 7 end)"})
+                .str,
             "ours");
   harness::Reply our_dump = o.command({"FUNCTION", "DUMP"});
   EXPECT_EQ(r.command({"FUNCTION", "RESTORE", our_dump.str, "FLUSH"}).str, "OK");
@@ -151,7 +158,8 @@ TEST(ScriptingFunctions, StructAndCmsgpackMatchRedis) {
       {"EVAL", "return struct.pack('q', 1)", "0"},
       {"EVAL", "return cmsgpack.pack({1,2,3})", "0"},
       {"EVAL", "return cmsgpack.pack({a=1})", "0"},
-      {"EVAL", "return cmsgpack.pack(1, -1, 200, -200, 70000, -70000, 5000000000, 1.5, 0.1, true, false, 'hi')", "0"},
+      {"EVAL",
+       "return cmsgpack.pack(1, -1, 200, -200, 70000, -70000, 5000000000, 1.5, 0.1, true, false, 'hi')", "0"},
       {"EVAL", "return cmsgpack.pack(string.rep('x', 40), string.rep('y', 300))", "0"},
       {"EVAL", "return cmsgpack.pack({})", "0"},
       {"EVAL", "return cmsgpack.unpack(cmsgpack.pack({1,2,{3,'x'}}))", "0"},
@@ -230,7 +238,8 @@ assert b'queue' in libs[0] or 'queue' in libs[0], libs
 print('ok')
 )PY");
   int status = -1;
-  std::string out = harness::run("/usr/bin/python3 " + dir.file("workload.py") + " " + std::to_string(node.port) + " 2>&1", &status);
+  std::string out = harness::run(
+      "/usr/bin/python3 " + dir.file("workload.py") + " " + std::to_string(node.port) + " 2>&1", &status);
   EXPECT_EQ(status, 0) << out;
   EXPECT_EQ(out, "ok\n");
 }
@@ -271,11 +280,13 @@ TEST(ScriptingBusy, ScriptThatWroteIsUnkillableAndShutdownNosaveWorks) {
 TEST(ScriptingBusy, FunctionKillStopsABusyFunction) {
   harness::Datanode node("busy-reply-threshold = 100\n");
   harness::Client setup(node.port);
-  ASSERT_EQ(setup.command({"FUNCTION", "LOAD",
-                           "#!lua name=spin\nredis.register_function{function_name='spin', callback=function() "
-                           "local i = 0 while true do i = i + 1 end end, flags={'no-writes'}}"})
-                .str,
-            "spin");
+  ASSERT_EQ(
+      setup
+          .command({"FUNCTION", "LOAD",
+                    "#!lua name=spin\nredis.register_function{function_name='spin', callback=function() "
+                    "local i = 0 while true do i = i + 1 end end, flags={'no-writes'}}"})
+          .str,
+      "spin");
   rawresp::Conn runner(node.port, 20000), other(node.port);
   runner.send({"FCALL", "spin", "0"});
   std::this_thread::sleep_for(std::chrono::milliseconds(400));
@@ -291,7 +302,8 @@ TEST(ScriptingBusy, FunctionKillStopsABusyFunction) {
 namespace {
 
 const char* kPersisted =
-    "#!lua name=kept\nredis.register_function{function_name='kept_fn', callback=function() return 'still here' end, "
+    "#!lua name=kept\nredis.register_function{function_name='kept_fn', callback=function() return 'still "
+    "here' end, "
     "flags={'no-writes'}}";
 
 }  // namespace
@@ -328,13 +340,20 @@ TEST(ScriptingFunctionsPersistence, SnapshotAofAndReplicasKeepLibraries) {
     ASSERT_EQ(m.command({"FUNCTION", "LOAD", kPersisted}).str, "kept");
     harness::Datanode replica("replicaof = \"127.0.0.1 " + std::to_string(master.port) + "\"\n");
     harness::Client r(replica.port);
-    EXPECT_TRUE(harness::eventually([&] { return r.command({"FCALL_RO", "kept_fn", "0"}).str == "still here"; },
-                                    std::chrono::seconds(10)));
-    ASSERT_EQ(m.command({"FUNCTION", "LOAD", "#!lua name=later\nredis.register_function{function_name='later_fn', "
-                                             "callback=function() return 2 end, flags={'no-writes'}}"})
+    EXPECT_TRUE(harness::eventually(
+        [&] {
+          return r.command({"FCALL_RO", "kept_fn", "0"}).str == "still here";
+        },
+        std::chrono::seconds(10)));
+    ASSERT_EQ(m.command({"FUNCTION", "LOAD",
+                         "#!lua name=later\nredis.register_function{function_name='later_fn', "
+                         "callback=function() return 2 end, flags={'no-writes'}}"})
                   .str,
               "later");
-    EXPECT_TRUE(harness::eventually([&] { return r.command({"FCALL_RO", "later_fn", "0"}).integer == 2; },
-                                    std::chrono::seconds(10)));
+    EXPECT_TRUE(harness::eventually(
+        [&] {
+          return r.command({"FCALL_RO", "later_fn", "0"}).integer == 2;
+        },
+        std::chrono::seconds(10)));
   }
 }

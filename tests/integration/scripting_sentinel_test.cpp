@@ -27,7 +27,8 @@ std::string stuck_master_outcome(int real_sentinels) {
   runner.send({"EVAL", "local i = 0 while true do i = i + 1 end", "0"});
   // The script runs until a sentinel kills it: SDOWN after 1 s of -BUSY, then SCRIPT KILL.
   std::string reply = runner.read_reply();
-  std::string outcome = reply.rfind("-ERR Script killed by user with SCRIPT KILL...", 0) == 0 ? "killed" : "not killed";
+  std::string outcome =
+      reply.rfind("-ERR Script killed by user with SCRIPT KILL...", 0) == 0 ? "killed" : "not killed";
   std::this_thread::sleep_for(3s);
   bool kept = lab.all_agree(lab.master->port, 5s);
   return outcome + (kept ? " and kept" : " and failed over");
