@@ -73,7 +73,12 @@ int register_error(lua_State* L, const char* err) {
 
 // redis.register_function(name, callback) or redis.register_function{function_name=, callback=,
 // description=, flags=}.
-int register_function(lua_State* L) {
+namespace {
+
+// The body of redis.register_function; returns the error to raise (in `buf` when built), or nullptr.
+// Lua errors longjmp past C++ destructors, so the caller raises only after this frame is gone.
+const char* register_function_impl(lua_State* L, char* buf, size_t buf_size) {
+  auto register_error = [](lua_State*, const char* err) { return err; };
   Functions* f = static_cast<Functions*>(engine_of(L).loading_library);
   if (f == nullptr)
     return register_error(L, "redis.register_function can only be called on FUNCTION LOAD command");
@@ -139,7 +144,17 @@ int register_function(lua_State* L) {
     }
   }
   std::string err = f->add_pending(std::move(def));
-  if (!err.empty()) return register_error(L, err.c_str());
+  if (err.empty()) return nullptr;
+  snprintf(buf, buf_size, "%s", err.c_str());
+  return buf;
+}
+
+}  // namespace
+
+int register_function(lua_State* L) {
+  char buf[256];
+  const char* err = register_function_impl(L, buf, sizeof buf);
+  if (err != nullptr) return register_error(L, err);
   return 0;
 }
 

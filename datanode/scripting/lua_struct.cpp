@@ -76,23 +76,29 @@ void control(lua_State* L, char opt, const char*& fmt, Header& h) {
   }
 }
 
-void put_int(std::string& out, uint64_t v, bool little, size_t size, bool negative) {
-  std::string bytes(size, negative ? '\xff' : '\0');
+// Bytes go through a luaL_Buffer: an argument error longjmps out of st_pack, and no C++ object may be
+// alive in its frame then.
+void put_int(luaL_Buffer& b, uint64_t v, bool little, size_t size, bool negative) {
+  char bytes[kMaxIntSize];
+  std::memset(bytes, negative ? 0xff : 0, size);
   for (size_t i = 0; i < size && i < 8; ++i)
     bytes[little ? i : size - 1 - i] = static_cast<char>((v >> (8 * i)) & 0xff);
-  out += bytes;
+  luaL_addlstring(&b, bytes, size);
 }
 
 int st_pack(lua_State* L) {
   const char* fmt = luaL_checkstring(L, 1);
   Header h;
   int arg = 2;
-  std::string out;
+  size_t len = 0;
+  luaL_Buffer b;
+  luaL_buffinit(L, &b);
   while (*fmt) {
     char opt = *fmt++;
     size_t size = option_size(L, opt, fmt);
-    size_t pad = gap(h, size, out.size());
-    out.append(pad, '\0');
+    size_t pad = gap(h, size, len);
+    for (size_t i = 0; i < pad; ++i) luaL_addchar(&b, '\0');
+    len += pad;
     switch (opt) {
       case 'b':
       case 'B':
@@ -106,10 +112,14 @@ int st_pack(lua_State* L) {
         lua_Number n = luaL_checknumber(L, arg++);
         bool neg = n < 0;
         uint64_t v = neg ? static_cast<uint64_t>(static_cast<int64_t>(n)) : static_cast<uint64_t>(n);
-        put_int(out, v, h.little, size, neg);
+        put_int(b, v, h.little, size, neg);
+        len += size;
         break;
       }
-      case 'x': out.push_back('\0'); break;
+      case 'x':
+        luaL_addchar(&b, '\0');
+        len += 1;
+        break;
       case 'f':
       case 'd': {
         lua_Number n = luaL_checknumber(L, arg++);
@@ -120,26 +130,30 @@ int st_pack(lua_State* L) {
         } else {
           std::memcpy(buf, &n, 8);
         }
-        std::string bytes(buf, size);
-        if (!h.little) bytes.assign(bytes.rbegin(), bytes.rend());
-        out += bytes;
+        if (!h.little) std::reverse(buf, buf + size);
+        luaL_addlstring(&b, buf, size);
+        len += size;
         break;
       }
       case 'c':
       case 's': {
         size_t l;
-        const char* s = luaL_checklstring(L, arg++, &l);
+        const char* str = luaL_checklstring(L, arg++, &l);
         if (opt == 'c' && size == 0) size = l;
         if (opt == 's') size = l;
         luaL_argcheck(L, l >= size, arg - 1, "string too short");
-        out.append(s, size);
-        if (opt == 's') out.push_back('\0');
+        luaL_addlstring(&b, str, size);
+        len += size;
+        if (opt == 's') {
+          luaL_addchar(&b, '\0');
+          len += 1;
+        }
         break;
       }
       default: control(L, opt, fmt, h);
     }
   }
-  lua_pushlstring(L, out.data(), out.size());
+  luaL_pushresult(&b);
   return 1;
 }
 

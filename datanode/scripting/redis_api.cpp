@@ -53,21 +53,30 @@ bool lua_args(lua_State* L, std::vector<std::string>& out) {
   return true;
 }
 
+// Lua errors longjmp: every C++ object lives in the inner scope, gone before lua_error runs.
 int generic_call(lua_State* L, bool raise_error) {
   ScriptRun* run = current_run(L);
   if (run == nullptr) return fail(L, "redis.call/pcall can only be called inside a script invocation");
-  std::vector<std::string> argv;
-  if (!lua_args(L, argv)) return raise_error ? raise(L) : 1;
-  std::vector<std::string_view> views(argv.begin(), argv.end());
-  std::string reply, err;
-  if (!engine_of(L).owner().call_command(*run, views, reply, err)) {
-    push_error_table(L, err);
-    lua_pushboolean(L, 1);
-    lua_setfield(L, -2, "ignore_error_stats_update");
-    return raise_error ? raise(L) : 1;
+  bool raise_now = false;
+  {
+    std::vector<std::string> argv;
+    if (!lua_args(L, argv)) {
+      raise_now = raise_error;
+    } else {
+      std::vector<std::string_view> views(argv.begin(), argv.end());
+      std::string reply, err;
+      if (!engine_of(L).owner().call_command(*run, views, reply, err)) {
+        push_error_table(L, err);
+        lua_pushboolean(L, 1);
+        lua_setfield(L, -2, "ignore_error_stats_update");
+        raise_now = raise_error;
+      } else {
+        push_reply(L, reply);
+        raise_now = raise_error && !reply.empty() && reply[0] == '-';
+      }
+    }
   }
-  push_reply(L, reply);
-  if (raise_error && !reply.empty() && reply[0] == '-') return raise(L);
+  if (raise_now) return raise(L);
   return 1;
 }
 
@@ -148,10 +157,16 @@ int redis_set_repl(lua_State* L) {
 int redis_acl_check_cmd(lua_State* L) {
   ScriptRun* run = current_run(L);
   if (run == nullptr) return fail(L, "redis.acl_check_cmd can only be called inside a script invocation");
-  std::vector<std::string> argv;
-  if (!lua_args(L, argv)) return raise(L);
-  if (!engine_of(L).owner().command_exists(argv[0]))
-    return fail(L, "Invalid command passed to redis.acl_check_cmd()");
+  bool known = false, bad_args = false;
+  {
+    std::vector<std::string> argv;
+    if (lua_args(L, argv))
+      known = engine_of(L).owner().command_exists(argv[0]);
+    else
+      bad_args = true;
+  }
+  if (bad_args) return raise(L);
+  if (!known) return fail(L, "Invalid command passed to redis.acl_check_cmd()");
   // TODO(acl): ask the ACL module whether run->caller's user may run argv; every user may, until it lands.
   lua_pushboolean(L, 1);
   return 1;
