@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake ninja-build pkg-config git
+  build-essential cmake ninja-build pkg-config git liblua5.1-0-dev lua-cjson-dev lua-bitop-dev
   libuv1-dev libhiredis-dev libtoml11-dev prometheus-cpp-dev libabsl-dev libgtest-dev libssl-dev
   redis-server redis-tools redis-sentinel python3 python3-redis
   curl prometheus systemd iproute2 clang libjemalloc-dev

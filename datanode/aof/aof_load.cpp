@@ -12,6 +12,8 @@
 #include "datanode/aof/aof.h"
 #include "datanode/aof/format.h"
 #include "datanode/rdb/decoder.h"
+#include "datanode/scripting/functions.h"
+#include "datanode/scripting/scripting.h"
 
 namespace datanode {
 
@@ -62,6 +64,7 @@ std::string load_preamble_into(Server& server, std::string_view data, size_t* co
       &info);
   if (err.empty() && !bad_db.empty()) err = "database " + bad_db + " out of range";
   if (!err.empty()) return err;
+  scripting_of(server).functions().replace_all(info.function_libraries);
   LOG_NOTICE("Reading RDB preamble from AOF file...");
   LOG_NOTICE("Loaded RDB preamble: %llu keys", static_cast<unsigned long long>(info.keys));
   *consumed = info.consumed;

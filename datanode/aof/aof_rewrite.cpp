@@ -16,6 +16,8 @@
 #include "datanode/aof/aof.h"
 #include "datanode/rdb/writer.h"
 #include "datanode/store/rewrite.h"
+#include "datanode/scripting/functions.h"
+#include "datanode/scripting/scripting.h"
 
 namespace datanode {
 namespace {
@@ -93,6 +95,10 @@ std::string write_snapshot(Server& server, const std::string& path) {
   bool ok = true;
   int64_t now = util::unix_ms();
   size_t keys = 0;
+  // Libraries first, as Redis' rewriteFunctions: each one FUNCTION LOAD.
+  for (const std::string& code : scripting_of(server).functions().sources()) {
+    if (ok) ok = out.append_command({"FUNCTION", "LOAD", code});
+  }
   for (store::Database& db : server.databases()) {
     if (db.size() == 0) continue;
     std::string index = std::to_string(db.index());

@@ -7,8 +7,9 @@ void register_blocking_zset_commands(CommandTable& t);  // zsets_blocking.cpp
 void register_geo_commands(CommandTable& t);             // geo.cpp, geo_search.cpp
 void register_shard_pubsub_commands(CommandTable& t);   // pubsub_shard.cpp
 void register_migrate_commands(CommandTable& t);        // migrate.cpp
-void register_function_stub_commands(CommandTable& t);  // function_stub.cpp
 void register_acl_commands(CommandTable& t);            // acl.cpp
+void register_scripting_commands(CommandTable& t);      // scripting/eval.cpp
+void register_function_commands(CommandTable& t);       // scripting/function_commands.cpp
 
 void register_all_commands(CommandTable& t) {
   register_string_commands(t);
@@ -35,8 +36,9 @@ void register_all_commands(CommandTable& t) {
   register_memory_commands(t);
   register_cluster_commands(t);
   register_migrate_commands(t);
-  register_function_stub_commands(t);
   register_acl_commands(t);
+  register_scripting_commands(t);
+  register_function_commands(t);
 }
 
 }  // namespace datanode

@@ -10,6 +10,8 @@
 #include "common/util/strings.h"
 #include "datanode/aof/aof.h"
 #include "datanode/replication/replication.h"
+#include "datanode/scripting/functions.h"
+#include "datanode/scripting/scripting.h"
 
 namespace datanode {
 namespace {
@@ -96,6 +98,7 @@ rdb::SaveInfo Persistence::save_info() const {
   info.repl_id = repl.replid();
   info.repl_offset = repl.master_repl_offset();
   info.repl_stream_db = repl.resume_db();
+  info.function_libraries = scripting_of(server_).functions().sources();
   return info;
 }
 

@@ -5,6 +5,8 @@
 #include "common/util/fs.h"
 #include "datanode/persistence/persistence.h"
 #include "datanode/rdb/decoder.h"
+#include "datanode/scripting/functions.h"
+#include "datanode/scripting/scripting.h"
 
 namespace datanode {
 
@@ -52,6 +54,7 @@ bool Persistence::load_on_start() {
     LOG_WARNING("Fatal error loading the DB %s: %s. Exiting.", path.c_str(), err.c_str());
     return false;
   }
+  scripting_of(server_).functions().replace_all(info.function_libraries);
   dirty_ = 0;
   LOG_NOTICE("Done loading RDB, keys loaded: %llu, keys expired: %llu.",
              static_cast<unsigned long long>(keys_loaded_),

@@ -306,7 +306,7 @@ std::string decode(std::string_view data, const KeyFn& on_key, LoadInfo* info) {
         continue;
       }
       case kOpModuleAux: r.fail("module data is not supported"); continue;
-      case kOpFunction2:
+      case kOpFunction2: info->function_libraries.push_back(r.string()); continue;
       case kOpFunctionPreGa: r.fail("functions are not supported"); continue;
       default: break;
     }

@@ -23,6 +23,8 @@ struct LoadInfo {
   int64_t repl_offset = -1;
   // Bytes the RDB took, checksum included: what follows is not RDB (an AOF's commands after its preamble).
   size_t consumed = 0;
+  // FUNCTION libraries (opcode 245): each library's whole source, in file order.
+  std::vector<std::string> function_libraries = {};
 };
 
 // Called for each key; expire_ms is -1 when the key has no expiry.

@@ -40,6 +40,10 @@ void Encoder::preamble(const SaveInfo& info) {
     aux("repl-offset", std::to_string(info.repl_offset));
   }
   aux("aof-base", "0");
+  for (const std::string& code : info.function_libraries) {
+    byte(kOpFunction2);
+    string(code);
+  }
 }
 
 void Encoder::aux(std::string_view key, std::string_view value) {

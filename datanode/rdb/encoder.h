@@ -19,6 +19,8 @@ struct SaveInfo {
   std::string repl_id;
   int64_t repl_offset = 0;
   int repl_stream_db = 0;
+  // FUNCTION libraries' sources, written after the AUX fields as Redis does (opcode 245).
+  std::vector<std::string> function_libraries = {};
 };
 
 class LzfCompressor;

@@ -13,6 +13,8 @@
 #include "common/util/strings.h"
 #include "datanode/replication/replica_link.h"
 #include "datanode/replication/replication.h"
+#include "datanode/scripting/functions.h"
+#include "datanode/scripting/scripting.h"
 
 namespace datanode {
 namespace {
@@ -126,6 +128,7 @@ rdb::SaveInfo FullSync::fork_point() {
   info.repl_id = repl_.replid_;
   info.repl_offset = repl_.master_repl_offset_;
   fork_offset_ = repl_.master_repl_offset_;
+  info.function_libraries = scripting_of(repl_.server()).functions().sources();
   if (repl_.is_replica()) {
     // A replica relays its master's bytes as they are: the snapshot says which database they are in.
     info.repl_stream_db = repl_.link_ ? repl_.link_->stream_db() : 0;

@@ -13,6 +13,8 @@
 #include "datanode/rdb/decoder.h"
 #include "datanode/replication/replication.h"
 #include "datanode/server/server.h"
+#include "datanode/scripting/functions.h"
+#include "datanode/scripting/scripting.h"
 
 namespace datanode {
 
@@ -557,6 +559,7 @@ void ReplicaLink::load_payload(std::string payload) {
   server.touch_all(-1);
   for (size_t i = 0; i < n; ++i) server.db(static_cast<int>(i)).swap_contents(fresh[i]);
   fresh.clear();  // frees the old data set
+  scripting_of(server).functions().replace_all(info.function_libraries);
   server.set_loading(false);
 
   int stream_db = 0;

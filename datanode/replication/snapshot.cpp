@@ -17,6 +17,8 @@
 #include "datanode/rdb/encoder.h"
 #include "datanode/replication/replica_link.h"
 #include "datanode/replication/replication.h"
+#include "datanode/scripting/functions.h"
+#include "datanode/scripting/scripting.h"
 
 namespace datanode {
 namespace {
@@ -86,7 +88,7 @@ void Replication::maybe_save_snapshot(int64_t now_ms) {
   int64_t offset = link_->consistent_offset();
   if (offset == snapshot_offset_ || now_ms - last_snapshot_ms_ < kSnapshotPeriodMs) return;
   last_snapshot_ms_ = now_ms;
-  rdb::SaveInfo info{true, replid_, offset, link_->stream_db()};
+  rdb::SaveInfo info{true, replid_, offset, link_->stream_db(), scripting_of(server_).functions().sources()};
   pid_t pid = fork();
   if (pid < 0) {
     LOG_WARNING("Can't fork for the replica snapshot: %s", strerror(errno));
@@ -120,7 +122,8 @@ bool Replication::save_snapshot_now() {
     snapshot_child_ = -1;
   }
   int64_t offset = link_ ? link_->consistent_offset() : master_repl_offset_;
-  rdb::SaveInfo info{true, replid_, offset, link_ ? link_->stream_db() : 0};
+  rdb::SaveInfo info{true, replid_, offset, link_ ? link_->stream_db() : 0,
+                     scripting_of(server_).functions().sources()};
   bool ok = write_snapshot_file(snapshot_path(), rdb::encode_snapshot(server_.databases(), info));
   if (ok) LOG_NOTICE("Replica snapshot saved at offset %lld", static_cast<long long>(offset));
   else LOG_WARNING("Could not save the replica snapshot %s", snapshot_path().c_str());

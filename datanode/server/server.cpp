@@ -24,6 +24,7 @@
 #include "datanode/server/notify.h"
 #include "datanode/server/pubsub.h"
 #include "datanode/replication/replication.h"
+#include "datanode/scripting/scripting.h"
 #include "datanode/server/shutdown_signals.h"
 #include "datanode/server/tracking.h"
 #include "datanode/server/slowlog.h"
@@ -336,7 +337,11 @@ void Server::propagate(int db, const std::vector<std::string_view>& argv) {
       for (PropagationSink* s : sinks_) s->feed(db, multi);
     }
   }
-  for (PropagationSink* s : sinks_) s->feed(db, argv);
+  // redis.set_repl() may keep a script's writes from the AOF or from the replicas.
+  const Scripting* scripting = find_scripting(*this);
+  for (PropagationSink* s : sinks_)
+    if (scripting == nullptr || scripting->propagates_to(s == static_cast<PropagationSink*>(aof_.get())))
+      s->feed(db, argv);
 }
 
 void Server::end_exec_propagation() {
@@ -419,6 +424,9 @@ void Server::process_input(Client& c) {
   net::InputBuffer& in = c.conn->input();
   stats_.net_input_bytes += in.size();  // approximate: counted per read round
   resp::Writer out(&c.conn->output());
+  // The client whose script runs past busy-reply-threshold: its next requests wait until the script ends.
+  const Scripting* scripting = find_scripting(*this);
+  if (scripting != nullptr && scripting->protects(c)) return;
   while (in.size() > 0 && !c.conn->closing() && !c.has(kClientBlocked | kClientCloseAsap | kClientPaused)) {
     // Per request: an AUTH earlier in the same pipeline lifts the limits for what follows it.
     c.parser.set_unauthenticated(!c.authenticated && AclState::of(*this).registry().auth_required());
@@ -506,6 +514,11 @@ void Server::execute(Client& c, const Args& args, resp::Writer& out) {
     std::string denied = AclState::of(*this).check(c, args, multi ? acl::LogContext::kMulti : acl::LogContext::kToplevel);
     if (!denied.empty()) return reject(denied, true);
   }
+  // A script past busy-reply-threshold: the loop serves other clients only to say so (and to kill it).
+  if (Scripting* scripting = find_scripting(*this); scripting && scripting->busy() && !scripting->is_script_client(c)) {
+    std::string busy = scripting->busy_refusal(*cmd, args);
+    if (!busy.empty()) return reject(busy, true);
+  }
   if (c.resp == 2 && c.has(kClientPubSub) && !cmd->has(command::kPubSubOk) &&
       (c.subscription_count() > 0 || pubsub_->shard_subscription_count(c) > 0)) {
     return reject("ERR Can't execute '" + cmd->name +
@@ -566,6 +579,9 @@ void Server::execute(Client& c, const Args& args, resp::Writer& out) {
   int64_t start = util::mono_us();
   tracking_->enter(c);
   cmd->handler(ctx);
+  // SHUTDOWN NOSAVE while a script is busy: the script stops first, then the cron shuts down.
+  if (shutdown_requested_)
+    if (Scripting* scripting = find_scripting(*this); scripting && scripting->running()) scripting->abort_for_shutdown();
   // ASKING lasts for one command (or a whole transaction).
   if ((c.flags & kClientAsking) && n != "asking" && !c.has(kClientMulti)) c.flags &= ~kClientAsking;
   auto elapsed = static_cast<uint64_t>(util::mono_us() - start);
@@ -688,6 +704,8 @@ void Server::close_idle_clients(int64_t now_ms) {
 }
 
 void Server::cron(int64_t mono_now) {
+  // While a busy script lets the loop turn, nothing may expire keys, close clients or shut down under it.
+  if (const Scripting* scripting = find_scripting(*this); scripting && scripting->running()) return;
   track_ops(mono_now);
   // Without an AOF, writes since the last snapshot live only in memory: a signal must then wait for the
   // final save on the loop instead of ending the process during a long command.

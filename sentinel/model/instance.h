@@ -25,6 +25,7 @@ enum InstanceFlag : uint32_t {
   kReconfInprog = 1u << 9,
   kReconfDone = 1u << 10,
   kForceFailover = 1u << 11,      // SENTINEL FAILOVER: no election, no ODOWN needed
+  kScriptKillPending = 1u << 12,  // SCRIPT KILL sent to a master answering -BUSY (once per SDOWN)
 };
 
 enum class FailoverState {

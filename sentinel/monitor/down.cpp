@@ -36,7 +36,7 @@ void Monitor::check_sdown(Instance& ri, int64_t now) {
     }
   } else if (ri.is(kSDown)) {
     st_.events.emit(logx::Level::kWarning, "-sdown", &ri);
-    ri.flags &= ~kSDown;
+    ri.flags &= ~(kSDown | kScriptKillPending);
   }
 }
 

@@ -202,6 +202,12 @@ void Monitor::on_ping_reply(Instance& ri, redisReply* r) {
       ri.last_avail_time = now;
       ri.act_ping_time = 0;
     }
+    // As Redis Sentinel: a master down because a script keeps it busy gets one SCRIPT KILL per SDOWN
+    // period (a script that wrote refuses it with -UNKILLABLE, and the failover goes on).
+    if (s.starts_with("BUSY") && ri.is(kSDown) && !ri.is(kScriptKillPending) && ri.cc) {
+      ri.cc->command({"SCRIPT", "KILL"}, [](redisReply*) {});
+      ri.flags |= kScriptKillPending;
+    }
     // A password is required and we have none: said once, like a refused AUTH.
     if (s.starts_with("NOAUTH") && ri.cc && ri.cc->options().password.empty() && ri.cc->on_auth_error)
       ri.cc->on_auth_error(std::string(s));

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Benchmark (not a test): EVALSHA throughput of the datanode against a real redis-server on the same
+# machine in the same run, with redis-benchmark. Two scripts: one that only returns (the cost of the
+# script call itself) and one that runs INCR through redis.call (the dispatcher path). Prints ours/redis.
+#
+#   tests/bench/eval_bench.sh [path/to/datanode]     (default: build/datanode/datanode)
+#   N=100000 P=1 tests/bench/eval_bench.sh
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+DATANODE="${1:-$ROOT/build/datanode/datanode}"
+N="${N:-100000}"
+P="${P:-1}"
+
+for p in redis-server redis-benchmark redis-cli; do
+  command -v "$p" >/dev/null || { echo "missing $p" >&2; exit 1; }
+done
+[ -x "$DATANODE" ] || { echo "no datanode binary at $DATANODE (build it first)" >&2; exit 1; }
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+WORK="$(mktemp -d /tmp/eval-bench-XXXXXX)"
+OUR_PORT="$(free_port)"
+REDIS_PORT="$(free_port)"
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+printf 'port = %s\nbind = ["127.0.0.1"]\ndir = "%s"\nappendonly = false\nsave = ""\nloglevel = "warning"\n' \
+  "$OUR_PORT" "$WORK" > "$WORK/datanode.toml"
+"$DATANODE" --config "$WORK/datanode.toml" > "$WORK/datanode.log" 2>&1 &
+PIDS+=($!)
+(cd "$WORK" && exec redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
+  --loglevel warning > "$WORK/redis.log" 2>&1) &
+PIDS+=($!)
+for port in "$OUR_PORT" "$REDIS_PORT"; do
+  for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+done
+
+rps() {  # port, command words... -> requests per second
+  local port="$1"
+  shift
+  redis-benchmark -p "$port" -n "$N" -P "$P" -q "$@" 2>/dev/null | tr '\r' '\n' |
+    awk -F': ' '/requests per second/ { split($2, a, " "); print a[1] }' | tail -1
+}
+
+for body in "return 1" "return redis.call('incr', KEYS[1])"; do
+  ours_sha="$(redis-cli -p "$OUR_PORT" script load "$body")"
+  redis_sha="$(redis-cli -p "$REDIS_PORT" script load "$body")"
+  [ "$ours_sha" = "$redis_sha" ] || { echo "SHA differs: $ours_sha vs $redis_sha" >&2; exit 1; }
+  # Alternate the two servers so background load on this machine spreads over both.
+  r1="$(rps "$REDIS_PORT" evalsha "$redis_sha" 1 bench:key)"
+  o1="$(rps "$OUR_PORT" evalsha "$ours_sha" 1 bench:key)"
+  r2="$(rps "$REDIS_PORT" evalsha "$redis_sha" 1 bench:key)"
+  o2="$(rps "$OUR_PORT" evalsha "$ours_sha" 1 bench:key)"
+  python3 - "$body" "$r1" "$r2" "$o1" "$o2" <<'PY'
+import sys
+body, r1, r2, o1, o2 = sys.argv[1], *map(float, sys.argv[2:])
+redis, ours = (r1 + r2) / 2, (o1 + o2) / 2
+print(f"EVALSHA {body!r}: redis {redis:.0f}/s  ours {ours:.0f}/s  ratio {ours / redis:.2f}")
+PY
+done
