@@ -6,6 +6,10 @@ namespace datanode {
 void register_blocking_zset_commands(CommandTable& t);  // zsets_blocking.cpp
 void register_geo_commands(CommandTable& t);             // geo.cpp, geo_search.cpp
 void register_shard_pubsub_commands(CommandTable& t);   // pubsub_shard.cpp
+void register_stream_commands(CommandTable& t);         // streams.cpp
+void register_stream_read_commands(CommandTable& t);    // streams_read.cpp
+void register_stream_group_commands(CommandTable& t);   // streams_groups.cpp
+void register_stream_info_commands(CommandTable& t);    // streams_info.cpp
 
 void register_all_commands(CommandTable& t) {
   register_string_commands(t);
@@ -31,6 +35,10 @@ void register_all_commands(CommandTable& t) {
   register_object_commands(t);
   register_memory_commands(t);
   register_cluster_commands(t);
+  register_stream_commands(t);
+  register_stream_read_commands(t);
+  register_stream_group_commands(t);
+  register_stream_info_commands(t);
 }
 
 }  // namespace datanode
