@@ -18,10 +18,17 @@ std::string syntax_error(Context& ctx) {
          "'. Try XINFO HELP.";
 }
 
+// As streamReplyWithCGLag: a lag can be negative (ENTRIESREAD set past the entries added), so "unknown"
+// is decided here rather than by a sentinel value.
 void reply_lag(Context& ctx, const stream::Stream& s, const stream::Group& g) {
-  int64_t lag = s.lag(g);
-  if (lag < 0) return ctx.out.null();
-  ctx.out.integer(lag);
+  auto added = static_cast<int64_t>(s.entries_added);
+  if (added == 0) return ctx.out.integer(0);
+  if (g.entries_read != stream::kInvalidEntriesRead && !s.range_has_tombstones(g.last_id, std::nullopt)) {
+    return ctx.out.integer(added - g.entries_read);
+  }
+  int64_t read = s.estimate_distance(g.last_id);
+  if (read == stream::kInvalidEntriesRead) return ctx.out.null();
+  ctx.out.integer(added - read);
 }
 
 void reply_entries_read(Context& ctx, const stream::Group& g) {

@@ -38,7 +38,9 @@ size_t serve_stream_read(Server& server, int db, std::string_view key, stream::S
   if (!after.is_max()) {
     // History: only this consumer's own pending entries, deleted ones as [id, nil].
     std::vector<ID> ids;
-    for (auto it = consumer.pel.lower_bound(after); it != consumer.pel.end(); ++it) {
+    ID start = after;
+    start.incr();
+    for (auto it = consumer.pel.lower_bound(start); it != consumer.pel.end(); ++it) {
       if (spec.count && ids.size() >= spec.count) break;
       ids.push_back(*it);
     }
