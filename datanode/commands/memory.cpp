@@ -65,6 +65,7 @@ size_t value_size(const store::Value& v, int64_t samples) {
       });
       return scale(sizeof(store::ZSet));
     }
+    case store::Type::kStream: return v.stream().memory_usage();
   }
   return 0;
 }

@@ -60,6 +60,7 @@ const char* encoding_of(const store::Value& v, const Settings& s) {
       });
       return small ? "listpack" : "skiplist";
     }
+    case store::Type::kStream: return "stream";
   }
   return "raw";
 }

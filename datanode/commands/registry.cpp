@@ -10,6 +10,10 @@ void register_migrate_commands(CommandTable& t);        // migrate.cpp
 void register_acl_commands(CommandTable& t);            // acl.cpp
 void register_scripting_commands(CommandTable& t);      // scripting/eval.cpp
 void register_function_commands(CommandTable& t);       // scripting/function_commands.cpp
+void register_stream_commands(CommandTable& t);         // streams.cpp
+void register_stream_read_commands(CommandTable& t);    // streams_read.cpp
+void register_stream_group_commands(CommandTable& t);   // streams_groups.cpp
+void register_stream_info_commands(CommandTable& t);    // streams_info.cpp
 
 void register_all_commands(CommandTable& t) {
   register_string_commands(t);
@@ -39,6 +43,10 @@ void register_all_commands(CommandTable& t) {
   register_acl_commands(t);
   register_scripting_commands(t);
   register_function_commands(t);
+  register_stream_commands(t);
+  register_stream_read_commands(t);
+  register_stream_group_commands(t);
+  register_stream_info_commands(t);
 }
 
 }  // namespace datanode

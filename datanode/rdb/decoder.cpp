@@ -9,6 +9,7 @@
 #include "datanode/rdb/format.h"
 #include "datanode/rdb/lzf.h"
 #include "datanode/rdb/packed.h"
+#include "datanode/rdb/stream_codec.h"
 
 namespace rdb {
 namespace {
@@ -120,6 +121,21 @@ class Reader {
   size_t pos_ = 0;
   std::string error_;
 };
+
+class ReaderSource : public StreamSource {
+ public:
+  explicit ReaderSource(Reader& r) : r_(r) {}
+  uint64_t length() override { return r_.length(); }
+  std::string string() override { return r_.string(); }
+  std::string_view bytes(size_t n) override { return r_.bytes(n); }
+  uint64_t le64() override { return r_.le(8); }
+  bool failed() const override { return r_.failed(); }
+  void fail(std::string why) override { r_.fail(std::move(why)); }
+
+ private:
+  Reader& r_;
+};
+
 
 bool fill_zset(store::ZSet& z, const std::vector<std::string>& flat) {
   if (flat.size() % 2 != 0) return false;
@@ -246,7 +262,14 @@ std::optional<store::Value> read_object(Reader& r, uint8_t type) {
       return v;
     }
     case kTypeStreamListpacks:
-    case kTypeStreamListpacks2: r.fail("streams are not supported"); return std::nullopt;
+    case kTypeStreamListpacks2: {
+      ReaderSource src(r);
+      auto s = decode_stream(type, src);
+      if (!s) return std::nullopt;
+      Value v = Value::make(Type::kStream);
+      v.stream() = std::move(*s);
+      return v;
+    }
     case kTypeModule:
     case kTypeModule2: r.fail("module values are not supported"); return std::nullopt;
     default: r.fail("unknown value type " + std::to_string(type)); return std::nullopt;

@@ -1,6 +1,6 @@
 // Reads RDB bytes: what we write, and what a real Redis 7.0 master sends (listpack, ziplist, intset and
 // quicklist encodings, integer-encoded and LZF-compressed strings, second or millisecond expiry, idle
-// and frequency hints that are skipped). Streams and module types are refused with a clear error.
+// and frequency hints that are skipped), streams included (stream_codec.h). Module types are refused.
 #pragma once
 
 #include <cstdint>

@@ -7,6 +7,7 @@
 #include "common/version/version.h"
 #include "datanode/rdb/crc64.h"
 #include "datanode/rdb/format.h"
+#include "datanode/rdb/stream_codec.h"
 #include "datanode/rdb/lzf.h"
 
 namespace rdb {
@@ -157,6 +158,11 @@ void Encoder::key_value(std::string_view key, const store::Value& value, int64_t
         string(member);
         binary_double(score);
       });
+      break;
+    case store::Type::kStream:
+      byte(kTypeStreamListpacks2);
+      string(key);
+      encode_stream(*this, value.stream());
       break;
   }
 }

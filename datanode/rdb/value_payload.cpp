@@ -2,6 +2,7 @@
 // on the RDB decoder itself: the payload's value is wrapped as the only key of a minimal RDB stream, so
 // every encoding the snapshot loader reads, RESTORE reads too.
 #include "datanode/rdb/value_payload.h"
+#include "datanode/rdb/stream_codec.h"
 
 #include <cmath>
 
@@ -35,14 +36,16 @@ bool is_value_type(uint8_t t) {
     case kTypeHashListpack:
     case kTypeZSetListpack:
     case kTypeListQuicklist2:
-    case kTypeSetListpack: return true;
+    case kTypeSetListpack:
+    case kTypeStreamListpacks:
+    case kTypeStreamListpacks2: return true;
     default: return false;  // streams, modules, zipmap hashes, opcodes
   }
 }
 
 // What Redis refuses on load even when the bytes parse: empty aggregates and NaN scores.
 bool acceptable(const store::Value& v) {
-  if (v.type() == store::Type::kString) return true;
+  if (v.type() == store::Type::kString || v.type() == store::Type::kStream) return true;
   if (v.length() == 0) return false;
   if (v.type() == store::Type::kZSet) {
     bool nan = false;
@@ -87,6 +90,10 @@ std::string dump_payload(const store::Value& value) {
         e.string(member);
         e.binary_double(score);
       });
+      break;
+    case store::Type::kStream:
+      out.push_back(static_cast<char>(kTypeStreamListpacks2));
+      encode_stream(e, value.stream());
       break;
   }
   put_le(out, kDumpVersion, 2);

@@ -4,6 +4,7 @@
 #include "common/util/strings.h"
 #include "datanode/server/notify.h"
 #include "datanode/server/server.h"
+#include "datanode/commands/streams_read.h"
 
 namespace datanode {
 namespace {
@@ -91,7 +92,8 @@ ServeResult serve_list_op(Server& server, int dbi, std::string_view key, const L
       return ServeResult::kServed;
     }
     case ListPopOp::Kind::kZPop:
-    case ListPopOp::Kind::kZMPop: return ServeResult::kNotReady;  // serve_pop_op sends these elsewhere
+    case ListPopOp::Kind::kZMPop:
+    case ListPopOp::Kind::kXRead: return ServeResult::kNotReady;  // served elsewhere
   }
   notify(server, kNotifyList, op.from == ListEnd::kLeft ? "lpop" : "rpop", key, dbi);
   if (list.empty()) {
@@ -248,12 +250,13 @@ void Blocking::serve_key(int db, const std::string& key) {
     // Only the waiters for the key's current type are served, in arrival order; the others (and all of
     // them when it became another type) stay blocked, as in Redis.
     if (v == nullptr) return;
+    if (v->type() == store::Type::kStream) return serve_stream_key(db, key);
     bool zset = v->type() == store::Type::kZSet;
     if (zset ? v->zset().empty() : v->type() != store::Type::kList || v->list().empty()) return;
     Waiter* w = nullptr;
     for (uint64_t id : q->second) {
       Waiter& candidate = waiters_.find(id)->second;
-      if (candidate.op.wants_zset() == zset) {
+      if (candidate.op.kind != ListPopOp::Kind::kXRead && candidate.op.wants_zset() == zset) {
         w = &candidate;
         break;
       }
@@ -271,6 +274,33 @@ void Blocking::serve_key(int db, const std::string& key) {
     ServeResult r = serve_pop_op(server_, db, key, w->op, now, out, argv);
     if (r == ServeResult::kNotReady) return;
     if (r == ServeResult::kServed) {
+      std::vector<std::string_view> views(argv.begin(), argv.end());
+      server_.propagate(db, views);
+    }
+    remove(id);
+    resume(id);
+    server_.flush_later(*c);
+  }
+}
+
+void Blocking::serve_stream_key(int db, const std::string& key) {
+  auto q = queues_.find({db, key});
+  if (q == queues_.end()) return;
+  std::vector<uint64_t> ids(q->second.begin(), q->second.end());
+  for (uint64_t id : ids) {
+    auto it = waiters_.find(id);
+    if (it == waiters_.end() || it->second.op.kind != ListPopOp::Kind::kXRead) continue;
+    Client* c = it->second.client;
+    if (c->conn == nullptr || c->conn->closing()) {
+      remove(id);
+      continue;
+    }
+    resp::Writer out(&c->conn->output());
+    out.set_protocol(c->resp);
+    std::vector<std::vector<std::string>> propagate;
+    ServeResult r = serve_xread_op(server_, db, key, it->second.op, util::unix_ms(), out, propagate, c->resp);
+    if (r == ServeResult::kNotReady) continue;
+    for (const auto& argv : propagate) {
       std::vector<std::string_view> views(argv.begin(), argv.end());
       server_.propagate(db, views);
     }

@@ -1,5 +1,5 @@
-// Clients blocked on list keys (BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP) and sorted-set keys
-// (BZPOPMIN, BZPOPMAX, BZMPOP): who waits for which key in
+// Clients blocked on list keys (BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP), sorted-set keys
+// (BZPOPMIN, BZPOPMAX, BZMPOP) and stream keys (XREAD, XREADGROUP): who waits for which key in
 // FIFO order, serving them once a write made one of their keys a non-empty list, and their timeouts.
 //
 // Writes only mark keys as ready (through the server's key listener); the waiters are served from the
@@ -13,6 +13,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <string_view>
@@ -29,13 +30,14 @@ namespace datanode {
 
 class Server;
 struct Client;
+struct XReadWait;  // datanode/commands/streams_read.h
 
 enum class ListEnd { kLeft, kRight };
 
 // What a blocked command does once one of its keys holds elements. kZPop and kZMPop wait for a sorted
 // set (BZPOPMIN/BZPOPMAX and BZMPOP); the others for a list.
 struct ListPopOp {
-  enum class Kind { kPop, kMPop, kMove, kZPop, kZMPop };
+  enum class Kind { kPop, kMPop, kMove, kZPop, kZMPop, kXRead };
   Kind kind = Kind::kPop;
   ListEnd from = ListEnd::kLeft;
   ListEnd to = ListEnd::kLeft;  // kMove: where the element goes in `dest`
@@ -43,6 +45,7 @@ struct ListPopOp {
   int64_t count = 1;            // kMPop
   bool as_rpoplpush = false;    // kMove: propagated as RPOPLPUSH rather than LMOVE
   bool zmax = false;            // kZPop, kZMPop: pop the highest scores
+  std::shared_ptr<XReadWait> xread;  // kXRead: XREAD/XREADGROUP waiting for stream entries
 
   bool wants_zset() const { return kind == Kind::kZPop || kind == Kind::kZMPop; }
 };
@@ -109,6 +112,8 @@ class Blocking {
   void on_key_touched(int db, std::string_view key);
   void serve_ready();
   void serve_key(int db, const std::string& key);
+  // Streams wake every waiter whose wait is satisfied, in arrival order, not just the first.
+  void serve_stream_key(int db, const std::string& key);
   void on_tick();
   // Forgets a waiter and clears its blocked flag; the caller writes its reply first.
   void remove(uint64_t client_id);

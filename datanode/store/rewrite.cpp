@@ -78,6 +78,7 @@ void rewrite_key(std::string_view key, const Value& value, int64_t expire_at_ms,
       c.flush();
       break;
     }
+    case Type::kStream: rewrite_stream(key, value.stream(), emit); break;
   }
   if (expire_at_ms >= 0) {
     std::string at = std::to_string(expire_at_ms);
@@ -93,7 +94,7 @@ size_t rewrite_database(const Database& db, int64_t now_ms, const EmitFn& emit) 
     // A key past its time is skipped: the parent removes it (and logs the DEL) on its next access.
     if (at >= 0 && at <= now_ms) continue;
     // Empty aggregates should not exist; never write a command that would fail on load.
-    if (value.type() != Type::kString && value.length() == 0) continue;
+    if (value.type() != Type::kString && value.type() != Type::kStream && value.length() == 0) continue;
     rewrite_key(key, value, at, emit);
     ++keys;
   }

@@ -25,6 +25,11 @@ inline constexpr size_t kRewriteItemsPerCommand = 64;
 void rewrite_key(std::string_view key, const Value& value, int64_t expire_at_ms, const EmitFn& emit,
                  size_t items_per_command = kRewriteItemsPerCommand);
 
+// A stream as Redis' rewriteStreamObject: XADD per entry (or XADD MAXLEN 0 for an empty stream), XSETID
+// with ENTRIESADDED/MAXDELETEDID, then per group XGROUP CREATE ... ENTRIESREAD, an XCLAIM ... FORCE per
+// pending entry and XGROUP CREATECONSUMER for consumers without any. (rewrite_stream.cpp)
+void rewrite_stream(std::string_view key, const stream::Stream& s, const EmitFn& emit);
+
 // Emits the commands that recreate every key of `db` that is still alive at `now_ms` (no SELECT).
 // Returns how many keys were emitted.
 size_t rewrite_database(const Database& db, int64_t now_ms, const EmitFn& emit);

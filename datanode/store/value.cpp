@@ -9,6 +9,7 @@ const char* type_name(Type t) {
     case Type::kHash: return "hash";
     case Type::kSet: return "set";
     case Type::kZSet: return "zset";
+    case Type::kStream: return "stream";
   }
   return "none";
 }
@@ -21,6 +22,7 @@ Value Value::make(Type t) {
     case Type::kHash: v.data_ = std::make_unique<Hash>(); break;
     case Type::kSet: v.data_ = std::make_unique<Set>(); break;
     case Type::kZSet: v.data_ = std::make_unique<ZSet>(); break;
+    case Type::kStream: v.data_ = std::make_unique<stream::Stream>(); break;
   }
   return v;
 }
@@ -32,6 +34,7 @@ size_t Value::length() const {
     case Type::kHash: return hash().size();
     case Type::kSet: return set().size();
     case Type::kZSet: return zset().size();
+    case Type::kStream: return stream().length;
   }
   return 0;
 }
@@ -44,6 +47,7 @@ Value Value::clone() const {
     case Type::kHash: v.data_ = std::make_unique<Hash>(hash()); break;
     case Type::kSet: v.data_ = std::make_unique<Set>(set()); break;
     case Type::kZSet: v.data_ = std::make_unique<ZSet>(zset()); break;
+    case Type::kStream: v.data_ = std::make_unique<stream::Stream>(stream().clone()); break;
   }
   return v;
 }

@@ -10,16 +10,17 @@
 
 #include "common/util/string_map.h"
 #include "datanode/store/zset.h"
+#include "datanode/types/stream.h"
 
 namespace store {
 
-enum class Type : uint8_t { kString = 0, kList = 1, kHash = 2, kSet = 3, kZSet = 4 };
+enum class Type : uint8_t { kString = 0, kList = 1, kHash = 2, kSet = 3, kZSet = 4, kStream = 5 };
 
 using List = std::deque<std::string>;
 using Hash = util::StringMap<std::string>;
 using Set = util::StringSet;
 
-const char* type_name(Type t);  // "string", "list", "hash", "set", "zset"
+const char* type_name(Type t);  // "string", "list", "hash", "set", "zset", "stream"
 
 class Value {
  public:
@@ -39,6 +40,8 @@ class Value {
   const Set& set() const { return *std::get<std::unique_ptr<Set>>(data_); }
   ZSet& zset() { return *std::get<std::unique_ptr<ZSet>>(data_); }
   const ZSet& zset() const { return *std::get<std::unique_ptr<ZSet>>(data_); }
+  stream::Stream& stream() { return *std::get<std::unique_ptr<stream::Stream>>(data_); }
+  const stream::Stream& stream() const { return *std::get<std::unique_ptr<stream::Stream>>(data_); }
 
   // Number of elements of an aggregate (1 for strings): empty aggregates are deleted by the caller.
   size_t length() const;
@@ -46,7 +49,7 @@ class Value {
 
  private:
   std::variant<std::string, std::unique_ptr<List>, std::unique_ptr<Hash>, std::unique_ptr<Set>,
-               std::unique_ptr<ZSet>>
+               std::unique_ptr<ZSet>, std::unique_ptr<stream::Stream>>
       data_;
 };
 
