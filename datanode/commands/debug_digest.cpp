@@ -9,56 +9,14 @@
 #include <cstdio>
 #include <cstring>
 
+#include "common/util/sha1.h"
+
 namespace datanode {
 namespace {
 
-using Digest = std::array<uint8_t, 20>;
+using Digest = util::Sha1;
 
-// SHA-1 (FIPS 180-4), one-shot.
-Digest sha1(const void* data, size_t len) {
-  uint32_t h[5] = {0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0};
-  auto rol = [](uint32_t x, int n) { return (x << n) | (x >> (32 - n)); };
-  auto block = [&](const uint8_t* p) {
-    uint32_t w[80];
-    for (int i = 0; i < 16; ++i)
-      w[i] = (uint32_t{p[4 * i]} << 24) | (uint32_t{p[4 * i + 1]} << 16) | (uint32_t{p[4 * i + 2]} << 8) |
-             p[4 * i + 3];
-    for (int i = 16; i < 80; ++i) w[i] = rol(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
-    uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4];
-    for (int i = 0; i < 80; ++i) {
-      uint32_t f, k;
-      if (i < 20) {
-        f = (b & c) | (~b & d), k = 0x5A827999;
-      } else if (i < 40) {
-        f = b ^ c ^ d, k = 0x6ED9EBA1;
-      } else if (i < 60) {
-        f = (b & c) | (b & d) | (c & d), k = 0x8F1BBCDC;
-      } else {
-        f = b ^ c ^ d, k = 0xCA62C1D6;
-      }
-      uint32_t t = rol(a, 5) + f + e + k + w[i];
-      e = d, d = c, c = rol(b, 30), b = a, a = t;
-    }
-    h[0] += a, h[1] += b, h[2] += c, h[3] += d, h[4] += e;
-  };
-  const auto* p = static_cast<const uint8_t*>(data);
-  size_t full = len / 64 * 64;
-  for (size_t i = 0; i < full; i += 64) block(p + i);
-  uint8_t tail[128] = {};
-  size_t rest = len - full;
-  if (rest) std::memcpy(tail, p + full, rest);
-  tail[rest] = 0x80;
-  size_t tail_len = rest + 1 + 8 <= 64 ? 64 : 128;
-  uint64_t bits = static_cast<uint64_t>(len) * 8;
-  for (int i = 0; i < 8; ++i)
-    tail[tail_len - 1 - static_cast<size_t>(i)] = static_cast<uint8_t>(bits >> (8 * i));
-  for (size_t i = 0; i < tail_len; i += 64) block(tail + i);
-  Digest out;
-  for (int i = 0; i < 5; ++i)
-    for (int j = 0; j < 4; ++j)
-      out[static_cast<size_t>(4 * i + j)] = static_cast<uint8_t>(h[i] >> (24 - 8 * j));
-  return out;
-}
+Digest sha1(const void* data, size_t len) { return util::sha1(data, len); }
 
 void xor_digest(Digest& d, const void* data, size_t len) {
   Digest h = sha1(data, len);
@@ -80,7 +38,7 @@ std::string score_text(double score) {
 
 // Redis' xorObjectDigest: the type, then the value, then whether the key has a TTL.
 void value_digest(Digest& d, const store::Value& v, bool has_ttl) {
-  // Redis' object type numbers (OBJ_STRING 0, LIST 1, SET 2, ZSET 3, HASH 4), not our enum's order.
+  // Redis' object type numbers (OBJ_STRING 0, LIST 1, SET 2, ZSET 3, HASH 4, STREAM 6), not our enum's.
   uint32_t redis_type = 0;
   switch (v.type()) {
     case store::Type::kString: redis_type = 0; break;
@@ -88,6 +46,7 @@ void value_digest(Digest& d, const store::Value& v, bool has_ttl) {
     case store::Type::kSet: redis_type = 2; break;
     case store::Type::kZSet: redis_type = 3; break;
     case store::Type::kHash: redis_type = 4; break;
+    case store::Type::kStream: redis_type = 6; break;  // OBJ_STREAM (5 is OBJ_MODULE)
   }
   uint32_t type = htonl(redis_type);
   mix_digest(d, &type, sizeof type);
@@ -114,6 +73,14 @@ void value_digest(Digest& d, const store::Value& v, bool has_ttl) {
         mix_digest(e, value);
         xor_digest(d, e.data(), e.size());
       }
+      break;
+    case store::Type::kStream:
+      // Entries in order: "<ms>.<seq>", then each field and value, all mixed into the digest itself.
+      v.stream().range({}, stream::ID::max(), false, [&](const stream::EntryView& e) {
+        mix_digest(d, std::to_string(e.id.ms) + "." + std::to_string(e.id.seq));
+        for (std::string_view f : e.fields) mix_digest(d, f);
+        return true;
+      });
       break;
   }
   if (has_ttl) xor_digest(d, "!!expire!!");

@@ -6,7 +6,7 @@
 #include "common/log/log.h"
 #include "common/version/version.h"
 #include "datanode/scripting/lua_engine.h"
-#include "datanode/scripting/sha1.h"
+#include "common/util/sha1.h"
 
 namespace datanode {
 
@@ -87,7 +87,7 @@ int redis_sha1hex(lua_State* L) {
   if (lua_gettop(L) != 1) return fail(L, "wrong number of arguments");
   size_t len = 0;
   const char* s = lua_tolstring(L, 1, &len);
-  std::string hex = scripting::sha1_hex(std::string_view(s ? s : "", s ? len : 0));
+  std::string hex = util::sha1_hex(std::string_view(s ? s : "", s ? len : 0));
   lua_pushlstring(L, hex.data(), hex.size());
   return 1;
 }

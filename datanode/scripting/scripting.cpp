@@ -10,7 +10,7 @@
 #include "common/util/strings.h"
 #include "datanode/commands/command_meta.h"
 #include "datanode/scripting/functions.h"
-#include "datanode/scripting/sha1.h"
+#include "common/util/sha1.h"
 
 namespace datanode {
 
@@ -111,7 +111,7 @@ const Scripting::Script* Scripting::find_script(std::string_view sha) const {
 }
 
 bool Scripting::create_script(std::string_view body, std::string& sha, std::string& error) {
-  sha = scripting::sha1_hex(body);
+  sha = util::sha1_hex(body);
   if (scripts_.contains(sha)) return true;
   uint32_t flags;
   size_t skip;
