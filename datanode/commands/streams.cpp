@@ -5,6 +5,7 @@
 
 #include "common/util/strings.h"
 #include "datanode/commands/families.h"
+#include "datanode/server/notify.h"
 
 namespace datanode {
 namespace streams {
@@ -266,7 +267,9 @@ void cmd_xadd(Context& ctx) {
   s->append(id, fields, st.stream_node_max_bytes, st.stream_node_max_entries);
   std::string idstr = id.str();
   ctx.out.bulk(idstr);
-  apply_trim(*s, a);
+  if (created) notify(ctx, kNotifyNew, "new", ctx.arg(1));
+  notify(ctx, kNotifyStream, "xadd", ctx.arg(1));
+  if (apply_trim(*s, a) > 0) notify(ctx, kNotifyStream, "xtrim", ctx.arg(1));
   std::vector<std::string> argv(ctx.args.begin(), ctx.args.end());
   if (a.approx) rewrite_trim(argv, *s, a);
   argv[idpos] = idstr;
@@ -338,6 +341,7 @@ void cmd_xdel(Context& ctx) {
       s->first_id = s->edge_id(true);
     }
     stream_modified(ctx, ctx.arg(1), deleted);
+    notify(ctx, kNotifyStream, "xdel", ctx.arg(1));
   }
   ctx.out.integer(deleted);
 }
@@ -355,6 +359,7 @@ void cmd_xtrim(Context& ctx) {
     if (a.approx) rewrite_trim(argv, *s, a);
     ctx.propagate_as(std::move(argv));
     stream_modified(ctx, ctx.arg(1), deleted);
+    notify(ctx, kNotifyStream, "xtrim", ctx.arg(1));
   }
   ctx.out.integer(deleted);
 }
@@ -402,6 +407,7 @@ void cmd_xsetid(Context& ctx) {
   if (!max_deleted.is_zero()) s->max_deleted_id = max_deleted;
   ctx.out.ok();
   stream_modified(ctx, ctx.arg(1), 1);
+  notify(ctx, kNotifyStream, "xsetid", ctx.arg(1));
 }
 
 }  // namespace

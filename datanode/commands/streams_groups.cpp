@@ -5,6 +5,7 @@
 #include "common/util/strings.h"
 #include "datanode/commands/families.h"
 #include "datanode/commands/streams.h"
+#include "datanode/server/notify.h"
 
 namespace datanode {
 namespace {
@@ -100,12 +101,14 @@ void cmd_xgroup(Context& ctx) {
     if (s == nullptr) {
       s = &ctx.db().create(key, store::Type::kStream).stream();
       ctx.server.touch(ctx.client.db, key);
+      notify(ctx, kNotifyNew, "new", key);
     }
     if (s->groups.count(group)) return ctx.out.error("BUSYGROUP Consumer Group name already exists");
     stream::Group& ng = s->groups[std::string(group)];
     ng.last_id = id;
     ng.entries_read = entries_read;
     ctx.out.ok();
+    notify(ctx, kNotifyStream, "xgroup-create", key);
     return ctx.changed();
   }
   if (setid) {
@@ -121,12 +124,14 @@ void cmd_xgroup(Context& ctx) {
     g->last_id = id;
     g->entries_read = entries_read;
     ctx.out.ok();
+    notify(ctx, kNotifyStream, "xgroup-setid", key);
     return ctx.changed();
   }
   if (sub == "destroy") {
     if (g == nullptr) return ctx.out.integer(0);
     s->groups.erase(s->groups.find(group));
     ctx.out.integer(1);
+    notify(ctx, kNotifyStream, "xgroup-destroy", key);
     // Readers blocked on the group learn it is gone (-NOGROUP).
     return stream_modified(ctx, key, 1);
   }
@@ -134,13 +139,17 @@ void cmd_xgroup(Context& ctx) {
     bool created = false;
     g->consumer(ctx.arg(4), ctx.now_ms, &created);
     ctx.out.integer(created ? 1 : 0);
-    if (created) ctx.changed();
+    if (created) {
+      notify(ctx, kNotifyStream, "xgroup-createconsumer", key);
+      ctx.changed();
+    }
     return;
   }
   // delconsumer
   auto c = g->consumers.find(ctx.arg(4));
   if (c == g->consumers.end()) return ctx.out.integer(0);
   ctx.out.integer(static_cast<int64_t>(g->remove_consumer(ctx.arg(4))));
+  notify(ctx, kNotifyStream, "xgroup-delconsumer", key);
   ctx.changed();
 }
 
@@ -346,7 +355,11 @@ void cmd_xclaim(Context& ctx) {
     if (it == g->pel.end()) continue;
     stream::PendingEntry& p = it->second;
     if (p.consumer && min_idle && now - p.delivery_time < min_idle) continue;
-    if (consumer == nullptr) consumer = &g->consumer(ctx.arg(3), now);
+    if (consumer == nullptr) {
+      bool created = false;
+      consumer = &g->consumer(ctx.arg(3), now, &created);
+      if (created) notify(ctx, kNotifyStream, "xgroup-createconsumer", ctx.arg(1));
+    }
     consumer->seen_time = now;
     p.delivery_time = delivery;
     if (retry >= 0) {
@@ -427,7 +440,11 @@ void cmd_xautoclaim(Context& ctx) {
       ++it;
       continue;
     }
-    if (consumer == nullptr) consumer = &g->consumer(ctx.arg(3), now);
+    if (consumer == nullptr) {
+      bool created = false;
+      consumer = &g->consumer(ctx.arg(3), now, &created);
+      if (created) notify(ctx, kNotifyStream, "xgroup-createconsumer", ctx.arg(1));
+    }
     consumer->seen_time = now;
     p.delivery_time = now;
     if (!justid) p.delivery_count++;

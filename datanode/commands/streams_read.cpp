@@ -7,6 +7,7 @@
 #include "common/util/strings.h"
 #include "datanode/commands/families.h"
 #include "datanode/commands/streams.h"
+#include "datanode/server/notify.h"
 #include "datanode/server/server.h"
 
 namespace datanode {
@@ -17,8 +18,6 @@ using stream::ID;
 size_t serve_stream_read(Server& server, int db, std::string_view key, stream::Stream& s, ID after,
                          const StreamReadSpec& spec, int64_t now_ms, resp::Writer& out,
                          std::vector<std::vector<std::string>>& propagate) {
-  (void)server;
-  (void)db;
   if (spec.group.empty()) {
     ID start = after;
     start.incr();
@@ -32,6 +31,7 @@ size_t serve_stream_read(Server& server, int db, std::string_view key, stream::S
   bool created = false;
   stream::Consumer& consumer = g.consumer(spec.consumer, now_ms, &created);
   consumer.seen_time = now_ms;
+  if (created) notify(server, kNotifyStream, "xgroup-createconsumer", key, db);
   if (created && spec.noack) {
     propagate.push_back({"XGROUP", "CREATECONSUMER", std::string(key), spec.group, spec.consumer});
   }

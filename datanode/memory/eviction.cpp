@@ -7,6 +7,7 @@
 #include "common/command/table.h"
 #include "common/util/clock.h"
 #include "datanode/memory/memory.h"
+#include "datanode/server/notify.h"
 #include "datanode/server/server.h"
 
 namespace datanode {
@@ -160,8 +161,8 @@ void Memory::evict_key(int db, const std::string& key) {
   notify_evicted(db, key);
 }
 
-void Memory::notify_evicted(int, std::string_view) {
-  // Keyspace notifications ("evicted", class e) come with their own subsystem: this is its call site.
+void Memory::notify_evicted(int db, std::string_view key) {
+  notify(server_, kNotifyEvicted, "evicted", key, db);
 }
 
 bool Memory::perform_evictions() {
