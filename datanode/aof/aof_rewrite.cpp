@@ -15,9 +15,9 @@
 #include "common/util/fs.h"
 #include "datanode/aof/aof.h"
 #include "datanode/rdb/writer.h"
-#include "datanode/store/rewrite.h"
 #include "datanode/scripting/functions.h"
 #include "datanode/scripting/scripting.h"
+#include "datanode/store/rewrite.h"
 
 namespace datanode {
 namespace {
@@ -73,7 +73,9 @@ std::string write_rdb_base(Server& server, const std::string& path) {
   int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return std::string("Opening the temp file for AOF rewrite: ") + strerror(errno);
   rdb::WriteOptions options{server.settings().rdbcompression, server.settings().rdbchecksum};
-  std::string err = rdb::write_snapshot(fd, server.databases(), rdb::SaveInfo{}, options);
+  rdb::SaveInfo info;  // libraries go into the preamble too, as function records
+  info.function_libraries = scripting_of(server).functions().sources();
+  std::string err = rdb::write_snapshot(fd, server.databases(), info, options);
   if (err.empty() && fsync(fd) != 0) err = strerror(errno);
   close(fd);
   if (!err.empty()) return "Writing the AOF rewrite: " + err;
@@ -118,7 +120,8 @@ std::string write_snapshot(Server& server, const std::string& path) {
 }
 
 std::string Aof::temp_path(pid_t pid) const {
-  return util::path_join(util::dirname_of(rewrite_target_), "temp-rewriteaof-bg-" + std::to_string(pid) + ".aof");
+  return util::path_join(util::dirname_of(rewrite_target_),
+                         "temp-rewriteaof-bg-" + std::to_string(pid) + ".aof");
 }
 
 std::string Aof::start_rewrite() {
@@ -202,7 +205,8 @@ void Aof::rewrite_done(bool ok) {
       }
       done += static_cast<size_t>(n);
     }
-    if (err.empty() && fdatasync(new_fd) != 0) err = std::string("fsync of the rewritten file: ") + strerror(errno);
+    if (err.empty() && fdatasync(new_fd) != 0)
+      err = std::string("fsync of the rewritten file: ") + strerror(errno);
     if (err.empty() && rename(tmp.c_str(), rewrite_target_.c_str()) != 0)
       err = std::string("rename of the rewritten file: ") + strerror(errno);
     if (err.empty()) fsync_dir_of(rewrite_target_);

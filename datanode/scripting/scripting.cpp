@@ -7,10 +7,11 @@
 
 #include "common/log/log.h"
 #include "common/util/clock.h"
+#include "common/util/sha1.h"
 #include "common/util/strings.h"
+#include "datanode/acl/acl_state.h"
 #include "datanode/commands/command_meta.h"
 #include "datanode/scripting/functions.h"
-#include "common/util/sha1.h"
 
 namespace datanode {
 
@@ -75,25 +76,13 @@ bool parse_shebang(std::string_view body, uint32_t& flags, size_t& skip, std::st
   return true;
 }
 
-namespace {
-std::map<const Server*, std::unique_ptr<Scripting>>& instances() {
-  static std::map<const Server*, std::unique_ptr<Scripting>> by_server;
-  return by_server;
-}
-}  // namespace
-
 Scripting& scripting_of(Server& server) {
-  auto& all = instances();
-  auto it = all.find(&server);
-  if (it == all.end()) it = all.emplace(&server, std::make_unique<Scripting>(server)).first;
-  return *it->second;
+  if (Scripting* s = server.scripting()) return *s;
+  server.set_scripting(std::make_unique<Scripting>(server));
+  return *server.scripting();
 }
 
-Scripting* find_scripting(const Server& server) {
-  auto& all = instances();
-  auto it = all.find(&server);
-  return it == all.end() ? nullptr : it->second.get();
-}
+Scripting* find_scripting(const Server& server) { return server.scripting(); }
 
 Scripting::Scripting(Server& server) : server_(server) {
   eval_ = std::make_unique<LuaEngine>(*this, false);
@@ -205,8 +194,20 @@ bool Scripting::call_command(ScriptRun& run, const Args& argv, std::string& repl
     err = "This Redis command is not allowed from script";
     return false;
   }
-  // TODO(acl): the ACL check of run.caller's user for argv goes here; a refusal answers
-  // "The user executing the script <ACL error text>" and adds an ACL LOG entry (context "lua").
+  // The caller's ACL applies to what its script runs (an ACL LOG entry with context "lua").
+  if (run.caller != nullptr && run.caller->conn != nullptr) {
+    std::string denied = AclState::of(server_).check(*run.caller, argv, acl::LogContext::kLua);
+    if (!denied.empty()) {
+      err = "The user executing the script ";
+      if (denied.find("keys") != std::string::npos)
+        err += "can't access at least one of the keys mentioned in the command";
+      else if (denied.find("channels") != std::string::npos)
+        err += "can't publish to the channel mentioned in the command";
+      else
+        err += "can't run this command or subcommand";
+      return false;
+    }
+  }
   if (run.read_only && cmd->has(command::kWrite | command::kMayReplicate)) {
     err = "Write commands are not allowed from read-only scripts.";
     return false;

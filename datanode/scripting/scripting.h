@@ -105,11 +105,9 @@ class Scripting : public ScriptHost {
   bool to_aof_ = true, to_replicas_ = true;
 };
 
-// The scripting subsystem of `server`, made on first use. TODO(lead): make it a Server member (a
-// `scripting_` unique_ptr and an accessor in server.h) after the merge; it is kept beside the server
-// object only to leave server.h, which every file includes, untouched on this branch.
+// The scripting subsystem of `server` (Server::scripting()), made on first use.
 Scripting& scripting_of(Server& server);
-// Null while no script command ran yet (the dispatcher's checks then cost one lookup).
+// Null while no script command ran yet.
 Scripting* find_scripting(const Server& server);
 
 // Shebang line of an EVAL body: flags and the length to skip, or false with the error text.

@@ -9,25 +9,25 @@
 #include "common/util/clock.h"
 #include "datanode/acl/acl_state.h"
 #include "datanode/aof/aof.h"
-#include "datanode/server/blocking.h"
-#include "datanode/server/client_info.h"
-#include "datanode/server/client_pause.h"
 #include "datanode/cluster/cluster.h"
-#include "datanode/server/info.h"
-#include "datanode/server/latency.h"
 #include "datanode/memory/memory.h"
 #include "datanode/metrics/metrics.h"
 #include "datanode/persistence/persistence.h"
-#include "datanode/server/protected_actions.h"
+#include "datanode/replication/replication.h"
+#include "datanode/scripting/scripting.h"
+#include "datanode/server/blocking.h"
+#include "datanode/server/client_info.h"
+#include "datanode/server/client_pause.h"
+#include "datanode/server/info.h"
+#include "datanode/server/latency.h"
 #include "datanode/server/listener_config.h"
 #include "datanode/server/monitor_filter.h"
 #include "datanode/server/notify.h"
+#include "datanode/server/protected_actions.h"
 #include "datanode/server/pubsub.h"
-#include "datanode/replication/replication.h"
-#include "datanode/scripting/scripting.h"
 #include "datanode/server/shutdown_signals.h"
-#include "datanode/server/tracking.h"
 #include "datanode/server/slowlog.h"
+#include "datanode/server/tracking.h"
 #include "datanode/server/watch.h"
 
 namespace datanode {
@@ -163,10 +163,11 @@ Server::Server(Settings& settings, config::Registry& registry)
     if (o == nullptr) continue;
     o->on_change = [this] {
       OutputLimit probe;
-      for (const std::string* text : {&settings_.client_output_buffer_limit_normal,
-                                      &settings_.client_output_buffer_limit_replica,
-                                      &settings_.client_output_buffer_limit_pubsub}) {
-        if (!parse_output_limit(*text, &probe)) return std::string("Wrong number of arguments in buffer limit configuration.");
+      for (const std::string* text :
+           {&settings_.client_output_buffer_limit_normal, &settings_.client_output_buffer_limit_replica,
+            &settings_.client_output_buffer_limit_pubsub}) {
+        if (!parse_output_limit(*text, &probe))
+          return std::string("Wrong number of arguments in buffer limit configuration.");
       }
       apply_output_limits();
       return std::string();
@@ -182,7 +183,7 @@ void Server::apply_output_limits() {
 
 bool Server::check_output_limits(Client& c) {
   if (c.conn == nullptr || c.has(kClientCloseAsap)) return !c.has(kClientCloseAsap);
-  const OutputLimit& lim = c.has(kClientReplica) ? limit_replica_
+  const OutputLimit& lim = c.has(kClientReplica)  ? limit_replica_
                            : c.has(kClientPubSub) ? limit_pubsub_
                                                   : limit_normal_;
   if (lim.hard_bytes == 0 && lim.soft_bytes == 0) return true;
@@ -190,8 +191,10 @@ bool Server::check_output_limits(Client& c) {
   bool exceeded = lim.hard_bytes > 0 && used >= lim.hard_bytes;
   if (!exceeded && lim.soft_bytes > 0 && used >= lim.soft_bytes) {
     int64_t now = util::mono_ms();
-    if (c.obuf_soft_limit_since_ms == 0) c.obuf_soft_limit_since_ms = now;
-    else if (now - c.obuf_soft_limit_since_ms >= lim.soft_seconds * 1000) exceeded = true;
+    if (c.obuf_soft_limit_since_ms == 0)
+      c.obuf_soft_limit_since_ms = now;
+    else if (now - c.obuf_soft_limit_since_ms >= lim.soft_seconds * 1000)
+      exceeded = true;
   } else if (!exceeded) {
     c.obuf_soft_limit_since_ms = 0;
   }
@@ -217,8 +220,10 @@ void Server::count_error(std::string_view reply) {
   std::string_view code = reply.substr(0, end == std::string_view::npos ? reply.size() : end);
   if (code.size() > 64) code = code.substr(0, 64);
   auto it = stats_.errors_by_code.find(code);
-  if (it != stats_.errors_by_code.end()) it->second++;
-  else if (stats_.errors_by_code.size() < 128) stats_.errors_by_code.emplace(code, 1);
+  if (it != stats_.errors_by_code.end())
+    it->second++;
+  else if (stats_.errors_by_code.size() < 128)
+    stats_.errors_by_code.emplace(code, 1);
 }
 
 void Server::reset_stats() {
@@ -267,7 +272,8 @@ namespace {
 // Commands whose whole RESP3 reply is push messages.
 bool is_subscription(const CommandSpec* spec) {
   if (spec == nullptr) return false;
-  for (const char* name : {"subscribe", "unsubscribe", "psubscribe", "punsubscribe", "ssubscribe", "sunsubscribe"})
+  for (const char* name :
+       {"subscribe", "unsubscribe", "psubscribe", "punsubscribe", "ssubscribe", "sunsubscribe"})
     if (spec->name == name) return true;
   return false;
 }
@@ -294,6 +300,7 @@ void Server::feed_monitors(const Client& c, const Args& args) {
 }
 
 void Server::set_acl_state(std::unique_ptr<AclState> acl) { acl_ = std::move(acl); }
+void Server::set_scripting(std::unique_ptr<Scripting> scripting) { scripting_ = std::move(scripting); }
 
 Server::~Server() {
   // Subsystems unregister themselves from the hook lists (sinks_ ...), which are declared after them and
@@ -323,9 +330,7 @@ void Server::set_replica(bool replica) {
   for (auto& db : dbs_) db.set_expire_actively(!replica);
 }
 
-void Server::remove_sink(PropagationSink* sink) {
-  std::erase(sinks_, sink);
-}
+void Server::remove_sink(PropagationSink* sink) { std::erase(sinks_, sink); }
 
 void Server::propagate(int db, const std::vector<std::string_view>& argv) {
   if (loading_) return;  // replaying the AOF: nothing new to persist or replicate
@@ -457,8 +462,9 @@ void Server::process_input(Client& c) {
     const Args& args = c.parser.args();
     if (!args.empty()) {
       const CommandSpec* spec = commands_.find(args[0]);
-      bool may_run = spec != nullptr && spec->arity_ok(args.size()) &&
-                     (c.authenticated || !AclState::of(*this).registry().auth_required() || spec->has(command::kNoAuth));
+      bool may_run =
+          spec != nullptr && spec->arity_ok(args.size()) &&
+          (c.authenticated || !AclState::of(*this).registry().auth_required() || spec->has(command::kNoAuth));
       // CLIENT PAUSE: the request stays in the input, parsed again when the pause ends.
       if (may_run && client_pause_->holds(c, *spec)) {
         c.parser.reset();
@@ -511,19 +517,22 @@ void Server::execute(Client& c, const Args& args, resp::Writer& out) {
   // ACL: after AUTH and before everything else, as Redis; the master link and the AOF obey blindly.
   if (c.conn != nullptr && !c.has(kClientMaster)) {
     bool multi = in_multi || c.has(kClientDenyBlocking);  // queued, or run by EXEC
-    std::string denied = AclState::of(*this).check(c, args, multi ? acl::LogContext::kMulti : acl::LogContext::kToplevel);
+    std::string denied =
+        AclState::of(*this).check(c, args, multi ? acl::LogContext::kMulti : acl::LogContext::kToplevel);
     if (!denied.empty()) return reject(denied, true);
   }
   // A script past busy-reply-threshold: the loop serves other clients only to say so (and to kill it).
-  if (Scripting* scripting = find_scripting(*this); scripting && scripting->busy() && !scripting->is_script_client(c)) {
+  if (Scripting* scripting = find_scripting(*this);
+      scripting && scripting->busy() && !scripting->is_script_client(c)) {
     std::string busy = scripting->busy_refusal(*cmd, args);
     if (!busy.empty()) return reject(busy, true);
   }
   if (c.resp == 2 && c.has(kClientPubSub) && !cmd->has(command::kPubSubOk) &&
       (c.subscription_count() > 0 || pubsub_->shard_subscription_count(c) > 0)) {
-    return reject("ERR Can't execute '" + cmd->name +
-                      "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
-                  false);
+    return reject(
+        "ERR Can't execute '" + cmd->name +
+            "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
+        false);
   }
   const std::string& n = cmd->name;
   if (!route_guards_.empty() && !c.has(kClientMaster) && !loading_) {
@@ -544,15 +553,16 @@ void Server::execute(Client& c, const Args& args, resp::Writer& out) {
   }
   bool queues = in_multi && cmd->handler != nullptr && n != "exec" && n != "discard" && n != "multi" &&
                 n != "watch" && n != "quit" && n != "reset";
-  if (queues && cmd->has(command::kNoMulti)) return reject("ERR Command not allowed inside a transaction", true);
+  if (queues && cmd->has(command::kNoMulti))
+    return reject("ERR Command not allowed inside a transaction", true);
   // As Redis: the guards (-NOREPLICAS, -MISCONF, -READONLY, -MASTERDOWN) refuse a command before it is
   // queued, which makes EXEC fail; an EXEC whose queue holds a write meets the write guards itself
   // (refused as a whole, EXECABORT), so a transaction never runs half-fenced.
-  bool exec_writes = in_multi && n == "exec" && std::any_of(c.multi_queue.begin(), c.multi_queue.end(),
-                                                             [&](const QueuedCommand& q) {
-                                                               const CommandSpec* s = commands_.find(q.args[0]);
-                                                               return s && s->has(command::kWrite);
-                                                             });
+  bool exec_writes = in_multi && n == "exec" &&
+                     std::any_of(c.multi_queue.begin(), c.multi_queue.end(), [&](const QueuedCommand& q) {
+                       const CommandSpec* s = commands_.find(q.args[0]);
+                       return s && s->has(command::kWrite);
+                     });
   if ((cmd->has(command::kWrite) || exec_writes) && !c.has(kClientMaster)) {
     for (auto& guard : write_guards_) {
       std::string err = guard(c, *cmd);
@@ -581,7 +591,8 @@ void Server::execute(Client& c, const Args& args, resp::Writer& out) {
   cmd->handler(ctx);
   // SHUTDOWN NOSAVE while a script is busy: the script stops first, then the cron shuts down.
   if (shutdown_requested_)
-    if (Scripting* scripting = find_scripting(*this); scripting && scripting->running()) scripting->abort_for_shutdown();
+    if (Scripting* scripting = find_scripting(*this); scripting && scripting->running())
+      scripting->abort_for_shutdown();
   // ASKING lasts for one command (or a whole transaction).
   if ((c.flags & kClientAsking) && n != "asking" && !c.has(kClientMulti)) c.flags &= ~kClientAsking;
   auto elapsed = static_cast<uint64_t>(util::mono_us() - start);
@@ -616,7 +627,8 @@ void Server::execute(Client& c, const Args& args, resp::Writer& out) {
   } else if (ctx.dirty > 0 && (cmd->has(command::kWrite) || cmd->has(command::kMayReplicate))) {
     propagate(c.db, args);
   }
-  if (!monitors_.empty() && !loading_ && monitor_shows(*cmd, args)) feed_monitors(c, monitor_view(*cmd, args));
+  if (!monitors_.empty() && !loading_ && monitor_shows(*cmd, args))
+    feed_monitors(c, monitor_view(*cmd, args));
   tracking_->leave(c, *cmd, args);
 }
 
@@ -709,7 +721,8 @@ void Server::cron(int64_t mono_now) {
   track_ops(mono_now);
   // Without an AOF, writes since the last snapshot live only in memory: a signal must then wait for the
   // final save on the loop instead of ending the process during a long command.
-  if (signals_) signals_->set_loop_shutdown_required(!settings_.appendonly && persistence_->has_save_points());
+  if (signals_)
+    signals_->set_loop_shutdown_required(!settings_.appendonly && persistence_->has_save_points());
   if (mono_now - memory_sampled_ms_ >= 1000) {
     memory_sampled_ms_ = mono_now;
     note_memory_peak(malloc_used_bytes());
@@ -732,10 +745,13 @@ void Server::cron(int64_t mono_now) {
 }
 
 void Server::start_cron_timer() {
-  uv_timer_start(&cron_timer_, [](uv_timer_t* t) {
-    auto* self = static_cast<Server*>(t->data);
-    self->cron(util::mono_ms());
-  }, 0, static_cast<uint64_t>(1000 / std::max(1, settings_.hz)));
+  uv_timer_start(
+      &cron_timer_,
+      [](uv_timer_t* t) {
+        auto* self = static_cast<Server*>(t->data);
+        self->cron(util::mono_ms());
+      },
+      0, static_cast<uint64_t>(1000 / std::max(1, settings_.hz)));
 }
 
 void Server::request_shutdown(bool) {

@@ -38,6 +38,7 @@ class LatencyMonitor;
 class Persistence;
 class Cluster;
 class AclState;
+class Scripting;
 class Memory;
 
 using CommandTable = command::Table<Context>;
@@ -122,6 +123,9 @@ class Server : public net::ConnectionHandler {
   // The ACL (datanode/acl/; AclState::of gives one to a server main did not attach one to).
   AclState* acl_state() { return acl_.get(); }
   void set_acl_state(std::unique_ptr<AclState> acl);
+  // Lua scripts and functions (datanode/scripting/; scripting_of() creates it on first use).
+  Scripting* scripting() const { return scripting_.get(); }
+  void set_scripting(std::unique_ptr<Scripting> scripting);
   // maxmemory, eviction and client eviction (datanode/memory/); null until install_memory().
   Memory* memory() { return memory_; }
   void set_memory(Memory* memory) { memory_ = memory; }
@@ -149,7 +153,8 @@ class Server : public net::ConnectionHandler {
   // Runs every `period_ms` on the loop.
   void add_periodic(int64_t period_ms, std::function<void(int64_t now_ms)> job);
   // INFO sections beyond the built-in ones, in order of registration.
-  void add_info_section(std::string name, std::function<void(std::string& out)> writer, bool in_default = true);
+  void add_info_section(std::string name, std::function<void(std::string& out)> writer,
+                        bool in_default = true);
   const std::vector<std::tuple<std::string, std::function<void(std::string&)>, bool>>& info_sections() const {
     return info_sections_;
   }
@@ -169,7 +174,9 @@ class Server : public net::ConnectionHandler {
     command_guards_.push_back(std::move(guard));
   }
   // Called for each key a command modified (WATCH, blocked clients). Handlers call touch().
-  void add_key_listener(std::function<void(int db, std::string_view key)> fn) { key_listeners_.push_back(std::move(fn)); }
+  void add_key_listener(std::function<void(int db, std::string_view key)> fn) {
+    key_listeners_.push_back(std::move(fn));
+  }
   void touch(int db, std::string_view key);
   // FLUSHDB/FLUSHALL/SWAPDB: every key of a database (-1: of every database) is about to change; WATCH
   // invalidates the watchers of keys that exist there. Call it BEFORE removing the data.
@@ -178,7 +185,9 @@ class Server : public net::ConnectionHandler {
   // Called after each command execution round, before replies are flushed (AOF fsync=always).
   void add_before_flush(std::function<void()> fn) { before_flush_.push_back(std::move(fn)); }
   // Called when a client goes away (pub/sub, blocking, replication state cleanup).
-  void add_client_close_listener(std::function<void(Client&)> fn) { close_listeners_.push_back(std::move(fn)); }
+  void add_client_close_listener(std::function<void(Client&)> fn) {
+    close_listeners_.push_back(std::move(fn));
+  }
   // Called when a client's output buffer has drained (a snapshot transfer sends its next chunk).
   void add_drain_listener(std::function<void(Client&)> fn) { drain_listeners_.push_back(std::move(fn)); }
   // Called once when the server stops (flush the AOF, close links).
@@ -197,7 +206,7 @@ class Server : public net::ConnectionHandler {
   void close_client_async(Client& c);
   // Checks client-output-buffer-limit for a client whose output just grew; closes it when exceeded.
   bool check_output_limits(Client& c);
-  void apply_output_limits();  // re-reads the client-output-buffer-limit options
+  void apply_output_limits();                // re-reads the client-output-buffer-limit options
   void count_error(std::string_view reply);  // errorstats, total_error_replies
   void reset_stats();
   int64_t lastsave_unix() const { return lastsave_unix_; }
@@ -257,6 +266,7 @@ class Server : public net::ConnectionHandler {
   std::unique_ptr<Persistence> persistence_;
   std::unique_ptr<Cluster> cluster_;
   std::unique_ptr<AclState> acl_;
+  std::unique_ptr<Scripting> scripting_;
   Memory* memory_ = nullptr;  // owned by the guards and hooks install_memory() registers
 
   std::vector<PropagationSink*> sinks_;

@@ -139,8 +139,6 @@ void register_remembered_settings(config::Registry& r) {
   constexpr int64_t kIntMax = INT32_MAX;
 
   choice("acl-pubsub-default", "resetchannels", {"allchannels", "resetchannels"});
-  string("aclfile", "", true);
-  integer("acllog-max-len", 128, 0, kLongMax);
   integer("active-defrag-cycle-max", 25, 1, 99);
   memory("active-defrag-ignore-bytes", 100LL << 20, 1, kLongMax);
   integer("active-defrag-max-scan-fields", 1000, 1, kLongMax);
@@ -159,7 +157,6 @@ void register_remembered_settings(config::Registry& r) {
   boolean("disable-thp", true, true);
   string("ignore-warnings", "");
   boolean("io-threads-do-reads", false, true);
-  boolean("jemalloc-bg-thread", true);
   add_number_list(r, "latency-tracking-info-percentiles", "50 99 99.9", 0, 0, 100, false,
                   "latency-tracking-info-percentiles is not a double or out of range");
   {

@@ -152,7 +152,10 @@ TEST(ClusterReshardErrors, SlotMoveProtocol) {
       [&] {
         std::string na = ca->command({"CLUSTER", "NODES"}).str, nb = cb->command({"CLUSTER", "NODES"}).str;
         return na.find(idb) != std::string::npos && nb.find(ida) != std::string::npos &&
-               nb.find("0-16383") != std::string::npos;
+               nb.find("0-16383") != std::string::npos &&
+               // A master that was alone (a minority) waits out the rejoin delay before it serves, as Redis.
+               harness::info_field(cb->command({"CLUSTER", "INFO"}).str, "cluster_state") == "ok" &&
+               harness::info_field(ca->command({"CLUSTER", "INFO"}).str, "cluster_state") == "ok";
       },
       15s));
   // Slot of "foo" is 12182; {foo}x shares it.

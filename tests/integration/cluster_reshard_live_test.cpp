@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -159,6 +160,15 @@ TEST(ClusterReshardLive, AddReshardRebalanceDelNodeUnderWrites) {
       dir.write("cli_acked", std::to_string(i) + " " + clusterlab::trim(r));
     }
   });
+  // Whatever ends the test (a failed ASSERT included), the writers are told to stop and joined.
+  struct StopWriters {
+    std::function<void()> stop;
+    ~StopWriters() { stop(); }
+  } stop_writers{[&] {
+    dir.write("stop", "1");
+    if (writer.joinable()) writer.join();
+    if (cli_writer.joinable()) cli_writer.join();
+  }};
   std::this_thread::sleep_for(1s);
 
   // add-node, then 4,000 slots onto it.
@@ -169,6 +179,14 @@ TEST(ClusterReshardLive, AddReshardRebalanceDelNodeUnderWrites) {
   owned.push_back(std::move(fresh));
   ASSERT_TRUE(harness::eventually([&] { return check_all(nodes, &last); }, 30s)) << last;
   std::string new_id = myid(*nodes[3]);
+  // --cluster check looks at slots only: the reshard's SETSLOT needs every node to know the new one.
+  ASSERT_TRUE(harness::eventually(
+      [&] {
+        for (Node* n : nodes)
+          if (n->client()->command({"CLUSTER", "NODES"}).str.find(new_id) == std::string::npos) return false;
+        return true;
+      },
+      30s));
   out =
       tool("--cluster reshard " + nodes[0]->addr() + " --cluster-from all --cluster-to " + new_id +
                " --cluster-slots " + std::to_string(reshard_slots()) + " --cluster-yes --cluster-pipeline 50",
@@ -192,9 +210,7 @@ TEST(ClusterReshardLive, AddReshardRebalanceDelNodeUnderWrites) {
             std::string::npos);
 
   std::this_thread::sleep_for(1s);
-  dir.write("stop", "1");
-  writer.join();
-  cli_writer.join();
+  stop_writers.stop();
   EXPECT_EQ(writer_status, 0) << writer_out << dir.read("writer.err");
   verify_lists(*nodes[1], writer_out, kKeys);
   // The redis-cli -c writer: its list is 0..n in order (each RPUSH was acknowledged before the next).

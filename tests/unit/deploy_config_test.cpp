@@ -24,7 +24,7 @@ std::string read_example(const std::string& name) {
 // Keys of `key = value` lines, commented out or not.
 std::set<std::string> keys_in(const std::string& text) {
   std::set<std::string> keys;
-  std::regex line(R"(^\s*#?\s*([a-z][a-z0-9-]*)\s*=)");
+  std::regex line(R"(^\s*#?\s*([a-z][a-z0-9_-]*)\s*=)");
   std::istringstream in(text);
   std::string l;
   while (std::getline(in, l)) {
@@ -36,7 +36,7 @@ std::set<std::string> keys_in(const std::string& text) {
 
 // Every commented-out `# key = value` line must load when uncommented.
 void expect_commented_lines_load(const std::string& text, config::Registry& r, const std::string& file) {
-  std::regex line(R"(^\s*#\s*([a-z][a-z0-9-]*\s*=.*)$)");
+  std::regex line(R"(^\s*#\s*([a-z][a-z0-9_-]*\s*=.*)$)");
   std::istringstream in(text);
   std::string l;
   while (std::getline(in, l)) {

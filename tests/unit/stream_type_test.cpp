@@ -101,7 +101,7 @@ TEST(StreamType, TrimsWholeBlocksWhenApproximate) {
   EXPECT_EQ(s.trim_maxlen(849, false, 0), 51);
   EXPECT_EQ(s.length, 849u);
   EXPECT_EQ(s.first_id, (ID{152, 0}));
-  EXPECT_EQ(s.trim_minid({460, 0}, true, 10000), 149);
+  EXPECT_EQ(s.trim_minid({460, 0}, true, 10000), 249);  // 152-200, 201-300, 301-400: each block ends below 460
   EXPECT_EQ(s.trim_minid({470, 0}, false, 0), 69);
   EXPECT_EQ(s.first_id, (ID{470, 0}));
 }
