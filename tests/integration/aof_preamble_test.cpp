@@ -163,8 +163,10 @@ TEST(AofPreamble, RewriteDuringBgsaveIsScheduled) {
         return rewrite_done(*c) && harness::info_field(*c, "persistence", "rdb_bgsave_in_progress") == "0";
       },
       20s));
+  // The scheduled rewrite starts from the cron once the RDB child is reaped: wait for its file.
+  EXPECT_TRUE(eventually(
+      [&] { return rewrite_done(*c) && node.dir.read("appendonly.aof").substr(0, 5) == "REDIS"; }, 20s));
   EXPECT_EQ(harness::info_field(*c, "persistence", "aof_last_bgrewrite_status"), "ok");
-  EXPECT_EQ(node.dir.read("appendonly.aof").substr(0, 5), "REDIS");
 }
 
 }  // namespace

@@ -184,7 +184,9 @@ TEST(ClusterReshardLive, AddReshardRebalanceDelNodeUnderWrites) {
       [&] {
         for (Node* n : nodes)
           if (n->client()->command({"CLUSTER", "NODES"}).str.find(new_id) == std::string::npos) return false;
-        return true;
+        // The new master was alone (a minority): it serves, RESTORE-ASKING included, after the rejoin delay.
+        return harness::info_field(nodes[3]->client()->command({"CLUSTER", "INFO"}).str, "cluster_state") ==
+               "ok";
       },
       30s));
   out =
