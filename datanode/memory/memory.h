@@ -37,6 +37,13 @@ struct MemoryOptions {
 
 // Registers the options (before the config file is loaded).
 void register_memory_options(config::Registry& registry);
+// maxmemory-clients: bytes, or "N%" of maxmemory (Redis keeps the percentage as a negative number).
+bool parse_clients_limit(std::string_view text, int64_t* out);
+// The getter of maxmemory-clients, a named type so install_memory() can find the options behind it.
+struct ClientsLimitText {
+  std::shared_ptr<MemoryOptions> options;
+  std::string operator()() const { return options->clients_limit; }
+};
 // Creates the subsystem and hooks it into the server (from the server's constructor).
 void install_memory(Server& server);
 

@@ -18,9 +18,6 @@ namespace datanode {
 
 namespace {
 
-const char* const kProtectedOptions[] = {"enable-protected-configs", "enable-debug-command",
-                                         "enable-module-command"};
-
 std::string option_value(Server& server, const char* name) {
   config::Option* o = server.registry().find(name);
   return o != nullptr && o->get ? o->get() : "no";
@@ -51,15 +48,6 @@ std::string resolve_dir(const std::string& current, const std::string& wanted, s
 }
 
 }  // namespace
-
-void register_protected_options(config::Registry& registry) {
-  for (const char* name : kProtectedOptions) {
-    auto value = std::make_shared<std::string>("no");
-    config::Option& o = registry.add_enum(name, value.get(), {"no", "yes", "local"});
-    o.immutable = true;
-    o.get = [value] { return *value; };
-  }
-}
 
 void install_protected_actions(Server& server) {
   config::Option* dir = server.registry().find("dir");
