@@ -128,32 +128,12 @@ Commands all_commands() {
   return c;
 }
 
-std::string join(const std::vector<std::string>& cmd) {
-  std::string line;
-  for (const auto& a : cmd) line += a + " ";
-  return line;
-}
-
-std::vector<std::string> differences_in(int protocol, int redis_port, int our_port,
-                                        const Commands& commands) {
-  rawresp::Conn theirs(redis_port), ours(our_port);
-  std::vector<std::string> out;
-  std::vector<std::string> hello = {"HELLO", std::to_string(protocol)};
-  theirs.command(hello);
-  ours.command(hello);
-  for (const auto& cmd : commands) {
-    std::string a = theirs.command(cmd), b = ours.command(cmd);
-    if (a != b || a.empty()) out.push_back(join(cmd) + "=> redis: " + a + " ours: " + b);
-  }
-  return out;
-}
-
 TEST(AclCommands, MatchRedisInResp2AndResp3) {
   for (int protocol : {2, 3}) {
     reference::RealRedis redis;
     if (!redis.available) GTEST_SKIP() << "redis-server not installed";
     Datanode node;
-    for (const std::string& d : differences_in(protocol, redis.port, node.port, all_commands()))
+    for (const std::string& d : reference::differences_in(protocol, redis.port, node.port, all_commands()))
       ADD_FAILURE() << "RESP" << protocol << ": " << d;
   }
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -30,13 +31,15 @@ struct RealRedis {
   bool available = false;
 };
 
-// Runs `commands` on both servers in order; returns one line per differing reply.
-inline std::vector<std::string> differences(int redis_port, int our_port,
-                                            const std::vector<std::vector<std::string>>& commands) {
-  rawresp::Conn theirs(redis_port), ours(our_port);
+// Runs `commands` on both connections in order; returns one line per differing reply. `mask` (when
+// given) rewrites each reply before the comparison (times, ids that differ by nature).
+inline std::vector<std::string> differences_on(rawresp::Conn& theirs, rawresp::Conn& ours,
+                                               const std::vector<std::vector<std::string>>& commands,
+                                               const std::function<std::string(std::string)>& mask = {}) {
   std::vector<std::string> out;
   for (const auto& cmd : commands) {
     std::string a = theirs.command(cmd), b = ours.command(cmd);
+    if (mask) a = mask(a), b = mask(b);
     // An empty string is a missing reply: never count two of them as agreement.
     if (a != b || a.empty()) {
       std::string line;
@@ -45,6 +48,25 @@ inline std::vector<std::string> differences(int redis_port, int our_port,
     }
   }
   return out;
+}
+
+// Runs `commands` on both servers in order; returns one line per differing reply.
+inline std::vector<std::string> differences(int redis_port, int our_port,
+                                            const std::vector<std::vector<std::string>>& commands) {
+  rawresp::Conn theirs(redis_port), ours(our_port);
+  return differences_on(theirs, ours, commands);
+}
+
+// The same on connections that first said HELLO `protocol` (its reply not compared: ids and versions
+// differ), so RESP2 and RESP3 replies are both checked.
+inline std::vector<std::string> differences_in(int protocol, int redis_port, int our_port,
+                                               const std::vector<std::vector<std::string>>& commands,
+                                               const std::function<std::string(std::string)>& mask = {}) {
+  rawresp::Conn theirs(redis_port), ours(our_port);
+  std::vector<std::string> hello = {"HELLO", std::to_string(protocol)};
+  theirs.command(hello);
+  ours.command(hello);
+  return differences_on(theirs, ours, commands, mask);
 }
 
 }  // namespace reference

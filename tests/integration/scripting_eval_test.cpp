@@ -14,26 +14,6 @@ namespace {
 
 using Commands = std::vector<std::vector<std::string>>;
 
-// Like reference::differences, on connections that first said HELLO `protocol` (its reply not compared:
-// ids and versions differ).
-std::vector<std::string> differences_in(int protocol, int redis_port, int our_port,
-                                        const Commands& commands) {
-  rawresp::Conn theirs(redis_port), ours(our_port);
-  std::vector<std::string> hello = {"HELLO", std::to_string(protocol)};
-  theirs.command(hello);
-  ours.command(hello);
-  std::vector<std::string> out;
-  for (const auto& cmd : commands) {
-    std::string a = theirs.command(cmd), b = ours.command(cmd);
-    if (a != b || a.empty()) {
-      std::string line;
-      for (const auto& arg : cmd) line += arg + " ";
-      out.push_back(line + "=> redis: " + a + " ours: " + b);
-    }
-  }
-  return out;
-}
-
 Commands eval_commands() {
   return {
       {"FLUSHALL"},
@@ -183,7 +163,7 @@ TEST(ScriptingEval, MatchesRedisInResp2AndResp3) {
     harness::Datanode fresh_node;
     int rport = protocol == 2 ? redis.port : fresh_redis.port;
     int oport = protocol == 2 ? node.port : fresh_node.port;
-    for (const std::string& d : differences_in(protocol, rport, oport, eval_commands()))
+    for (const std::string& d : reference::differences_in(protocol, rport, oport, eval_commands()))
       ADD_FAILURE() << "RESP" << protocol << ": " << d;
   }
 }

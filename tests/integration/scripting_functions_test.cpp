@@ -15,24 +15,6 @@ namespace {
 
 using Commands = std::vector<std::vector<std::string>>;
 
-std::vector<std::string> differences_in(int protocol, int redis_port, int our_port,
-                                        const Commands& commands) {
-  rawresp::Conn theirs(redis_port), ours(our_port);
-  std::vector<std::string> hello = {"HELLO", std::to_string(protocol)};
-  theirs.command(hello);
-  ours.command(hello);
-  std::vector<std::string> out;
-  for (const auto& cmd : commands) {
-    std::string a = theirs.command(cmd), b = ours.command(cmd);
-    if (a != b || a.empty()) {
-      std::string line;
-      for (const auto& arg : cmd) line += arg + " ";
-      out.push_back(line + "=> redis: " + a + " ours: " + b);
-    }
-  }
-  return out;
-}
-
 const char* kLib =
     "#!lua name=mylib\n"
     "redis.register_function('hello', function(keys, args) return 'hi ' .. (args[1] or '') end)\n"
@@ -115,7 +97,8 @@ TEST(ScriptingFunctions, MatchesRedisInResp2AndResp3) {
     reference::RealRedis redis;
     if (!redis.available) GTEST_SKIP() << "redis-server not installed";
     harness::Datanode node;
-    for (const std::string& d : differences_in(protocol, redis.port, node.port, function_commands()))
+    for (const std::string& d :
+         reference::differences_in(protocol, redis.port, node.port, function_commands()))
       ADD_FAILURE() << "RESP" << protocol << ": " << d;
   }
 }
@@ -171,7 +154,7 @@ TEST(ScriptingFunctions, StructAndCmsgpackMatchRedis) {
       {"EVAL", "return cjson.decode(cjson.encode({n=cmsgpack.unpack(cmsgpack.pack(42))})).n", "0"},
   };
   for (int protocol : {2, 3})
-    for (const std::string& d : differences_in(protocol, redis.port, node.port, cmds))
+    for (const std::string& d : reference::differences_in(protocol, redis.port, node.port, cmds))
       ADD_FAILURE() << "RESP" << protocol << ": " << d;
 }
 

@@ -30,24 +30,6 @@ std::string mask_times(const std::string& reply) {
   return std::regex_replace(out, stamp, ":TS\r\n");
 }
 
-// reference::differences on connections switched to `protocol` first (HELLO's own reply differs).
-std::vector<std::string> differences_in(int protocol, int redis_port, int our_port,
-                                        const Commands& commands) {
-  rawresp::Conn theirs(redis_port), ours(our_port);
-  theirs.command({"HELLO", std::to_string(protocol)});
-  ours.command({"HELLO", std::to_string(protocol)});
-  std::vector<std::string> out;
-  for (const auto& cmd : commands) {
-    std::string a = mask_times(theirs.command(cmd)), b = mask_times(ours.command(cmd));
-    if (a != b || a.empty()) {
-      std::string line;
-      for (const auto& arg : cmd) line += arg + " ";
-      out.push_back(line + "=> redis: " + a + " ours: " + b);
-    }
-  }
-  return out;
-}
-
 const char* kEntries = R"(
 FLUSHALL
 XADD s 1-1 a 1
@@ -331,7 +313,7 @@ TEST(StreamsCommands, EntriesMatchRealRedis) {
   if (!redis.available) GTEST_SKIP() << "redis-server not installed";
   harness::Datanode node;
   for (int proto : {2, 3}) {
-    auto diffs = differences_in(proto, redis.port, node.port, script(kEntries));
+    auto diffs = reference::differences_in(proto, redis.port, node.port, script(kEntries), mask_times);
     for (const auto& d : diffs) ADD_FAILURE() << "RESP" << proto << ": " << d;
   }
 }
@@ -378,7 +360,7 @@ TEST(StreamsCommands, TrimmingMatchesRealRedis) {
     cmds.push_back(s.front());
   }
   for (int proto : {2, 3}) {
-    auto diffs = differences_in(proto, redis.port, node.port, cmds);
+    auto diffs = reference::differences_in(proto, redis.port, node.port, cmds, mask_times);
     for (const auto& d : diffs) ADD_FAILURE() << "RESP" << proto << ": " << d;
   }
 }
@@ -388,7 +370,7 @@ TEST(StreamsCommands, GroupsMatchRealRedis) {
   if (!redis.available) GTEST_SKIP() << "redis-server not installed";
   harness::Datanode node;
   for (int proto : {2, 3}) {
-    auto diffs = differences_in(proto, redis.port, node.port, script(kGroups));
+    auto diffs = reference::differences_in(proto, redis.port, node.port, script(kGroups), mask_times);
     for (const auto& d : diffs) ADD_FAILURE() << "RESP" << proto << ": " << d;
   }
 }
@@ -398,7 +380,7 @@ TEST(StreamsCommands, LagAndEntriesReadMatchRealRedis) {
   if (!redis.available) GTEST_SKIP() << "redis-server not installed";
   harness::Datanode node;
   for (int proto : {2, 3}) {
-    auto diffs = differences_in(proto, redis.port, node.port, script(kLag));
+    auto diffs = reference::differences_in(proto, redis.port, node.port, script(kLag), mask_times);
     for (const auto& d : diffs) ADD_FAILURE() << "RESP" << proto << ": " << d;
   }
 }
