@@ -15,33 +15,10 @@ N="${N:-20000}"
 CLIENTS="${CLIENTS:-10}"
 ROUNDS="${ROUNDS:-3}"  # each figure is the best of this many runs, alternating servers (noisy machines)
 
-for p in redis-server redis-benchmark redis-cli python3; do
-  command -v "$p" >/dev/null || { echo "missing $p" >&2; exit 1; }
-done
-[ -x "$DATANODE" ] || { echo "no datanode binary at $DATANODE (build it first)" >&2; exit 1; }
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-WORK="$(mktemp -d /tmp/dn-geo-bench-XXXXXX)"
-OUR_PORT="$(free_port)"
-REDIS_PORT="$(free_port)"
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-printf 'port = %s\nbind = ["127.0.0.1"]\ndir = "%s"\nappendonly = false\nloglevel = "warning"\n' \
-  "$OUR_PORT" "$WORK" > "$WORK/datanode.toml"
-"$DATANODE" --config "$WORK/datanode.toml" > "$WORK/datanode.log" 2>&1 &
-PIDS+=($!)
-(cd "$WORK" && exec redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
-  --loglevel warning > "$WORK/redis.log" 2>&1) &
-PIDS+=($!)
-for port in "$OUR_PORT" "$REDIS_PORT"; do
-  for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
-done
+source "$ROOT/tests/bench/lib.sh"
+bench_require redis-server redis-benchmark redis-cli python3
+bench_workdir dn-geo-bench
+bench_start_pair
 
 # The GEOADDs as raw RESP, 1000 members per command.
 python3 - "$MEMBERS" > "$WORK/load.resp" <<'EOF'
