@@ -89,7 +89,7 @@ void Link::on_read(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) {
   }
   self->rbuf_.append(buf->base, static_cast<size_t>(nread));
   self->owner_.process_input(self, self->rbuf_);
-  self->owner_.before_sleep();
+  self->owner_.after_bus_input();
 }
 
 void Link::on_write(uv_write_t* req, int status) {
@@ -195,7 +195,7 @@ void Cluster::on_input(net::Connection& conn) {
   conn.input().clear();
   link->rbuf_ += buf;
   process_input(link, link->rbuf_);
-  before_sleep();
+  after_bus_input();
 }
 
 void Cluster::on_close(net::Connection& conn) {

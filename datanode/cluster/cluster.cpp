@@ -3,10 +3,13 @@
 #include "datanode/cluster/cluster.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <sys/file.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 
 #include "common/log/log.h"
 #include "common/util/clock.h"
@@ -43,7 +46,7 @@ Cluster::Cluster(Server& server) : server_(server) {
       if (!s.cluster_announce_ip.empty()) myself().ip = s.cluster_announce_ip;
       myself().port = announced_port();
       myself().cport = announced_cport();
-      todo_save();
+      todo_save(false);
       return std::string();
     };
   }
@@ -109,6 +112,10 @@ bool Cluster::start() {
     }
   }
   if (!verify_data()) return false;
+  // Redis' clusterBeforeSleep: what the iteration changed is saved once before the loop sleeps.
+  uv_prepare_init(server_.loop(), &prepare_);
+  prepare_.data = this;
+  uv_prepare_start(&prepare_, [](uv_prepare_t* h) { static_cast<Cluster*>(h->data)->before_sleep(); });
   started_ = true;
   update_state();
   return true;
@@ -149,6 +156,8 @@ void Cluster::stop() {
   if (!started_) return;
   started_ = false;
   before_sleep();
+  uv_prepare_stop(&prepare_);
+  uv_close(reinterpret_cast<uv_handle_t*>(&prepare_), nullptr);
   for (auto& l : links_) l->close();
   if (bus_) {
     bus_->close_listeners();
@@ -156,19 +165,16 @@ void Cluster::stop() {
   }
 }
 
-bool Cluster::save_config() {
+bool Cluster::save_config(bool fsync) {
   std::string path = config_path();
-  std::string err = util::write_file_atomic(path, render_nodes_conf(st_, util::unix_ms()));
+  // Opened by name each time, as Redis does: a file removed under us is created again.
+  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  std::string err = fd < 0 ? std::string(strerror(errno))
+                           : write_nodes_conf(fd, render_nodes_conf(st_, util::unix_ms()), fsync);
+  if (fd >= 0) close(fd);
   if (!err.empty()) {
     LOG_WARNING("Could not save the cluster config file %s: %s", path.c_str(), err.c_str());
     return false;
-  }
-  // The rename replaced the inode we held the lock on: lock the new file.
-  std::string lock_err;
-  int fd = lock_nodes_conf(path, &lock_err);
-  if (fd >= 0) {
-    if (lock_fd_ >= 0) close(lock_fd_);
-    lock_fd_ = fd;
   }
   return true;
 }
@@ -183,9 +189,11 @@ void Cluster::before_sleep() {
         [this](std::string_view channel) { return !shard_serves(key_hash_slot(channel)); });
   }
   if (todo_save_) {
+    bool fsync = todo_fsync_;
     todo_save_ = false;
-    todo_fsync_ = false;  // saves are always atomic and synced (temp file, fsync, rename)
-    save_config();
+    todo_fsync_ = false;
+    // Synced to disk only when asked (Redis' CLUSTER_TODO_FSYNC_CONFIG).
+    save_config(fsync);
   }
 }
 
@@ -247,7 +255,7 @@ void Cluster::delete_node(Node* n) {
   if (n->link) free_link(n->link);
   if (n->inbound_link) free_link(n->inbound_link);
   st_.nodes.erase(n->id);
-  todo_save();
+  todo_save(false);
   todo_update_state();
 }
 
@@ -265,7 +273,7 @@ void Cluster::set_node_as_master(Node* n) {
   n->flags &= static_cast<uint16_t>(~kSlave);
   n->flags |= kMaster;
   n->master_id.clear();
-  todo_save();
+  todo_save(false);
   todo_update_state();
 }
 

@@ -39,12 +39,20 @@ class Cluster : public net::ConnectionHandler {
   void stop();
 
   // --- Configuration persistence (cluster.cpp) ---
-  // Marks nodes.conf for saving before the next replies/bus writes leave (with fsync when asked).
+  // Marks nodes.conf for saving once, before the loop sleeps or the next replies leave (Redis'
+  // CLUSTER_TODO_SAVE_CONFIG); `fsync` only where Redis asks for CLUSTER_TODO_FSYNC_CONFIG (epochs,
+  // votes, slot claims won by epoch, roles changed by the cluster, reset).
   void todo_save(bool fsync = true) { todo_save_ = true, todo_fsync_ = todo_fsync_ || fsync; }
   void todo_update_state() { todo_state_ = true; }
-  // Does what was marked. Called before replies are flushed, after each bus frame, and by the cron.
+  // Does what was marked. Called once per loop iteration (a prepare handle), before replies are
+  // flushed, and after bus input that asked for an fsync.
   void before_sleep();
-  bool save_config();
+  // After bus input: what must be durable (an fsync was asked) is saved at once, the rest waits for
+  // the end of the iteration.
+  void after_bus_input() {
+    if (todo_fsync_) before_sleep();
+  }
+  bool save_config(bool fsync = true);
   std::string config_path() const;
   // The cluster state as CLUSTER INFO shows it and the routing uses.
   void update_state();

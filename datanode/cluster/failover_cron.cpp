@@ -15,7 +15,7 @@ void Cluster::failover_cron(int64_t now) {
   uint16_t nofailover = server_.settings().cluster_replica_no_failover ? kNoFailover : 0;
   if ((me.flags & kNoFailover) != nofailover) {
     me.flags = static_cast<uint16_t>((me.flags & ~kNoFailover) | nofailover);
-    todo_save();
+    todo_save(false);
   }
   std::vector<Node*> pfail;
   for (auto& [id, n] : st_.nodes) {

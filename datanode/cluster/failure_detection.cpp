@@ -29,7 +29,7 @@ void Cluster::mark_failing_if_needed(Node* n) {
   fail.about = n->id;
   broadcast(fail);
   todo_update_state();
-  todo_save();
+  todo_save(false);
 }
 
 void Cluster::clear_failure_if_needed(Node* n, int64_t now) {
@@ -39,7 +39,7 @@ void Cluster::clear_failure_if_needed(Node* n, int64_t now) {
                n->is_replica() ? "replica" : "master without slots");
     n->flags &= static_cast<uint16_t>(~kFail);
     todo_update_state();
-    todo_save();
+    todo_save(false);
     return;
   }
   // A master still serving its slots after a while: nobody failed it over, so it is back.
@@ -50,7 +50,7 @@ void Cluster::clear_failure_if_needed(Node* n, int64_t now) {
         n->id.c_str());
     n->flags &= static_cast<uint16_t>(~kFail);
     todo_update_state();
-    todo_save();
+    todo_save(false);
   }
 }
 

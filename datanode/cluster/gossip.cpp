@@ -71,7 +71,7 @@ bool Cluster::process_message(Link* link, const Message& m) {
   if (sender) {
     if (m.current_epoch > st_.current_epoch) {
       st_.current_epoch = m.current_epoch;
-      todo_save();
+      todo_save(false);  // Redis does not even save here; what depends on it (votes) syncs itself
     }
     if (m.config_epoch > sender->config_epoch) {
       sender->config_epoch = m.config_epoch;
@@ -89,7 +89,7 @@ bool Cluster::process_message(Link* link, const Message& m) {
       if (!ip.empty() && ip != myself().ip) {
         myself().ip = ip;
         LOG_NOTICE("IP address for this node updated to %s", ip.c_str());
-        todo_save();
+        todo_save(false);
       }
     }
     if (!sender && m.type == kMsgMeet) {
@@ -121,7 +121,7 @@ bool Cluster::process_message(Link* link, const Message& m) {
         rename_node(link->node, m.sender);
         link->node->flags &= static_cast<uint16_t>(~kHandshake);
         link->node->flags |= m.flags & (kMaster | kSlave);
-        todo_save();
+        todo_save(false);
         sender = link->node;  // the header is now about a known node
       } else if (link->node->id != m.sender) {
         LOG_VERBOSE("PONG contains mismatching sender ID. About node %.40s added %d ms ago, having flags %d",
@@ -130,7 +130,7 @@ bool Cluster::process_message(Link* link, const Message& m) {
         link->node->ip.clear();
         link->node->port = link->node->cport = 0;
         free_link(link);
-        todo_save();
+        todo_save(false);
         return false;
       }
     }
@@ -146,7 +146,7 @@ bool Cluster::process_message(Link* link, const Message& m) {
           sender->cport = m.cport;
           sender->pport = m.pport;
           sender->flags &= static_cast<uint16_t>(~kNoAddr);
-          todo_save();
+          todo_save(false);
         }
       }
     }
@@ -169,12 +169,12 @@ bool Cluster::process_message(Link* link, const Message& m) {
           st_.del_node_slots(sender);
           sender->flags &= static_cast<uint16_t>(~(kMaster | kMigrateTo));
           sender->flags |= kSlave;
-          todo_save();
+          todo_save(false);
           todo_update_state();
         }
         if (sender->master_id != m.slaveof) {
           sender->master_id = m.slaveof;
-          todo_save();
+          todo_save(false);
         }
       }
       Node* sender_master = sender->is_master() ? sender : st_.master_of(*sender);
@@ -211,7 +211,7 @@ bool Cluster::process_message(Link* link, const Message& m) {
         failing->flags |= kFail;
         failing->fail_time_ms = now;
         failing->flags &= static_cast<uint16_t>(~kPFail);
-        todo_save();
+        todo_save(false);
         todo_update_state();
       }
     }

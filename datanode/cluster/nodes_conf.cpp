@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -103,7 +104,8 @@ std::string parse_nodes_conf(const std::string& text, State& st) {
   std::istringstream in(text);
   std::string line;
   int lineno = 0;
-  std::vector<std::pair<int, Node*>> slot_claims;
+  // Per node line, a bitmap (not a list of slots): "0-16383" repeated on a hostile line stays small.
+  std::vector<std::pair<Node*, SlotBitmap>> slot_claims;
   // [slot->-id] / [slot-<-id]: resolved once every node line is read (the peer may come later).
   struct OpenSlot {
     int slot;
@@ -192,6 +194,8 @@ std::string parse_nodes_conf(const std::string& text, State& st) {
       if (st.myself != nullptr) return where + "two myself lines";
       st.myself = node.get();
     }
+    SlotBitmap claimed{};
+    bool claims = false;
     for (size_t i = 8; i < f.size(); ++i) {
       std::string_view tok = f[i];
       if (tok.starts_with('[')) {
@@ -209,14 +213,18 @@ std::string parse_nodes_conf(const std::string& text, State& st) {
       auto a = util::parse_int(tok.substr(0, dash));
       auto z = dash == std::string_view::npos ? a : util::parse_int(tok.substr(dash + 1));
       if (!a || !z || *a < 0 || *z >= kSlots || *a > *z) return where + "bad slot range";
-      for (int64_t s = *a; s <= *z; ++s) slot_claims.emplace_back(static_cast<int>(s), node.get());
+      for (int64_t s = *a; s <= *z; ++s) slot_set(claimed, static_cast<int>(s));
+      claims = true;
     }
     if (st.nodes.count(node->id)) return where + "duplicate node id";
+    if (claims) slot_claims.emplace_back(node.get(), claimed);
     std::string id = node->id;
     st.nodes.emplace(id, std::move(node));
   }
   if (st.myself == nullptr) return "no myself line";
-  for (auto [s, n] : slot_claims) st.add_slot(n, s);
+  for (const auto& [n, claimed] : slot_claims)
+    for (int s = 0; s < kSlots; ++s)
+      if (slot_test(claimed, s)) st.add_slot(n, s);
   for (const OpenSlot& o : open_slots) {
     auto it = st.nodes.find(o.peer);
     if (it == st.nodes.end()) {
@@ -250,6 +258,25 @@ int lock_nodes_conf(const std::string& path, std::string* error) {
     return -1;
   }
   return fd;
+}
+
+std::string write_nodes_conf(int fd, const std::string& text, bool sync) {
+  struct stat sb {};
+  if (fstat(fd, &sb) != 0) return std::string("fstat: ") + strerror(errno);
+  // Padded to the old length: until the truncate, the old tail reads as empty lines.
+  std::string data = text;
+  if (sb.st_size > static_cast<off_t>(data.size())) data.append(static_cast<size_t>(sb.st_size) - data.size(), '\n');
+  size_t off = 0;
+  while (off < data.size()) {
+    ssize_t n = pwrite(fd, data.data() + off, data.size() - off, static_cast<off_t>(off));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return std::string("write: ") + strerror(n < 0 ? errno : EIO);
+    off += static_cast<size_t>(n);
+  }
+  if (sync && fsync(fd) != 0) return std::string("fsync: ") + strerror(errno);
+  // Not critical when it fails: the padding is only empty lines.
+  if (data.size() != text.size() && ftruncate(fd, static_cast<off_t>(text.size())) != 0) return "";
+  return "";
 }
 
 }  // namespace cluster

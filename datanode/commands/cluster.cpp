@@ -92,7 +92,7 @@ void change_slots(Context& ctx, Cluster& cl, bool del, bool ranges) {
     else
       st.add_slot(st.myself, s);
   }
-  cl.todo_save();
+  cl.todo_save(false);
   cl.todo_update_state();
   ctx.out.simple("OK");
 }
@@ -248,7 +248,7 @@ void cmd_cluster(Context& ctx) {
       return;
     }
     st.del_node_slots(&me);
-    cl.todo_save();
+    cl.todo_save(false);
     cl.todo_update_state();
     ctx.out.simple("OK");
   } else if (sub == "addslots" || sub == "delslots") {
@@ -375,7 +375,7 @@ void cmd_cluster(Context& ctx) {
     } else {
       me.config_epoch = static_cast<uint64_t>(*epoch);
       if (st.current_epoch < me.config_epoch) st.current_epoch = me.config_epoch;
-      cl.todo_save();
+      cl.todo_save(false);
       cl.todo_update_state();
       ctx.out.simple("OK");
     }

@@ -61,7 +61,8 @@ void cluster_setslot(Context& ctx, Cluster& cl) {
   } else {
     return ctx.out.error("ERR Invalid CLUSTER SETSLOT action or number of arguments. Try CLUSTER HELP");
   }
-  cl.todo_save();
+  // As Redis: saved before the reply leaves, not synced (an epoch bump above asked for its own fsync).
+  cl.todo_save(false);
   cl.todo_update_state();
   ctx.out.simple("OK");
 }
