@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -39,14 +40,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!err.empty()) return 0;
   if (st.myself == nullptr) abort();
   // Every slot owner is a node of the table, and the owners' counts add up.
+  std::set<const cluster::Node*> table;
+  for (auto& [id, n] : st.nodes) table.insert(n.get());
   size_t owned = 0, counted = 0;
   for (size_t s = 0; s < cluster::kSlots; ++s) {
-    if (cluster::Node* n = st.owner[s]) {
-      if (st.find(n->id) != n || !cluster::slot_test(n->slots, static_cast<int>(s))) abort();
+    if (const cluster::Node* n = st.owner[s]) {
+      if (!table.count(n) || !cluster::slot_test(n->slots, static_cast<int>(s))) abort();
       ++owned;
     }
-    for (cluster::Node* n : {st.migrating_to[s], st.importing_from[s]})
-      if (n != nullptr && st.find(n->id) != n) abort();
+    for (const cluster::Node* n : {st.migrating_to[s], st.importing_from[s]})
+      if (n != nullptr && !table.count(n)) abort();
   }
   for (auto& [id, n] : st.nodes) counted += static_cast<size_t>(n->numslots);
   if (owned != counted) abort();
