@@ -60,12 +60,16 @@ owner = [0] * 16384
 for start, end, master, *_ in redis.Redis(port=port).execute_command('CLUSTER', 'SLOTS'):
     for s in range(start, end + 1):
         owner[s] = master[1]
+table = []
+for i in range(256):
+    crc = i << 8
+    for _ in range(8):
+        crc = ((crc << 1) ^ 0x1021) & 0xFFFF if crc & 0x8000 else (crc << 1) & 0xFFFF
+    table.append(crc)
 def crc16(b):
     crc = 0
     for c in b:
-        crc ^= c << 8
-        for _ in range(8):
-            crc = ((crc << 1) ^ 0x1021) & 0xFFFF if crc & 0x8000 else (crc << 1) & 0xFFFF
+        crc = ((crc << 8) & 0xFFFF) ^ table[(crc >> 8) ^ c]
     return crc
 files = {}
 for i in range(n):

@@ -48,8 +48,8 @@ bool check_all(const std::vector<Node*>& nodes, std::string* last) {
 
 std::string myid(Node& n) { return n.client()->command({"CLUSTER", "MYID"}).str; }
 
-// Slots moved onto the new master (and back by the rebalance): the 4,000 by default, about
-// 150 s in all on a machine with a load average of 25 on 2 cores; RESHARD_SLOTS=300 for a quick run.
+// Slots moved onto the new master (and back by the rebalance): the 4,000 by default, 65 to 150 s
+// in all on a machine with a load average of 23-28 on 2 cores; RESHARD_SLOTS=300 for a quick run.
 int reshard_slots() {
   const char* v = std::getenv("RESHARD_SLOTS");
   return v != nullptr && std::atoi(v) > 0 ? std::atoi(v) : 4000;
