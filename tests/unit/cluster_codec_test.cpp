@@ -1,6 +1,9 @@
 // Cluster building blocks without a server: hash slots (spec vectors), slot runs, the bus codec
 // (offsets, round trip, hostile lengths) and nodes.conf parsing/rendering in Redis' format.
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
 
 #include "datanode/cluster/bus_codec.h"
 #include "datanode/cluster/nodes_conf.h"
@@ -156,6 +159,31 @@ TEST(ClusterNodesConf, ParsesRedisFormatAndRendersItBack) {
   EXPECT_NE(parse_nodes_conf(std::string(40, 'a') + " 1.2.3.4:1@2 myself,master - 0 0 0 connected 5-16384\n",
                              bad_slot),
             "");
+}
+
+// nodes.conf is rewritten in place (Redis 7.0): a shorter text is padded with newlines to the old
+// length, then truncated; a file left padded (a kill before the truncate) still loads the same.
+TEST(ClusterNodesConf, InPlaceWritePadsThenTruncates) {
+  char path[] = "/tmp/nodes-conf-unit-XXXXXX";
+  int fd = mkstemp(path);
+  ASSERT_GE(fd, 0);
+  std::string id(40, 'a');
+  std::string longer = id + " 127.0.0.1:7000@17000 myself,master - 0 0 1 connected 0-100 200 300-400\n" +
+                       "vars currentEpoch 1 lastVoteEpoch 0\n";
+  std::string shorter = id + " 127.0.0.1:7000@17000 myself,master - 0 0 1 connected 0-100\n" +
+                        "vars currentEpoch 1 lastVoteEpoch 0\n";
+  EXPECT_EQ(write_nodes_conf(fd, longer, true), "");
+  EXPECT_EQ(write_nodes_conf(fd, shorter, false), "");
+  std::string back(1024, '\0');
+  ssize_t n = pread(fd, back.data(), back.size(), 0);
+  back.resize(n > 0 ? static_cast<size_t>(n) : 0);
+  EXPECT_EQ(back, shorter);
+  State padded;
+  ASSERT_EQ(parse_nodes_conf(shorter + std::string(longer.size() - shorter.size(), '\n'), padded), "");
+  EXPECT_EQ(padded.myself->numslots, 101);
+  EXPECT_EQ(padded.current_epoch, 1u);
+  close(fd);
+  unlink(path);
 }
 
 // The keys-by-slot index follows every way a key enters or leaves a database.
