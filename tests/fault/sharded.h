@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "cluster.h"
+#include "harness.h"
 #include "workload.h"
 
 namespace fault {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -12,13 +13,9 @@
 #include <thread>
 #include <vector>
 
+#include "harness.h"
 #include "history.h"
 #include "workload.h"
-
-namespace harness {
-class Client;
-struct Reply;
-}  // namespace harness
 
 namespace fault {
 
