@@ -150,7 +150,8 @@ int main(int argc, char** argv) {
     fault::Findings f = fault::check(ops, lists, {});
 
     // Losses per key (one key, one slot) and per fault: an acknowledged write is lost when its key's
-    // final list lacks its seq; it is put on the fault during which (or up to 5 s after which) it was acked.
+    // final list lacks its seq; it is put on the last fault that started before it was acked (if it was
+    // acked before that fault's end + 5 s).
     std::map<int, std::set<int64_t>> present;
     for (const auto& [k, l] : lists) present[k].insert(l.begin(), l.end());
     std::map<int, int64_t> lost_per_key;
@@ -160,13 +161,15 @@ int main(int argc, char** argv) {
     for (const fault::Op& op : ops) {
       if (op.outcome != fault::Outcome::kOk || present[op.client].count(op.seq)) continue;
       lost_per_key[op.client]++;
-      for (size_t i = 0; i < records.size(); ++i)
-        if (op.end_ms >= records[i].start_ms && op.end_ms <= records[i].end_ms + 5000) {
+      for (size_t i = records.size(); i-- > 0;) {
+        if (op.end_ms < records[i].start_ms) continue;
+        if (op.end_ms <= records[i].end_ms + 5000) {
           lost_per_fault[i]++;
           if (op.node == records[i].master_ep.str())
             lost_window[i] = std::max(lost_window[i], op.end_ms - records[i].start_ms);
-          break;
         }
+        break;
+      }
     }
 
     int completed = 0, rejoined = 0, unhealthy = 0;
@@ -206,6 +209,9 @@ int main(int argc, char** argv) {
                 static_cast<long long>(f.acknowledged), static_cast<long long>(f.failed), static_cast<long long>(f.unknown),
                 static_cast<long long>(f.lost), static_cast<long long>(f.duplicated), static_cast<long long>(f.reordered),
                 static_cast<long long>(f.failed_but_present));
+    for (const fault::Op& op : f.lost_examples)
+      std::printf("  lost: %s seq %lld acknowledged by %s at %lld ms\n", fault::key_name(op.client).c_str(),
+                  static_cast<long long>(op.seq), op.node.c_str(), static_cast<long long>(op.end_ms));
     for (const auto& [k, n] : lost_per_key) {
       harness::Reply slot = fault::routed(cluster.endpoints(), {"CLUSTER", "KEYSLOT", fault::key_name(k)},
                                           cluster.endpoint(0), nullptr, 1s);

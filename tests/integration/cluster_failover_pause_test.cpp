@@ -89,3 +89,32 @@ TEST_P(ClusterFailoverPause, EndedManualFailoverKeepsClientPause) {
 INSTANTIATE_TEST_SUITE_P(Flavours, ClusterFailoverPause,
                          ::testing::Values(PauseCase{"ours", false}, PauseCase{"redis", true}),
                          [](const auto& info) { return std::string(info.param.name); });
+
+// The same outside cluster mode: FAILOVER's write pause ends with FAILOVER ABORT, the operator's CLIENT
+// PAUSE does not. The replica is stopped so the failover waits for its offset until aborted.
+TEST(FailoverPause, AbortedFailoverKeepsClientPause) {
+  harness::Datanode master;
+  harness::Datanode replica("replicaof = \"127.0.0.1 " + std::to_string(master.port) + "\"\n");
+  auto m = master.client();
+  auto r = replica.client();
+  ASSERT_TRUE(harness::eventually(
+      [&] { return harness::info_field(*r, "replication", "master_link_status") == "up"; }, 20s));
+  auto t0 = std::chrono::steady_clock::now();
+  ASSERT_EQ(m->command({"CLIENT", "PAUSE", "4000", "WRITE"}).str, "OK");
+  replica.process.kill(SIGSTOP);
+  ASSERT_EQ(m->command({"FAILOVER"}).str, "OK");
+  auto write = std::async(std::launch::async, [&] {
+    harness::Client w(master.port);
+    w.set_timeout(20s);
+    harness::Reply rep = w.command({"SET", "k", "v"});
+    return std::make_pair(rep, std::chrono::steady_clock::now() - t0);
+  });
+  std::this_thread::sleep_for(500ms);
+  EXPECT_EQ(m->command({"FAILOVER", "ABORT"}).str, "OK");
+  auto [reply, elapsed] = write.get();
+  replica.process.kill(SIGCONT);
+  EXPECT_EQ(reply.str, "OK");
+  EXPECT_GE(std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count(), 3700)
+      << "the write ran when FAILOVER ABORT ended the failover's pause";
+  EXPECT_EQ(m->command({"SET", "k2", "v"}).str, "OK");
+}
