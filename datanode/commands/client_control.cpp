@@ -22,7 +22,8 @@ void client_pause(Context& ctx) {
   if (*ms < 0) return ctx.out.error("ERR timeout is negative");
   int64_t now = util::mono_ms();
   int64_t until = *ms > INT64_MAX - now ? INT64_MAX : now + *ms;
-  ctx.server.client_pause().pause(PausePurpose::kClientCommand, until, all ? PauseType::kAll : PauseType::kWrite);
+  ctx.server.client_pause().pause(PausePurpose::kClientCommand, until,
+                                  all ? PauseType::kAll : PauseType::kWrite);
   ctx.out.ok();
 }
 

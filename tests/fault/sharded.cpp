@@ -30,7 +30,8 @@ constexpr auto kTimeout = 1000ms;
 bool port_open(const Endpoint& ep, std::chrono::milliseconds timeout) {
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return false;
-  timeval tv{static_cast<time_t>(timeout.count() / 1000), static_cast<suseconds_t>(timeout.count() % 1000 * 1000)};
+  timeval tv{static_cast<time_t>(timeout.count() / 1000),
+             static_cast<suseconds_t>(timeout.count() % 1000 * 1000)};
   setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -67,7 +68,8 @@ struct ShardedCluster::Impl {
   std::vector<Node> nodes;
 };
 
-ShardedCluster::ShardedCluster(ShardedOptions opts) : opts_(std::move(opts)), impl_(std::make_unique<Impl>()) {
+ShardedCluster::ShardedCluster(ShardedOptions opts)
+    : opts_(std::move(opts)), impl_(std::make_unique<Impl>()) {
   std::string root = opts_.work_dir;
   if (root.empty()) {
     impl_->tmp = std::make_unique<harness::TempDir>();
@@ -105,13 +107,14 @@ std::string ShardedCluster::config(int node) const {
     c << "port = " << n.ep.port << "\nbind = [";
     for (size_t i = 0; i < binds.size(); ++i) c << (i ? ", " : "") << "\"" << binds[i] << "\"";
     c << "]\nprotected-mode = false\ndir = \"" << n.dir << "\"\nappendonly = true\nappendfsync = \""
-      << opts_.appendfsync << "\"\nrepl-diskless-sync-delay = 0\ncluster-enabled = true\ncluster-port = "
-      << n.bus_port << "\ncluster-node-timeout = " << opts_.node_timeout_ms << "\n";
+      << opts_.appendfsync
+      << "\"\nrepl-diskless-sync-delay = 0\ncluster-enabled = true\ncluster-port = " << n.bus_port
+      << "\ncluster-node-timeout = " << opts_.node_timeout_ms << "\n";
   } else {
     c << "port " << n.ep.port << "\nbind";
     for (const std::string& b : binds) c << " " << b;
-    c << "\nprotected-mode no\ndir \"" << n.dir << "\"\nsave \"\"\nappendonly yes\nappendfsync " << opts_.appendfsync
-      << "\nrepl-diskless-sync-delay 0\ncluster-enabled yes\ncluster-port " << n.bus_port
+    c << "\nprotected-mode no\ndir \"" << n.dir << "\"\nsave \"\"\nappendonly yes\nappendfsync "
+      << opts_.appendfsync << "\nrepl-diskless-sync-delay 0\ncluster-enabled yes\ncluster-port " << n.bus_port
       << "\ncluster-node-timeout " << opts_.node_timeout_ms << "\n";
   }
   return c.str();
@@ -127,7 +130,8 @@ std::string ShardedCluster::start_node(int node) {
   std::vector<std::string> args;
   if (ours) args.push_back("--config");
   args.push_back(cfg);
-  std::string bin = ours ? (opts_.datanode_bin.empty() ? DATANODE_BIN : opts_.datanode_bin) : "/usr/bin/redis-server";
+  std::string bin =
+      ours ? (opts_.datanode_bin.empty() ? DATANODE_BIN : opts_.datanode_bin) : "/usr/bin/redis-server";
   if (!n.ns.empty()) {
     // `ip netns exec` execs the binary, so the PID is the node's own.
     args.insert(args.begin(), {"netns", "exec", n.ns, bin});
@@ -171,7 +175,8 @@ std::string ShardedCluster::start() {
   if (!first) return describe(0) + " does not answer";
   for (int i = 1; i < kNodes; ++i) {
     const auto& n = impl_->nodes[static_cast<size_t>(i)];
-    harness::Reply r = first->command({"CLUSTER", "MEET", n.ep.host, std::to_string(n.ep.port), std::to_string(n.bus_port)});
+    harness::Reply r =
+        first->command({"CLUSTER", "MEET", n.ep.host, std::to_string(n.ep.port), std::to_string(n.bus_port)});
     if (r.is_error()) return "MEET " + describe(i) + ": " + r.str;
   }
   auto met = [&] {
@@ -225,7 +230,8 @@ void ShardedCluster::signal(int node, int sig) {
 void ShardedCluster::restart(int node) {
   auto& n = impl_->nodes.at(static_cast<size_t>(node));
   if (n.proc.running()) signal(node, SIGKILL);
-  if (std::string err = start_node(node); !err.empty()) fprintf(stderr, "fault: restart failed: %s\n", err.c_str());
+  if (std::string err = start_node(node); !err.empty())
+    fprintf(stderr, "fault: restart failed: %s\n", err.c_str());
 }
 
 bool ShardedCluster::isolate(int node) {
@@ -237,7 +243,8 @@ bool ShardedCluster::isolate(int node) {
 }
 
 void ShardedCluster::heal() {
-  if (opts_.net == Net::kNetns && !impl_->net.heal()) fprintf(stderr, "fault: removing a partition rule failed\n");
+  if (opts_.net == Net::kNetns && !impl_->net.heal())
+    fprintf(stderr, "fault: removing a partition rule failed\n");
 }
 
 std::vector<ShardNode> ShardedCluster::view(int observer) {
@@ -304,7 +311,8 @@ std::string ShardedCluster::unhealthy_reason() {
     auto c = connect_within(endpoint(i), kTimeout);
     if (!c) return describe(i) + " does not answer";
     std::string info = c->command({"CLUSTER", "INFO"}).str;
-    if (harness::info_field(info, "cluster_state") != "ok") return describe(i) + " says cluster_state is not ok";
+    if (harness::info_field(info, "cluster_state") != "ok")
+      return describe(i) + " says cluster_state is not ok";
     std::string repl = c->command({"INFO", "replication"}).str;
     std::string role = harness::info_field(repl, "role");
     if (role == "master") {

@@ -23,9 +23,13 @@ const char* shard_fault_name(ShardFault f) {
   return "?";
 }
 
-ShardCampaign::ShardCampaign(ShardedCluster& cluster, ShardCampaignOptions opts, std::function<int64_t()> now_ms,
-                             std::function<void(const std::string&)> log)
-    : cluster_(cluster), opts_(std::move(opts)), now_ms_(std::move(now_ms)), log_(std::move(log)), rng_(opts_.seed) {}
+ShardCampaign::ShardCampaign(ShardedCluster& cluster, ShardCampaignOptions opts,
+                             std::function<int64_t()> now_ms, std::function<void(const std::string&)> log)
+    : cluster_(cluster),
+      opts_(std::move(opts)),
+      now_ms_(std::move(now_ms)),
+      log_(std::move(log)),
+      rng_(opts_.seed) {}
 
 void ShardCampaign::run() {
   // Every kind once per round, in an order the seed shuffles: a short campaign still covers them all.
@@ -36,8 +40,11 @@ void ShardCampaign::run() {
     ShardFaultRecord r = apply(type);
     log_(std::string(shard_fault_name(type)) + " " + r.master_ep.str() + ": writable after " +
          std::to_string(r.writable_ms) + " ms" +
-         (r.old_master_accepting_ms >= 0 ? ", old master accepted writes for " + std::to_string(r.old_master_accepting_ms) + " ms" : "") +
-         (r.failover_completed ? "" : ", FAILOVER NOT COMPLETED") + (r.healthy_after ? "" : ", NOT HEALTHY: " + cluster_.why_unhealthy()) +
+         (r.old_master_accepting_ms >= 0
+              ? ", old master accepted writes for " + std::to_string(r.old_master_accepting_ms) + " ms"
+              : "") +
+         (r.failover_completed ? "" : ", FAILOVER NOT COMPLETED") +
+         (r.healthy_after ? "" : ", NOT HEALTHY: " + cluster_.why_unhealthy()) +
          (r.old_master_rejoined ? "" : ", old master did not rejoin as replica"));
     records_.push_back(r);
     if (!r.healthy_after) break;  // the next fault would measure the previous one

@@ -24,9 +24,9 @@ struct ShardFaultRecord {
   int replica = -1;  // its replica, expected to take over
   Endpoint master_ep;
   int64_t start_ms = 0;
-  int64_t end_ms = 0;              // restored (restart / SIGCONT / heal)
-  int64_t writable_ms = -1;        // fault -> first write accepted by another node for the slots
-  bool failover_completed = false;  // writable again and the replica says it is master
+  int64_t end_ms = 0;                    // restored (restart / SIGCONT / heal)
+  int64_t writable_ms = -1;              // fault -> first write accepted by another node for the slots
+  bool failover_completed = false;       // writable again and the replica says it is master
   int64_t old_master_accepting_ms = -1;  // partitions: fault -> last write the old master accepted
   bool old_master_rejoined = false;      // a replica again once the cluster is healthy
   bool healthy_after = false;

@@ -29,7 +29,8 @@ namespace {
 using namespace std::chrono_literals;
 
 struct Args {
-  std::string flavour = "ours", net = "auto", mode = "async", json, kinds = "kill-master,stop-master,partition-master";
+  std::string flavour = "ours", net = "auto", mode = "async", json,
+              kinds = "kill-master,stop-master,partition-master";
   int faults = 6, clients = 4, keys = 12;
   uint64_t seed = 1;
   bool expect_zero_loss = false, require_failovers = false, keep = false;
@@ -38,27 +39,42 @@ struct Args {
 const char* kUsage =
     "usage: fault_cluster [--flavour ours|redis] [--net loopback|netns|auto] [--mode async|sync]\n"
     "                     [--faults N] [--kinds kill-master,stop-master,partition-master] [--seed N]\n"
-    "                     [--clients N] [--keys N] [--json FILE] [--expect-zero-loss] [--require-failovers] [--keep]\n";
+    "                     [--clients N] [--keys N] [--json FILE] [--expect-zero-loss] [--require-failovers] "
+    "[--keep]\n";
 
 bool parse(int argc, char** argv, Args& a) {
   for (int i = 1; i < argc; i++) {
     std::string k = argv[i];
     auto value = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
-    if (k == "--flavour") a.flavour = value();
-    else if (k == "--net") a.net = value();
-    else if (k == "--mode") a.mode = value();
-    else if (k == "--faults") a.faults = std::atoi(value().c_str());
-    else if (k == "--kinds") a.kinds = value();
-    else if (k == "--seed") a.seed = std::strtoull(value().c_str(), nullptr, 10);
-    else if (k == "--clients") a.clients = std::atoi(value().c_str());
-    else if (k == "--keys") a.keys = std::atoi(value().c_str());
-    else if (k == "--json") a.json = value();
-    else if (k == "--expect-zero-loss") a.expect_zero_loss = true;
-    else if (k == "--require-failovers") a.require_failovers = true;
-    else if (k == "--keep") a.keep = true;
-    else return false;
+    if (k == "--flavour")
+      a.flavour = value();
+    else if (k == "--net")
+      a.net = value();
+    else if (k == "--mode")
+      a.mode = value();
+    else if (k == "--faults")
+      a.faults = std::atoi(value().c_str());
+    else if (k == "--kinds")
+      a.kinds = value();
+    else if (k == "--seed")
+      a.seed = std::strtoull(value().c_str(), nullptr, 10);
+    else if (k == "--clients")
+      a.clients = std::atoi(value().c_str());
+    else if (k == "--keys")
+      a.keys = std::atoi(value().c_str());
+    else if (k == "--json")
+      a.json = value();
+    else if (k == "--expect-zero-loss")
+      a.expect_zero_loss = true;
+    else if (k == "--require-failovers")
+      a.require_failovers = true;
+    else if (k == "--keep")
+      a.keep = true;
+    else
+      return false;
   }
-  return (a.flavour == "ours" || a.flavour == "redis") && (a.net == "loopback" || a.net == "netns" || a.net == "auto") &&
+  return (a.flavour == "ours" || a.flavour == "redis") &&
+         (a.net == "loopback" || a.net == "netns" || a.net == "auto") &&
          (a.mode == "async" || a.mode == "sync") && a.faults >= 0 && a.clients > 0 && a.keys > 0;
 }
 
@@ -88,10 +104,14 @@ int main(int argc, char** argv) {
     size_t comma = std::min(a.kinds.find(',', at), a.kinds.size());
     std::string name = a.kinds.substr(at, comma - at);
     at = comma + 1;
-    if (name == "kill-master") kinds.push_back(fault::ShardFault::kKillMaster);
-    else if (name == "stop-master") kinds.push_back(fault::ShardFault::kStopMaster);
-    else if (name != "partition-master") return std::cerr << kUsage, 2;
-    else if (netns) kinds.push_back(fault::ShardFault::kPartitionMaster);
+    if (name == "kill-master")
+      kinds.push_back(fault::ShardFault::kKillMaster);
+    else if (name == "stop-master")
+      kinds.push_back(fault::ShardFault::kStopMaster);
+    else if (name != "partition-master")
+      return std::cerr << kUsage, 2;
+    else if (netns)
+      kinds.push_back(fault::ShardFault::kPartitionMaster);
     else {
       // Without namespaces a master cannot be cut off while clients still reach it: SIGSTOP instead.
       log_line("partition-master replaced by stop-master: " +
@@ -113,12 +133,14 @@ int main(int argc, char** argv) {
 
   auto t0 = std::chrono::steady_clock::now();
   auto now_ms = [t0] {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+        .count();
   };
   int status = 0;
   {
     fault::ShardedCluster cluster(so);
-    log_line("starting " + a.flavour + " 3x2 cluster (" + (netns ? "netns" : "loopback") + ", " + a.mode + ") in " + work_dir);
+    log_line("starting " + a.flavour + " 3x2 cluster (" + (netns ? "netns" : "loopback") + ", " + a.mode +
+             ") in " + work_dir);
     if (std::string err = cluster.start(); !err.empty()) {
       log_line("fault_cluster: could not start the cluster: " + err);
       return 2;
@@ -192,42 +214,53 @@ int main(int argc, char** argv) {
         partition_lost += lost_per_fault[i];
         window_max = std::max(window_max, lost_window[i]);
       }
-      std::printf("fault %zu %s %s: writable %lld ms, old master accepted %lld ms, lost %lld (last lost ack at +%lld ms)%s%s\n",
-                  i + 1, fault::shard_fault_name(r.type), r.master_ep.str().c_str(), static_cast<long long>(r.writable_ms),
-                  static_cast<long long>(r.old_master_accepting_ms), static_cast<long long>(lost_per_fault[i]),
-                  static_cast<long long>(lost_window[i]), r.failover_completed ? "" : " NOT COMPLETED",
-                  r.old_master_rejoined ? "" : " old master not a replica");
+      std::printf(
+          "fault %zu %s %s: writable %lld ms, old master accepted %lld ms, lost %lld (last lost ack at +%lld "
+          "ms)%s%s\n",
+          i + 1, fault::shard_fault_name(r.type), r.master_ep.str().c_str(),
+          static_cast<long long>(r.writable_ms), static_cast<long long>(r.old_master_accepting_ms),
+          static_cast<long long>(lost_per_fault[i]), static_cast<long long>(lost_window[i]),
+          r.failover_completed ? "" : " NOT COMPLETED",
+          r.old_master_rejoined ? "" : " old master not a replica");
     }
     const int64_t mean = completed ? sum / completed : 0;
-    std::printf("fault_cluster %s/%s seed %llu (%s): %zu faults, failovers %d/%zu completed, time to writable mean %lld ms "
-                "max %lld ms, %d old masters rejoined, %d not healthy after\n",
-                a.flavour.c_str(), a.mode.c_str(), static_cast<unsigned long long>(a.seed), netns ? "netns" : "loopback",
-                records.size(), completed, records.size(), static_cast<long long>(mean), static_cast<long long>(max),
-                rejoined, unhealthy);
-    std::printf("writes: %lld acknowledged, %lld refused, %lld indeterminate; LOST %lld, duplicated %lld, reordered %lld, "
-                "refused-but-present %lld\n",
-                static_cast<long long>(f.acknowledged), static_cast<long long>(f.failed), static_cast<long long>(f.unknown),
-                static_cast<long long>(f.lost), static_cast<long long>(f.duplicated), static_cast<long long>(f.reordered),
-                static_cast<long long>(f.failed_but_present));
+    std::printf(
+        "fault_cluster %s/%s seed %llu (%s): %zu faults, failovers %d/%zu completed, time to writable mean "
+        "%lld ms "
+        "max %lld ms, %d old masters rejoined, %d not healthy after\n",
+        a.flavour.c_str(), a.mode.c_str(), static_cast<unsigned long long>(a.seed),
+        netns ? "netns" : "loopback", records.size(), completed, records.size(), static_cast<long long>(mean),
+        static_cast<long long>(max), rejoined, unhealthy);
+    std::printf(
+        "writes: %lld acknowledged, %lld refused, %lld indeterminate; LOST %lld, duplicated %lld, reordered "
+        "%lld, "
+        "refused-but-present %lld\n",
+        static_cast<long long>(f.acknowledged), static_cast<long long>(f.failed),
+        static_cast<long long>(f.unknown), static_cast<long long>(f.lost),
+        static_cast<long long>(f.duplicated), static_cast<long long>(f.reordered),
+        static_cast<long long>(f.failed_but_present));
     for (const fault::Op& op : f.lost_examples)
       std::printf("  lost: %s seq %lld acknowledged by %s at %lld ms\n", fault::key_name(op.client).c_str(),
                   static_cast<long long>(op.seq), op.node.c_str(), static_cast<long long>(op.end_ms));
     for (const auto& [k, n] : lost_per_key) {
       harness::Reply slot = fault::routed(cluster.endpoints(), {"CLUSTER", "KEYSLOT", fault::key_name(k)},
                                           cluster.endpoint(0), nullptr, 1s);
-      std::printf("  lost in slot %lld (%s): %lld\n", static_cast<long long>(slot.integer), fault::key_name(k).c_str(),
-                  static_cast<long long>(n));
+      std::printf("  lost in slot %lld (%s): %lld\n", static_cast<long long>(slot.integer),
+                  fault::key_name(k).c_str(), static_cast<long long>(n));
     }
     if (partitions)
-      std::printf("partitioned minority master: %d partitions, accepted writes for mean %lld ms max %lld ms after the cut; "
-                  "%lld acknowledged writes lost, last one acked %lld ms after the cut\n",
-                  partitions, static_cast<long long>(accept_sum / partitions), static_cast<long long>(accept_max),
-                  static_cast<long long>(partition_lost), static_cast<long long>(window_max));
+      std::printf(
+          "partitioned minority master: %d partitions, accepted writes for mean %lld ms max %lld ms after "
+          "the cut; "
+          "%lld acknowledged writes lost, last one acked %lld ms after the cut\n",
+          partitions, static_cast<long long>(accept_sum / partitions), static_cast<long long>(accept_max),
+          static_cast<long long>(partition_lost), static_cast<long long>(window_max));
     if (!a.json.empty()) {
       std::ofstream out(a.json);
-      out << "{\"flavour\":\"" << a.flavour << "\",\"mode\":\"" << a.mode << "\",\"net\":\"" << (netns ? "netns" : "loopback")
-          << "\",\"seed\":" << a.seed << ",\"faults\":" << records.size() << ",\"failovers_completed\":" << completed
-          << ",\"writable_ms_mean\":" << mean << ",\"writable_ms_max\":" << max << ",\"rejoined\":" << rejoined
+      out << "{\"flavour\":\"" << a.flavour << "\",\"mode\":\"" << a.mode << "\",\"net\":\""
+          << (netns ? "netns" : "loopback") << "\",\"seed\":" << a.seed << ",\"faults\":" << records.size()
+          << ",\"failovers_completed\":" << completed << ",\"writable_ms_mean\":" << mean
+          << ",\"writable_ms_max\":" << max << ",\"rejoined\":" << rejoined
           << ",\"unhealthy_after\":" << unhealthy << ",\"partitions\":" << partitions
           << ",\"minority_accept_ms_mean\":" << (partitions ? accept_sum / partitions : 0)
           << ",\"minority_accept_ms_max\":" << accept_max << ",\"minority_lost\":" << partition_lost

@@ -36,8 +36,8 @@ Endpoint next_node(const std::vector<Endpoint>& nodes, const Endpoint& ep) {
 
 std::string key_name(int key) { return "fault:k" + std::to_string(key); }
 
-harness::Reply routed(const std::vector<Endpoint>& nodes, const std::vector<std::string>& args, Endpoint start,
-                      Endpoint* served_by, std::chrono::milliseconds timeout) {
+harness::Reply routed(const std::vector<Endpoint>& nodes, const std::vector<std::string>& args,
+                      Endpoint start, Endpoint* served_by, std::chrono::milliseconds timeout) {
   Endpoint ep = start;
   harness::Reply last;
   last.type = harness::Reply::Type::kError;
@@ -55,7 +55,8 @@ harness::Reply routed(const std::vector<Endpoint>& nodes, const std::vector<std:
       ep = *to;
       continue;
     }
-    if (starts_with(last.str, "IO") || starts_with(last.str, "CLUSTERDOWN") || starts_with(last.str, "TRYAGAIN")) {
+    if (starts_with(last.str, "IO") || starts_with(last.str, "CLUSTERDOWN") ||
+        starts_with(last.str, "TRYAGAIN")) {
       ep = next_node(nodes, ep);
       continue;
     }
@@ -84,7 +85,8 @@ void ShardedWorkload::writer(int client) {
   std::map<std::string, std::unique_ptr<harness::Client>> conns;
   std::map<int, Endpoint> owner;
   std::map<int, int64_t> seqs;
-  for (int k = client; k < opts_.keys; k += opts_.clients) owner[k] = opts_.nodes[static_cast<size_t>(k) % opts_.nodes.size()];
+  for (int k = client; k < opts_.keys; k += opts_.clients)
+    owner[k] = opts_.nodes[static_cast<size_t>(k) % opts_.nodes.size()];
   while (!stop_) {
     for (auto& [key, ep] : owner) {
       if (stop_) break;
@@ -116,7 +118,8 @@ void ShardedWorkload::writer(int client) {
             ep = next_node(opts_.nodes, ep);
         }
       } else if (opts_.wait_replicas > 0) {
-        harness::Reply w = conn->command({"WAIT", std::to_string(opts_.wait_replicas), std::to_string(opts_.wait_timeout_ms)});
+        harness::Reply w = conn->command(
+            {"WAIT", std::to_string(opts_.wait_replicas), std::to_string(opts_.wait_timeout_ms)});
         op.outcome = !w.is_error() && w.integer >= opts_.wait_replicas ? Outcome::kOk : Outcome::kUnknown;
         if (w.is_error()) op.error = w.str;
         drop = starts_with(w.str, "IO");

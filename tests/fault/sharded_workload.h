@@ -34,8 +34,8 @@ std::string key_name(int key);
 // Sends `args` (whose key is args[1]) starting at `start`, following MOVED (up to 5 hops); after an I/O
 // error or a -CLUSTERDOWN / -TRYAGAIN tries the next node of `nodes`. Returns the final reply and, in
 // `served_by`, the node that gave it. Used by the campaign's probes and the read-back.
-harness::Reply routed(const std::vector<Endpoint>& nodes, const std::vector<std::string>& args, Endpoint start,
-                      Endpoint* served_by, std::chrono::milliseconds timeout);
+harness::Reply routed(const std::vector<Endpoint>& nodes, const std::vector<std::string>& args,
+                      Endpoint start, Endpoint* served_by, std::chrono::milliseconds timeout);
 
 class ShardedWorkload {
  public:
