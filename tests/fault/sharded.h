@@ -64,8 +64,7 @@ class ShardedCluster {
   std::vector<ShardNode> view(int observer);
   // ROLE's first element ("master", "slave"), "" when the node does not answer.
   std::string role(int node);
-  // Node indexes that say they are masters of at least one slot, as the majority... simply: as node
-  // `observer` sees them (by address).
+  // The nodes `observer` lists as masters not flagged fail (node indexes).
   std::vector<int> masters_seen_by(int observer);
   // The replica that follows `master` in `observer`'s view, or -1.
   int replica_of(int master, int observer);
