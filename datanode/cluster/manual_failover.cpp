@@ -46,7 +46,7 @@ std::string Cluster::manual_failover(bool force, bool takeover) {
 
 void Cluster::reset_manual_failover() {
   // A master paused its writes for this failover: whatever the outcome, they resume now.
-  if (!fo_.mf_replica.empty()) server_.client_pause().unpause();
+  if (!fo_.mf_replica.empty()) server_.client_pause().unpause(PausePurpose::kFailover);
   fo_.mf_end_ms = 0;
   fo_.mf_can_start = false;
   fo_.mf_replica.clear();
@@ -59,7 +59,8 @@ void Cluster::handle_mfstart(Link* link, Node* sender) {
   int64_t now = util::unix_ms();
   fo_.mf_end_ms = now + kManualFailoverTimeoutMs;
   fo_.mf_replica = sender->id;
-  server_.client_pause().pause(util::mono_ms() + kManualFailoverTimeoutMs * kPauseMultiplier, false);
+  server_.client_pause().pause(PausePurpose::kFailover,
+                              util::mono_ms() + kManualFailoverTimeoutMs * kPauseMultiplier, PauseType::kWrite);
   LOG_WARNING("Manual failover requested by replica %.40s.", sender->id.c_str());
   // This PING carries the offset we paused at, so the replica can start as soon as it has it.
   send_ping(link, kMsgPing);

@@ -22,12 +22,13 @@ void client_pause(Context& ctx) {
   if (*ms < 0) return ctx.out.error("ERR timeout is negative");
   int64_t now = util::mono_ms();
   int64_t until = *ms > INT64_MAX - now ? INT64_MAX : now + *ms;
-  ctx.server.client_pause().pause(until, all);
+  ctx.server.client_pause().pause(PausePurpose::kClientCommand, until,
+                                  all ? PauseType::kAll : PauseType::kWrite);
   ctx.out.ok();
 }
 
 void client_unpause(Context& ctx) {
-  ctx.server.client_pause().unpause();
+  ctx.server.client_pause().unpause(PausePurpose::kClientCommand);
   ctx.out.ok();
 }
 

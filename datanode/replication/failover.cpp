@@ -34,7 +34,7 @@ Client* Replication::find_replica(const std::string& host, int port) const {
 
 void Replication::clear_failover() {
   failover_ = Failover{};
-  server_.client_pause().unpause();
+  server_.client_pause().unpause(PausePurpose::kFailover);
 }
 
 void Replication::abort_failover(const std::string& why) {
@@ -105,7 +105,7 @@ void Replication::failover_command(Context& ctx) {
   failover_.end_ms = timeout_ms ? now + timeout_ms : 0;
   failover_.force = force;
   failover_.state = FailoverState::kWaitForSync;
-  server_.client_pause().pause(INT64_MAX, false);
+  server_.client_pause().pause(PausePurpose::kFailover, ClientPause::kForever, PauseType::kWrite);
   // The replicas acknowledge every second on their own; asking now makes a caught-up replica known at once.
   getack_pending_ = true;
   out.ok();

@@ -24,47 +24,79 @@ void ClientPause::close_timer() {
   timer_ = nullptr;
 }
 
-void ClientPause::pause(int64_t until_ms, bool all) {
-  int64_t now = util::mono_ms();
-  if (active_ && until_ms_ > now) {
-    until_ms_ = std::max(until_ms_, until_ms);
-    all_ = all_ || all;
+void ClientPause::pause(PausePurpose purpose, int64_t until_ms, PauseType type) {
+  Event& e = events_[static_cast<size_t>(purpose)];
+  if (e.type != PauseType::kOff && e.until_ms >= util::mono_ms()) {
+    e.type = std::max(e.type, type);
+    e.until_ms = std::max(e.until_ms, until_ms);
   } else {
-    until_ms_ = until_ms;
-    all_ = all;
+    e = Event{type, until_ms};
   }
-  active_ = until_ms_ > now;
-  schedule(active_ ? until_ms_ - now : 0);
+  update();
 }
 
-void ClientPause::unpause() {
-  active_ = false;
-  all_ = false;
-  schedule(0);
+void ClientPause::unpause(PausePurpose purpose) {
+  events_[static_cast<size_t>(purpose)] = Event{};
+  update();
 }
 
-// Held clients run from the timer, never inside the command that ended the pause.
-void ClientPause::schedule(int64_t delay_ms) {
+PauseType ClientPause::type() {
+  if (type_ != PauseType::kOff && until_ms_ < util::mono_ms()) update();
+  return type_;
+}
+
+void ClientPause::update() {
+  if (recompute()) release_ = true;
+  arm();
+}
+
+bool ClientPause::recompute() {
+  int64_t now = util::mono_ms();
+  PauseType old = type_;
+  PauseType strictest = PauseType::kOff;
+  for (Event& e : events_) {
+    if (e.type != PauseType::kOff && e.until_ms < now) e = Event{};
+    strictest = std::max(strictest, e.type);
+  }
+  int64_t until = 0;
+  for (const Event& e : events_)
+    if (e.type == strictest && e.type != PauseType::kOff) until = std::max(until, e.until_ms);
+  type_ = strictest;
+  until_ms_ = until;
+  return type_ < old;
+}
+
+// Held clients run from the timer, never inside the command that relaxed the pause; otherwise the timer
+// wakes up at the effective pause's deadline.
+void ClientPause::arm() {
   if (timer_ == nullptr) return;
+  int64_t delay = -1;
+  if (release_)
+    delay = 0;
+  else if (type_ != PauseType::kOff && until_ms_ != kForever)
+    delay = std::max<int64_t>(until_ms_ - util::mono_ms() + 1, 0);
+  if (delay < 0) {
+    uv_timer_stop(timer_);
+    return;
+  }
   uv_timer_start(
       timer_, [](uv_timer_t* t) { static_cast<ClientPause*>(t->data)->on_timer(); },
-      static_cast<uint64_t>(delay_ms), 0);
+      static_cast<uint64_t>(delay), 0);
 }
 
 void ClientPause::on_timer() {
-  int64_t now = util::mono_ms();
-  if (active_ && now < until_ms_) return schedule(until_ms_ - now);
-  active_ = false;
-  all_ = false;
-  resume_all();
+  if (recompute()) release_ = true;
+  if (release_) {
+    release_ = false;
+    // The released clients may be held again under a remaining, laxer pause.
+    resume_all();
+  }
+  arm();
 }
 
 bool ClientPause::holds(Client& c, const command::Command<Context>& cmd) {
-  if (!active_ || c.conn == nullptr || c.has(kClientReplica | kClientMaster)) return false;
-  if (util::mono_ms() >= until_ms_) {
-    unpause();
-    return false;
-  }
+  if (type_ == PauseType::kOff || c.conn == nullptr || c.has(kClientReplica | kClientMaster)) return false;
+  if (type() == PauseType::kOff) return false;
   bool writes = cmd.has(command::kWrite | command::kMayReplicate);
   if (!writes && cmd.name == "exec") {
     // EXEC is held when its queue would write.
@@ -73,7 +105,7 @@ bool ClientPause::holds(Client& c, const command::Command<Context>& cmd) {
       writes = writes || (s != nullptr && s->has(command::kWrite | command::kMayReplicate));
     }
   }
-  if (!all_ && !writes) return false;
+  if (type_ != PauseType::kAll && !writes) return false;
   c.flags |= kClientPaused;
   if (std::find(parked_.begin(), parked_.end(), c.id) == parked_.end()) parked_.push_back(c.id);
   return true;

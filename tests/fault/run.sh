@@ -3,12 +3,16 @@
 # schedule of kills, stops and partitions against our datanode + sentinel and against real redis-server +
 # redis-sentinel, in both durability modes, and prints one table of what was lost.
 #
-# Usage: tests/fault/run.sh [short|full|custom]
+# Usage: tests/fault/run.sh [short|full|custom|cluster]
 #   short   ours only: sync mode must lose nothing and complete every failover; async mode must not
 #           duplicate, reorder or resurrect refused writes. About a minute; ctest runs it as fault_short.
 #   full    ours and redis x sync and async, KILLS (default 100) process faults and PARTITIONS
 #           (default 20) network partitions each, same SEED for all four. Allow 15-25 minutes per run.
 #   custom  like full with your KILLS / PARTITIONS / SEED / FLAVOURS / MODES.
+#   cluster the cluster campaign (fault_cluster): a 3x2 Redis Cluster, node-timeout 2000, CLUSTER_FAULTS
+#           (default 12) faults on masters (SIGKILL + restart, SIGSTOP + SIGCONT, a cut from the other
+#           nodes in network namespaces), ours and redis x sync and async; one table. Short form: the last
+#           step of `short` (ours, sync, 3 faults, zero loss and every failover required).
 # Env: BUILD_DIR (default build), SEED (1), KILLS, PARTITIONS, FLAVOURS ("ours redis"), MODES
 #      ("sync async"), NET (auto: network namespaces when root and `ip netns` work, else loopback with
 #      no partitions), OUT (directory for the JSON results, default $BUILD_DIR/fault-results).
@@ -29,7 +33,7 @@ if [[ ! -x "$BUILD_DIR/tests/fault_suite" || "${FAULT_REBUILD:-1}" == 1 ]]; then
     deploy/install-deps.sh
     cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
   fi
-  cmake --build "$BUILD_DIR" --target fault_suite datanode sentinel >/dev/null
+  cmake --build "$BUILD_DIR" --target fault_suite fault_cluster datanode sentinel >/dev/null
 fi
 suite=$BUILD_DIR/tests/fault_suite
 mkdir -p "$OUT"
@@ -40,9 +44,33 @@ case "$form" in
       --seed "$SEED" --expect-zero-loss --require-failovers --json "$OUT/short-ours-sync.json"
     "$suite" --flavour ours --net "$NET" --mode async --kills "${KILLS:-2}" --partitions "${PARTITIONS:-1}" \
       --seed "$SEED" --json "$OUT/short-ours-async.json"
+    "$BUILD_DIR/tests/fault_cluster" --flavour ours --net "$NET" --mode sync --faults "${CLUSTER_FAULTS:-3}" \
+      --seed "$SEED" --expect-zero-loss --require-failovers --json "$OUT/short-cluster-ours-sync.json"
     exit 0 ;;
+  cluster)
+    status=0
+    for flavour in ${FLAVOURS:-ours redis}; do
+      for mode in ${MODES:-sync async}; do
+        echo "== cluster $flavour / $mode: ${CLUSTER_FAULTS:-12} faults, seed $SEED" >&2
+        "$BUILD_DIR/tests/fault_cluster" --flavour "$flavour" --net "$NET" --mode "$mode" \
+          --faults "${CLUSTER_FAULTS:-12}" --seed "$SEED" --json "$OUT/cluster-$flavour-$mode.json" || status=1
+      done
+    done
+    python3 - "$OUT" <<'PY'
+import json, pathlib, sys
+head = ("flavour", "mode", "net", "faults", "failovers", "mean ms to writable", "max ms", "acked", "LOST",
+        "dup+reord", "minority accepts mean/max ms", "minority lost")
+print(" | ".join(head))
+for p in sorted(pathlib.Path(sys.argv[1]).glob("cluster-*.json")):
+    r = json.loads(p.read_text()); f = r["findings"]
+    print(" | ".join(str(x) for x in (r["flavour"], r["mode"], r["net"], r["faults"],
+          f"{r['failovers_completed']}/{r['faults']}", r["writable_ms_mean"], r["writable_ms_max"], f["acknowledged"],
+          f["lost"], f["duplicated"] + f["reordered"], f"{r['minority_accept_ms_mean']}/{r['minority_accept_ms_max']}",
+          r["minority_lost"])))
+PY
+    exit $status ;;
   full|custom) ;;
-  *) echo "usage: $0 [short|full|custom]" >&2; exit 2 ;;
+  *) echo "usage: $0 [short|full|custom|cluster]" >&2; exit 2 ;;
 esac
 
 KILLS=${KILLS:-100}
