@@ -136,7 +136,7 @@ std::string other_snapshot(int port, const std::string& key) {
   else if (key == "list")
     out += c.command({"LRANGE", key, "0", "-1"});
   else if (key == "set")
-    out += c.command({"SORT", key, "ALPHA"});
+    out += c.command({"SORT_RO", key, "ALPHA"});  // SORT is a write: refused on replicas
   else if (key == "zset" || key == "geo")
     out += c.command({"ZRANGE", key, "0", "-1", "WITHSCORES"}) +
            c.command({"ZRANGE", key + "2", "0", "-1", "WITHSCORES"});
