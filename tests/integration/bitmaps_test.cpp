@@ -17,7 +17,7 @@ TEST(Bitmaps, SameRepliesAsRealRedis) {
   reference::RealRedis redis;
   if (!redis.available) GTEST_SKIP() << "redis-server not installed";
   harness::Datanode node;
-  auto diffs = reference::differences(redis.port, node.port, script(R"(
+  auto diffs = reference::differences_resp2_and_3(redis.port, node.port, script(R"(
 FLUSHALL
 SETBIT b 7 1
 SETBIT b 7 1
@@ -204,7 +204,7 @@ STRLEN big
                     {"BITPOS", "raw", "0", "1", "1"},
                     {"BITCOUNT", "raw", "1", "3"},
                     {"BITPOS", "raw", "1", "12", "-1", "BIT"}};
-  EXPECT_EQ(reference::differences(redis.port, node.port, empty), std::vector<std::string>{});
+  EXPECT_EQ(reference::differences_resp2_and_3(redis.port, node.port, empty), std::vector<std::string>{});
   // Long runs of zeros and ones (the word-at-a-time paths).
   Commands runs = {{"SETRANGE", "z", "700", "\x01"},
                    {"SET", "o", std::string(300, '\xff') + "\x7f" + std::string(40, '\xff')}};
@@ -218,7 +218,7 @@ STRLEN big
       runs.push_back({"BITCOUNT", key, "3", "-3", "BIT"});
     }
   }
-  EXPECT_EQ(reference::differences(redis.port, node.port, runs), std::vector<std::string>{});
+  EXPECT_EQ(reference::differences_resp2_and_3(redis.port, node.port, runs), std::vector<std::string>{});
 }
 
 // Errors that depend on proto-max-bulk-len: the offset limit follows the setting, as in Redis.
@@ -226,7 +226,7 @@ TEST(Bitmaps, OffsetLimitFollowsProtoMaxBulkLen) {
   reference::RealRedis redis;
   if (!redis.available) GTEST_SKIP() << "redis-server not installed";
   harness::Datanode node;
-  auto diffs = reference::differences(redis.port, node.port, script(R"(
+  auto diffs = reference::differences_resp2_and_3(redis.port, node.port, script(R"(
 CONFIG SET proto-max-bulk-len 1048576
 SETBIT k 8388608 1
 SETBIT k 8388607 1
@@ -278,6 +278,6 @@ TEST(Bitmaps, RandomWritesAgreeWithRealRedis) {
     }
   }
   for (const char* k : keys) cmds.push_back({"GET", k});
-  auto diffs = reference::differences(redis.port, node.port, cmds);
+  auto diffs = reference::differences_resp2_and_3(redis.port, node.port, cmds);
   EXPECT_EQ(diffs, std::vector<std::string>{});
 }

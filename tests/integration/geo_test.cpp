@@ -80,7 +80,7 @@ Commands seed_commands(int n) {
 }
 
 void expect_same(int redis_port, int our_port, const Commands& commands) {
-  auto diffs = reference::differences(redis_port, our_port, commands);
+  auto diffs = reference::differences_resp2_and_3(redis_port, our_port, commands);
   for (const auto& d : diffs) ADD_FAILURE() << d;
 }
 

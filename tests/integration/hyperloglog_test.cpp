@@ -36,7 +36,7 @@ TEST(HyperLogLog, SameRepliesAsRealRedis) {
   reference::RealRedis redis;
   if (!redis.available) GTEST_SKIP() << "redis-server not installed";
   harness::Datanode node;
-  auto diffs = reference::differences(redis.port, node.port, script(R"(
+  auto diffs = reference::differences_resp2_and_3(redis.port, node.port, script(R"(
 FLUSHALL
 PFADD h a b c d e f g
 PFADD h a
@@ -103,7 +103,7 @@ PFSELFTEST x
   // GETREG: all 16384 registers, after turning a sparse value dense.
   Commands getreg = {
       {"PFADD", "g", "1", "2", "3"}, {"PFDEBUG", "GETREG", "g"}, {"PFDEBUG", "ENCODING", "g"}, {"GET", "g"}};
-  EXPECT_EQ(reference::differences(redis.port, node.port, getreg), std::vector<std::string>{});
+  EXPECT_EQ(reference::differences_resp2_and_3(redis.port, node.port, getreg), std::vector<std::string>{});
   EXPECT_EQ(rawresp::Conn(node.port, 30000).command({"PFSELFTEST"}), "+OK\r\n");
 }
 
@@ -120,7 +120,7 @@ TEST(HyperLogLog, HundredThousandElementsCountTheSame) {
   cmds.push_back({"GET", "mid"});
   cmds.push_back({"PFMERGE", "both", "mid", "big"});
   cmds.push_back({"GET", "both"});
-  EXPECT_EQ(reference::differences(redis.port, node.port, cmds), std::vector<std::string>{});
+  EXPECT_EQ(reference::differences_resp2_and_3(redis.port, node.port, cmds), std::vector<std::string>{});
   rawresp::Conn ours(node.port);
   EXPECT_EQ(ours.command({"PFCOUNT", "big"}), ":100039\r\n");  // redis-server 7.0.15's figure
 }
@@ -135,7 +135,7 @@ TEST(HyperLogLog, SparseMaxBytesSetting) {
   for (auto& c : pfadd_batches("k", "v", 60)) cmds.push_back(c);
   cmds.push_back({"PFDEBUG", "ENCODING", "k"});
   cmds.push_back({"GET", "k"});
-  EXPECT_EQ(reference::differences(redis.port, node.port, cmds), std::vector<std::string>{});
+  EXPECT_EQ(reference::differences_resp2_and_3(redis.port, node.port, cmds), std::vector<std::string>{});
 }
 
 // Values copied with GET/SET between redis-server and the datanode, both ways, sparse and dense.
@@ -198,5 +198,5 @@ TEST(HyperLogLog, CorruptValuesAreRefused) {
   cmds.push_back({"PFADD", "dense", "x"});
   cmds.push_back({"PFCOUNT", "dense", "nokey"});
   cmds.push_back({"PING"});
-  EXPECT_EQ(reference::differences(redis.port, node.port, cmds), std::vector<std::string>{});
+  EXPECT_EQ(reference::differences_resp2_and_3(redis.port, node.port, cmds), std::vector<std::string>{});
 }

@@ -69,4 +69,15 @@ inline std::vector<std::string> differences_in(int protocol, int redis_port, int
   return differences_on(theirs, ours, commands, mask);
 }
 
+// The same commands run in RESP2 and then in RESP3 (each on fresh connections, the RESP3 run after the
+// RESP2 one on the same data, so both servers see the same sequence); differences carry their protocol.
+inline std::vector<std::string> differences_resp2_and_3(int redis_port, int our_port,
+                                                        const std::vector<std::vector<std::string>>& commands) {
+  std::vector<std::string> out;
+  for (int protocol : {2, 3})
+    for (auto& d : differences_in(protocol, redis_port, our_port, commands))
+      out.push_back("RESP" + std::to_string(protocol) + ": " + d);
+  return out;
+}
+
 }  // namespace reference

@@ -202,3 +202,51 @@ TEST(ZsetBlocking, PropagatedAsZpop) {
   EXPECT_NE(aof.find("*2\r\n$7\r\nZPOPMAX\r\n$1\r\na\r\n"), std::string::npos) << aof;
   EXPECT_EQ(aof.find("BZ"), std::string::npos) << aof;
 }
+
+// In RESP3 (scores as doubles, a timeout as a null), every write that leaves a sorted set at a watched key
+// wakes the waiter: ZADD, ZINCRBY, ZUNIONSTORE, ZRANGESTORE, GEOADD, GEOSEARCHSTORE, RENAME, COPY,
+// MOVE from another database, RESTORE, SWAPDB; a MULTI that adds and removes in one go wakes nobody.
+TEST(ZsetBlocking, Resp3WakeupsByEveryZsetWrite) {
+  compare([](int port, Transcript& t) {
+    rawresp::Conn ctl(port), w(port), other_db(port);
+    w.command({"HELLO", "3"});
+    other_db.command({"SELECT", "1"});
+    ctl.command({"ZADD", "src", "1", "a", "2", "b", "3", "c"});
+    std::string dumped = ctl.command({"DUMP", "src"});
+    dumped = dumped.substr(dumped.find("\r\n") + 2);
+    dumped.resize(dumped.size() - 2);
+    t.push_back(w.command({"BZPOPMIN", "none", "0.05"}));
+    t.push_back(w.command({"BZMPOP", "0.05", "1", "none", "MIN"}));
+    const std::vector<std::vector<std::vector<std::string>>> wakers = {
+        {{"ZADD", "k", "1.5", "m"}},
+        {{"ZINCRBY", "k", "2.25", "m"}},
+        {{"ZUNIONSTORE", "k", "1", "src", "WEIGHTS", "0.5"}},
+        {{"ZRANGESTORE", "k", "src", "1", "2"}},
+        {{"GEOADD", "k", "13.361389", "38.115556", "Palermo"}},
+        {{"GEOADD", "geo", "13.361389", "38.115556", "Palermo", "15.087269", "37.502669", "Catania"},
+         {"GEOSEARCHSTORE", "k", "geo", "FROMLONLAT", "15", "37", "BYRADIUS", "200", "km", "STOREDIST"}},
+        {{"ZADD", "tmp", "7", "x"}, {"RENAME", "tmp", "k"}},
+        {{"COPY", "src", "k"}},
+        {{"RESTORE", "k", "0", dumped}},
+        {{"MULTI"}, {"ZADD", "k", "1", "gone"}, {"ZREM", "k", "gone"}, {"EXEC"}, {"ZADD", "k", "9", "late"}},
+    };
+    for (const auto& cmds : wakers) {
+      w.send({"BZMPOP", "0", "2", "none", "k", "MAX", "COUNT", "10"});
+      t.push_back(wait_blocked(ctl, 1) ? "1" : "-");
+      for (const auto& cmd : cmds) t.push_back(ctl.command(cmd));
+      t.push_back(w.read_reply());
+      ctl.command({"DEL", "k", "geo"});
+    }
+    // MOVE from database 1 and SWAPDB bring a sorted set to a watched key of database 0.
+    w.send({"BZPOPMAX", "k", "0"});
+    t.push_back(wait_blocked(ctl, 1) ? "1" : "-");
+    t.push_back(other_db.command({"ZADD", "k", "4", "moved"}));
+    t.push_back(other_db.command({"MOVE", "k", "0"}));
+    t.push_back(w.read_reply());
+    w.send({"BZPOPMIN", "k", "0"});
+    t.push_back(wait_blocked(ctl, 1) ? "1" : "-");
+    t.push_back(other_db.command({"ZADD", "k", "5", "swapped"}));
+    t.push_back(ctl.command({"SWAPDB", "0", "1"}));
+    t.push_back(w.read_reply());
+  });
+}
