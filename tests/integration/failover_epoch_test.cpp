@@ -22,6 +22,11 @@ using namespace std::chrono_literals;
 namespace {
 
 std::string repl(Client& c, const std::string& field) { return info_field(c, "replication", field); }
+// A fresh connection each time: a sentinel's reconfiguration kills normal clients (CLIENT KILL TYPE normal).
+std::string repl_at(int port, const std::string& field) {
+  Client c(port);
+  return info_field(c, "replication", field);
+}
 
 std::string hello(int64_t current_epoch, int master_port, int64_t config_epoch) {
   return "127.0.0.1,26379,0123456789012345678901234567890123456789," + std::to_string(current_epoch) +
@@ -77,8 +82,7 @@ TEST(FailoverEpoch, RealRedisSentinelTeachesEpochAndStillFailsOver) {
   if (!harness::have_program("redis-sentinel")) GTEST_SKIP() << "redis-sentinel not installed";
   Datanode master;
   Datanode replica("replicaof = \"127.0.0.1 " + std::to_string(master.port) + "\"\n");
-  Client m(master.port), r(replica.port);
-  ASSERT_TRUE(eventually([&] { return repl(r, "master_link_status") == "up"; }, 20s));
+  ASSERT_TRUE(eventually([&] { return repl_at(replica.port, "master_link_status") == "up"; }, 20s));
   harness::TempDir dir;
   int sport = harness::free_port();
   dir.write("sentinel.conf", "port " + std::to_string(sport) + "\nbind 127.0.0.1\ndir " + dir.path() +
@@ -90,8 +94,8 @@ TEST(FailoverEpoch, RealRedisSentinelTeachesEpochAndStillFailsOver) {
   while (!bin.empty() && (bin.back() == '\n' || bin.back() == ' ')) bin.pop_back();
   harness::Process sentinel(bin, {dir.file("sentinel.conf")}, dir.file("sentinel.log"));
   ASSERT_TRUE(harness::wait_for_port(sport, 10s));
-  EXPECT_TRUE(eventually([&] { return repl(m, "master_failover_epoch") == "3"; }, 10s)) << sentinel.log();
-  EXPECT_TRUE(eventually([&] { return repl(r, "master_failover_epoch") == "3"; }, 10s));
+  EXPECT_TRUE(eventually([&] { return repl_at(master.port, "master_failover_epoch") == "3"; }, 10s)) << sentinel.log();
+  EXPECT_TRUE(eventually([&] { return repl_at(replica.port, "master_failover_epoch") == "3"; }, 10s));
   // The sentinel must know the replica before it can fail over to it.
   Client s(sport);
   ASSERT_TRUE(eventually(
@@ -108,10 +112,10 @@ TEST(FailoverEpoch, RealRedisSentinelTeachesEpochAndStillFailsOver) {
       },
       20s))
       << fo.str;
-  EXPECT_TRUE(eventually([&] { return repl(r, "role") == "master"; }, 30s)) << sentinel.log();
-  EXPECT_EQ(repl(r, "master_stale_promotions_refused"), "0");
+  EXPECT_TRUE(eventually([&] { return repl_at(replica.port, "role") == "master"; }, 30s)) << sentinel.log();
+  EXPECT_EQ(repl_at(replica.port, "master_stale_promotions_refused"), "0");
   // The failover's new config epoch (4) reaches the promoted node through the sentinel's hellos.
-  EXPECT_TRUE(eventually([&] { return repl(r, "master_failover_epoch") == "4"; }, 15s));
+  EXPECT_TRUE(eventually([&] { return repl_at(replica.port, "master_failover_epoch") == "4"; }, 15s));
   sentinel.kill(SIGTERM);
   sentinel.wait(10s);
 }

@@ -111,9 +111,10 @@ TEST_P(ShutdownWait, CaughtUpReplicaLetsItExitAtOnce) {
   ASSERT_EQ(m.command({"WAIT", "1", "2000"}).integer, 1);
   auto start = std::chrono::steady_clock::now();
   m.command({"SHUTDOWN"});
-  EXPECT_EQ(pair_->master().wait(10s), 0);
+  EXPECT_EQ(pair_->master().wait(10s), 0) << pair_->master().log();
   EXPECT_LT(elapsed_ms(start), 3000);
-  EXPECT_NE(pair_->master().log().find("1 of 1 replicas are in sync when shutting down."), std::string::npos);
+  EXPECT_NE(pair_->master().log().find("1 of 1 replicas are in sync when shutting down."), std::string::npos)
+      << pair_->master().log();
 }
 
 // Writes acknowledged to the client (no WAIT) right before SHUTDOWN all reach the replica.
