@@ -1,12 +1,13 @@
 #include "datanode/replication/fence.h"
 
+#include <optional>
 #include <string_view>
-#include <vector>
 
 #include "common/log/log.h"
 #include "common/util/clock.h"
 #include "common/util/fs.h"
 #include "common/util/strings.h"
+#include "datanode/replication/hello_payload.h"
 
 namespace datanode {
 namespace {
@@ -149,21 +150,12 @@ void MasterFence::persist() {
 }
 
 void MasterFence::on_sentinel_hello(const Client& c, std::string_view payload) {
-  std::vector<std::string_view> f;
-  for (size_t at = 0; f.size() < 8;) {
-    size_t comma = payload.find(',', at);
-    f.push_back(payload.substr(at, comma == std::string_view::npos ? std::string_view::npos : comma - at));
-    if (comma == std::string_view::npos) break;
-    at = comma + 1;
-  }
-  if (f.size() != 8) return;
-  auto current = util::parse_int(f[3]);
-  auto config = util::parse_int(f[7]);
-  if (!current || !config || *current < 0 || *config < 0) return;
-  if (!c.has(kClientMaster)) sentinel_epochs_[c.id] = *current;
-  if (*config <= failover_epoch_) return;
-  failover_epoch_ = *config;
-  epoch_master_ = std::string(f[5]) + ":" + std::string(f[6]);
+  std::optional<SentinelHello> hello = parse_sentinel_hello(payload);
+  if (!hello) return;
+  if (!c.has(kClientMaster)) sentinel_epochs_[c.id] = hello->current_epoch;
+  if (hello->master_config_epoch <= failover_epoch_) return;
+  failover_epoch_ = hello->master_config_epoch;
+  epoch_master_ = hello->master_ip + ":" + hello->master_port;
   LOG_NOTICE("Failover epoch %lld seen (master %s in the sentinels' configuration)",
              static_cast<long long>(failover_epoch_), epoch_master_.c_str());
   persist();

@@ -32,7 +32,7 @@ SECONDS_PER_TARGET=${1:-5}
 shift || true
 TARGETS=("$@")
 ALL_TARGETS=(resp_parser config aof sentinel_info sentinel_hello glob geo restore_payload hll command_keys
-             cluster_bus acl_rules lua_script stream_id)
+             cluster_bus acl_rules lua_script stream_id datanode_hello)
 if [ ${#TARGETS[@]} -eq 0 ] || [ "${TARGETS[*]}" = all ]; then TARGETS=("${ALL_TARGETS[@]}"); fi
 BUILD=${FUZZ_BUILD_DIR:-$PWD/build-fuzz-targets}
 mkdir -p "$BUILD"
