@@ -4,6 +4,7 @@
 #include "common/command/help.h"
 #include "datanode/cluster/cluster.h"
 #include "datanode/commands/families.h"
+#include "datanode/replication/replication.h"
 #include "datanode/server/pubsub.h"
 
 namespace datanode {
@@ -67,6 +68,8 @@ void cmd_punsubscribe(Context& ctx) { unsubscribe_some<true>(ctx); }
 
 void cmd_publish(Context& ctx) {
   int64_t n = ctx.server.pubsub().publish(ctx.arg(1), ctx.arg(2));
+  // A sentinel's hello tells the failover epoch it knows (replication/fence.h).
+  if (ctx.arg(1) == "__sentinel__:hello") ctx.server.replication().on_sentinel_hello(ctx.client, ctx.arg(2));
   // In cluster mode every node gets it over the bus instead of the replication stream, as in Redis.
   if (Cluster* cl = ctx.server.cluster()) {
     cl->publish(ctx.arg(1), ctx.arg(2));

@@ -16,6 +16,7 @@ void replicaof_command(Context& ctx) {
   Replication& repl = ctx.server.replication();
   if (repl.failover_pending()) return ctx.out.error("ERR REPLICAOF not allowed while failing over.");
   if (util::iequals(ctx.arg(1), "no") && util::iequals(ctx.arg(2), "one")) {
+    if (std::string err = repl.check_promotion(ctx.client); !err.empty()) return ctx.out.error(err);
     repl.unset_master(describe(ctx.client));
     ctx.out.ok();
     return;

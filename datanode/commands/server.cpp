@@ -43,8 +43,8 @@ void cmd_quit(Context& ctx) {
   if (ctx.client.conn) ctx.client.conn->close_after_flush();
 }
 
-// SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT], as Redis 7.0. We never wait for replicas to catch up
-// (as if NOW were always given), so there is never a shutdown in progress to ABORT.
+// SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT], as Redis 7.0; the sequence (waiting for lagging
+// replicas, the final save) lives in persistence/shutdown.cpp.
 void cmd_shutdown(Context& ctx) {
   int flags = Persistence::kShutdownNoFlags;
   bool abort = false;
@@ -60,11 +60,13 @@ void cmd_shutdown(Context& ctx) {
   if ((abort && flags != Persistence::kShutdownNoFlags) ||
       ((flags & Persistence::kShutdownNoSave) && (flags & Persistence::kShutdownSave)))
     return ctx.syntax_error();
-  if (abort) return ctx.out.error("ERR No shutdown in progress.");
-  LOG_WARNING("User requested shutdown...");
-  if (!ctx.server.persistence().prepare_shutdown(flags)) return ctx.out.error("ERR Errors trying to SHUTDOWN. Check logs.");
+  ShutdownSequence& seq = ctx.server.persistence().shutdown();
+  if (abort) return seq.abort() ? ctx.out.ok() : ctx.out.error("ERR No shutdown in progress.");
+  if (!(flags & Persistence::kShutdownNow) && (ctx.client.has(kClientDenyBlocking) || ctx.client.conn == nullptr))
+    return ctx.out.error("ERR SHUTDOWN without NOW or ABORT isn't allowed for DENY BLOCKING client");
   // No reply on success: the connection closes with the server, as in Redis.
-  ctx.server.request_shutdown(false);
+  if (seq.start(flags, &ctx.client) == ShutdownSequence::Outcome::kFailed)
+    ctx.out.error("ERR Errors trying to SHUTDOWN. Check logs.");
 }
 
 void cmd_info(Context& ctx) {

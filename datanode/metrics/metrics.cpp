@@ -164,6 +164,11 @@ std::vector<prometheus::MetricFamily> Metrics::collect() const {
         number(repl, "master_fenced"));
   counter("datanode_fenced_write_refusals_total", "Writes refused while fenced as a possibly demoted master.",
           number(repl, "master_fenced_write_refusals"));
+  gauge("datanode_failover_epoch", "Highest failover (config) epoch seen in a sentinel hello, persisted.",
+        number(repl, "master_failover_epoch"));
+  counter("datanode_stale_promotions_refused_total",
+          "REPLICAOF NO ONE refused from a sentinel whose epoch is older than the failover epoch seen.",
+          number(repl, "master_stale_promotions_refused"));
   metrics::Family lag("datanode_replica_lag_seconds", "Seconds since each replica's last acknowledgement.",
                       MetricType::Gauge);
   metrics::Family replica_offset("datanode_replica_offset_bytes", "Replication offset acknowledged by each replica.",

@@ -32,6 +32,7 @@ constexpr const char* kMisconf =
 Persistence::Persistence(Server& server) : server_(server) {
   server_.add_sink(this);
   server_.add_periodic(100, [this](int64_t now) { cron(now); });
+  shutdown_ = std::make_unique<ShutdownSequence>(server_, *this);
   server_.add_write_guard([this](const Client&, const CommandSpec&) { return write_guard(); });
   server_.add_command_guard([this](const Client&, const CommandSpec& cmd) {
     return cmd.name == "ping" ? write_guard() : std::string();

@@ -14,10 +14,12 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "datanode/persistence/shutdown.h"
 #include "datanode/rdb/encoder.h"
 #include "datanode/rdb/writer.h"
 #include "datanode/server/server.h"
@@ -52,6 +54,9 @@ class Persistence : public PropagationSink {
   // FORCE). Also kills a running child.
   bool prepare_shutdown(int flags);
   bool has_save_points() const { return !save_points_.empty(); }
+  // SHUTDOWN / signals waiting for replicas before the final save (shutdown.h).
+  ShutdownSequence& shutdown() { return *shutdown_; }
+  const ShutdownSequence& shutdown() const { return *shutdown_; }
 
   // --- For replication ---
   ChildKind child_kind() const { return child_pid_ > 0 ? child_kind_ : ChildKind::kNone; }
@@ -99,6 +104,7 @@ class Persistence : public PropagationSink {
   int64_t child_start_ms_ = 0;
   rdb::SaveInfo child_info_;
   std::function<void(ChildKind, bool)> child_listener_;
+  std::unique_ptr<ShutdownSequence> shutdown_;
 };
 
 }  // namespace datanode

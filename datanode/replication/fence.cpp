@@ -1,9 +1,13 @@
 #include "datanode/replication/fence.h"
 
+#include <optional>
+#include <string_view>
+
 #include "common/log/log.h"
 #include "common/util/clock.h"
 #include "common/util/fs.h"
 #include "common/util/strings.h"
+#include "datanode/replication/hello_payload.h"
 
 namespace datanode {
 namespace {
@@ -19,6 +23,7 @@ constexpr int64_t kIsolatedMs = 3000;
 
 MasterFence::MasterFence(Server& server) : server_(server) {
   server_.add_write_guard([this](const Client& c, const CommandSpec& cmd) { return guard(c, cmd); });
+  server_.add_client_close_listener([this](Client& c) { sentinel_epochs_.erase(c.id); });
 }
 
 std::string MasterFence::state_path() const { return util::path_join(server_.settings().dir, kStateFile); }
@@ -40,6 +45,13 @@ void MasterFence::on_start(bool starting_as_replica) {
   text = "\n" + text;
   bool was_master = text.find("\nrole master\n") != std::string::npos;
   bool had = text.find("\nhad-replicas yes\n") != std::string::npos;
+  if (size_t at = text.find("\nfailover-epoch "); at != std::string::npos) {
+    size_t end = text.find('\n', at + 1);
+    std::string line = text.substr(at + 16, end == std::string::npos ? std::string::npos : end - at - 16);
+    size_t space = line.find(' ');
+    failover_epoch_ = util::parse_int(line.substr(0, space)).value_or(0);
+    epoch_master_ = space == std::string::npos ? "" : line.substr(space + 1);
+  }
   had_replicas_ = had;
   replica_ = starting_as_replica;
   last_tick_ms_ = 0;  // loading the data set is not a stall
@@ -132,14 +144,39 @@ void MasterFence::persist() {
   if (replica_) text += "master " + master_host_ + " " + std::to_string(master_port_) + "\n";
   if (!replid_.empty()) text += "replid " + replid_ + "\n";
   text += std::string("had-replicas ") + (had_replicas_ ? "yes" : "no") + "\n";
+  if (failover_epoch_ > 0) text += "failover-epoch " + std::to_string(failover_epoch_) + " " + epoch_master_ + "\n";
   std::string err = util::write_file_atomic(state_path(), text);
   if (!err.empty()) LOG_WARNING("Could not persist the replication role: %s", err.c_str());
+}
+
+void MasterFence::on_sentinel_hello(const Client& c, std::string_view payload) {
+  std::optional<SentinelHello> hello = parse_sentinel_hello(payload);
+  if (!hello) return;
+  if (!c.has(kClientMaster)) sentinel_epochs_[c.id] = hello->current_epoch;
+  if (hello->master_config_epoch <= failover_epoch_) return;
+  failover_epoch_ = hello->master_config_epoch;
+  epoch_master_ = hello->master_ip + ":" + hello->master_port;
+  LOG_NOTICE("Failover epoch %lld seen (master %s in the sentinels' configuration)",
+             static_cast<long long>(failover_epoch_), epoch_master_.c_str());
+  persist();
+}
+
+std::string MasterFence::check_promotion(const Client& c) {
+  auto it = sentinel_epochs_.find(c.id);
+  if (it == sentinel_epochs_.end() || it->second >= failover_epoch_) return "";
+  ++stale_promotions_;
+  LOG_WARNING("Refused REPLICAOF NO ONE from a sentinel at epoch %lld: this node has seen failover epoch %lld (%s)",
+              static_cast<long long>(it->second), static_cast<long long>(failover_epoch_), epoch_master_.c_str());
+  return "ERR REPLICAOF NO ONE refused: the sentinel's epoch " + std::to_string(it->second) +
+         " is older than failover epoch " + std::to_string(failover_epoch_) + " seen by this node";
 }
 
 void MasterFence::write_info(std::string& out) const {
   out += "master_fenced:" + std::to_string(fenced_ ? 1 : 0) + "\r\n";
   out += "master_fenced_write_refusals:" + std::to_string(refusals_) + "\r\n";
   out += "master_fences:" + std::to_string(fences_) + "\r\n";
+  out += "master_failover_epoch:" + std::to_string(failover_epoch_) + "\r\n";
+  out += "master_stale_promotions_refused:" + std::to_string(stale_promotions_) + "\r\n";
 }
 
 }  // namespace datanode

@@ -13,9 +13,20 @@
 // temporary file, fsynced and renamed (then the directory fsynced) on every role change: a node that
 // was a master with replicas when it stopped starts fenced; one that never had replicas (a standalone
 // server: nobody could have been promoted in its place) does not.
+//
+// The failover epoch. Sentinels (ours and Redis') publish a hello on __sentinel__:hello to every
+// instance they monitor, on the same connection they send REPLICAOF on, every 2 s:
+// "ip,port,runid,current_epoch,master_name,master_ip,master_port,master_config_epoch". The node keeps
+// the highest master_config_epoch it has seen (and the master it names) in the same state file, and
+// the current_epoch of the last hello on each connection. REPLICAOF NO ONE (a promotion, or our
+// sentinels' confirmation of a fenced master) from a connection whose sentinel's current_epoch is lower
+// than that epoch is refused: that sentinel has not heard of the failover the node has seen, so its
+// instruction is stale. A legitimate leader always has current_epoch >= every config epoch it knows.
+// Connections that never published a hello (operators, scripts) are not judged.
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 
 #include "datanode/server/server.h"
@@ -38,6 +49,11 @@ class MasterFence {
   // Every 100 ms: stall and isolation detection, the bounded lift. `online_replicas`: replicas streaming
   // from us; `last_ack_ms`: the newest acknowledgement from any of them (0 if none).
   void tick(int64_t now_ms, bool is_replica, size_t online_replicas, int64_t last_ack_ms);
+
+  // A PUBLISH on __sentinel__:hello from `c` (the master link's copies teach the epoch only).
+  void on_sentinel_hello(const Client& c, std::string_view payload);
+  // REPLICAOF NO ONE from `c`: "" or the error refusing a stale promotion (counted).
+  std::string check_promotion(const Client& c);
 
   bool fenced() const { return fenced_; }
   uint64_t refusals() const { return refusals_; }
@@ -65,6 +81,10 @@ class MasterFence {
   std::string master_host_;
   int master_port_ = 0;
   std::string replid_;
+  int64_t failover_epoch_ = 0;      // persisted: highest master_config_epoch seen in a hello
+  std::string epoch_master_;        // persisted: the master that hello named, "ip:port"
+  std::map<uint64_t, int64_t> sentinel_epochs_;  // client id -> current_epoch of its last hello
+  uint64_t stale_promotions_ = 0;
 };
 
 }  // namespace datanode

@@ -352,4 +352,28 @@ void Replication::periodic(int64_t now_ms) {
   maybe_save_snapshot(now_ms);
 }
 
+bool Replication::replicas_caught_up() const {
+  for (const auto& [id, p] : peers_)
+    if (p.client && p.client->has(kClientReplica) && p.client->replica_ack_offset != master_repl_offset_) return false;
+  return true;
+}
+
+void Replication::log_replicas_at_shutdown() const {
+  int replicas = 0, lagging = 0;
+  int64_t now = util::mono_ms();
+  for (const auto& [id, p] : peers_) {
+    const Client* c = p.client;
+    if (c == nullptr || !c->has(kClientReplica)) continue;
+    ++replicas;
+    if (c->replica_ack_offset == master_repl_offset_) continue;
+    ++lagging;
+    std::string state = p.online ? "online" : full_sync_ ? full_sync_->state_name(id) : "wait_bgsave";
+    int64_t lag = p.online ? (now - c->replica_ack_time_ms) / 1000 : 0;
+    LOG_WARNING("Lagging replica %s reported offset %lld behind master, lag=%lld, state=%s.", peer_name(*c).c_str(),
+                static_cast<long long>(master_repl_offset_ - c->replica_ack_offset), static_cast<long long>(lag),
+                state.c_str());
+  }
+  if (replicas > 0) LOG_NOTICE("%d of %d replicas are in sync when shutting down.", replicas - lagging, replicas);
+}
+
 }  // namespace datanode

@@ -307,4 +307,8 @@ void Replication::role_command(Context& ctx) {
   out.integer(link_ && link_->up() ? link_->consistent_offset() : -1);
 }
 
+void Replication::on_sentinel_hello(const Client& c, std::string_view payload) { fence_->on_sentinel_hello(c, payload); }
+
+std::string Replication::check_promotion(const Client& c) { return fence_->check_promotion(c); }
+
 }  // namespace datanode

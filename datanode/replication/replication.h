@@ -57,6 +57,10 @@ class Replication : public PropagationSink {
   std::string set_master(const std::string& host, int port, bool* already, const std::string& who);
   // REPLICAOF NO ONE.
   void unset_master(const std::string& who);
+  // Failover epochs seen in sentinel hellos (fence.h): a hello published to us, and the check that
+  // refuses REPLICAOF NO ONE from a sentinel that has not heard of the latest failover ("" if allowed).
+  void on_sentinel_hello(const Client& c, std::string_view payload);
+  std::string check_promotion(const Client& c);
   // FAILOVER (failover.cpp).
   void failover_command(Context& ctx);
   bool failover_pending() const { return failover_.state != FailoverState::kNone; }
@@ -87,6 +91,12 @@ class Replication : public PropagationSink {
   void forward_stream(std::string_view bytes);
   void set_history_valid(bool valid) { have_history_ = valid; }
   void disconnect_replicas();
+  // SHUTDOWN waiting for replicas (persistence/shutdown.cpp), as Redis' isReadyToShutdown: every
+  // attached replica acknowledged our whole stream. log_replicas_at_shutdown() logs the laggards and
+  // the "n of m in sync" line of finishShutdown; request_getack() asks each replica for its offset.
+  bool replicas_caught_up() const;
+  void log_replicas_at_shutdown() const;
+  void request_getack() { getack_pending_ = true; }
   Server& server() { return server_; }
   int resume_db() const { return resume_db_; }
   // Commands of our master's stream that we could not apply (each one forced a full resync).

@@ -16,6 +16,7 @@
 #include "common/util/clock.h"
 #include "common/util/strings.h"
 #include "datanode/memory/memory.h"
+#include "datanode/persistence/persistence.h"
 #include "datanode/server/blocking.h"
 #include "datanode/server/pubsub.h"
 #include "datanode/server/server.h"
@@ -102,6 +103,8 @@ void write_server(Server& s, Section& w) {
   w.str("executable", executable_path());
   w.str("config_file", absolute_path(s.registry().path()));
   w.num("io_threads_active", 0);
+  if (int64_t left = s.persistence().shutdown().remaining_ms(util::mono_ms()); left >= 0)
+    w.num("shutdown_in_milliseconds", left);
 }
 
 void write_clients(Server& s, Section& w) {

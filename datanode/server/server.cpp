@@ -788,10 +788,8 @@ int Server::run() {
   uv_prepare_start(&flush_prepare_, [](uv_prepare_t* h) { static_cast<Server*>(h->data)->flush_pending(); });
 
   signals_ = std::make_unique<ShutdownSignals>(loop_, [this](int signum) {
-    LOG_WARNING("Received %s scheduling shutdown...", signum == SIGINT ? "SIGINT" : "SIGTERM");
-    // As Redis 7: the final RDB save (when save points are configured) must work, or we keep running.
-    if (!persistence().prepare_shutdown(Persistence::kShutdownNoFlags)) return;
-    request_shutdown(false);
+    // As Redis 7: wait for lagging replicas, then the final save must work, or we keep running.
+    persistence().shutdown().on_signal(signum);
   });
 
   uv_run(loop_, UV_RUN_DEFAULT);

@@ -5,7 +5,7 @@
 #
 # Usage: tests/fuzz/run.sh [seconds per target, default 5] [target... | all]
 #   targets: resp_parser config aof sentinel_info sentinel_hello glob geo restore_payload hll command_keys
-#   cluster_bus acl_rules lua_script stream_id nodes_conf (all are the default, and `all`)
+#   cluster_bus acl_rules lua_script stream_id nodes_conf datanode_hello (all are the default, and `all`)
 #   ctest runs `tests/fuzz/run.sh 5` as the test fuzz_short (label fuzz): about 30 s once built; the
 #   first build takes about 2 CPU-minutes (sentinel_hello compiles most of the sentinel).
 #   README.md beside this script: campaigns, figures, crash triage.
@@ -32,7 +32,7 @@ SECONDS_PER_TARGET=${1:-5}
 shift || true
 TARGETS=("$@")
 ALL_TARGETS=(resp_parser config aof sentinel_info sentinel_hello glob geo restore_payload hll command_keys
-             cluster_bus acl_rules lua_script stream_id nodes_conf)
+             cluster_bus acl_rules lua_script stream_id nodes_conf datanode_hello)
 if [ ${#TARGETS[@]} -eq 0 ] || [ "${TARGETS[*]}" = all ]; then TARGETS=("${ALL_TARGETS[@]}"); fi
 BUILD=${FUZZ_BUILD_DIR:-$PWD/build-fuzz-targets}
 mkdir -p "$BUILD"
