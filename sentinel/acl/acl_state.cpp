@@ -193,15 +193,12 @@ bool SentinelAcl::save_file() {
 
 std::string SentinelAcl::users_text() const {
   if (!settings_.aclfile.empty()) return "";
+  // Every user, the default one included, as Redis Sentinel rewrites its user lines (so a restart
+  // gives the default user the "reset" of a default line, sanitize-payload included, as Redis does).
   std::string out;
-  const std::string& pass = server_.settings().requirepass;
-  std::string plain = pass.empty() ? "default on nopass ~* &* +@all"
-                                   : "default on #" + acl::hash_password(pass) + " ~* &* +@all";
   for (const std::string& line : registry_.user_lines()) {
-    std::string_view rest = std::string_view(line).substr(5);  // after "user "
-    if (rest == plain) continue;  // what requirepass alone gives needs no line
     if (!out.empty()) out += '\n';
-    out += rest;
+    out += std::string_view(line).substr(5);  // after "user "
   }
   return out;
 }
