@@ -347,6 +347,12 @@ TEST(SentinelAcl, AclFileLoadAndSave) {
   EXPECT_NE(status, -1);
   EXPECT_NE(status, 0);
   EXPECT_NE(dir.read("log").find("ACL file"), std::string::npos) << dir.read("log");
+  // --test-config checks the users too.
+  dir.write("bad.toml", "port = " + std::to_string(port) + "\nusers = \"alice on +nosuch\"\n");
+  int rc = 0;
+  std::string out = harness::run(std::string(SENTINEL_BIN) + " --test-config " + dir.file("bad.toml") + " 2>&1", &rc);
+  EXPECT_NE(rc, 0) << out;
+  EXPECT_NE(out.find("Error loading ACL rule for the user named 'alice'"), std::string::npos) << out;
 }
 
 }  // namespace
