@@ -69,7 +69,8 @@ int SentinelAcl::command_id(const std::vector<std::string_view>& args) const {
 
 int SentinelAcl::arity(int id) const { return arity_[static_cast<size_t>(id)]; }
 
-acl::Denial SentinelAcl::dry_run(const acl::User& user, int id, const std::vector<std::string_view>& args) const {
+acl::Denial SentinelAcl::dry_run(const acl::User& user, int id,
+                                 const std::vector<std::string_view>& args) const {
   std::vector<acl::ChannelArg> channels;
   const std::string& name = catalog_.at(id).fullname;
   // Redis' channel table: SUBSCRIBE/PSUBSCRIBE and PUBLISH; unsubscribing is never refused.
@@ -172,7 +173,8 @@ std::string SentinelAcl::load_at_startup() {
 std::string SentinelAcl::load_file(Client* current) {
   std::string text;
   if (!util::read_file(settings_.aclfile, &text))
-    return "Error loading ACLs, opening file '" + settings_.aclfile + "': " + std::strerror(errno ? errno : ENOENT);
+    return "Error loading ACLs, opening file '" + settings_.aclfile +
+           "': " + std::strerror(errno ? errno : ENOENT);
   std::vector<std::string> dropped;
   std::string err = registry_.load_file_text(text, settings_.aclfile, &dropped);
   if (!err.empty()) return err;

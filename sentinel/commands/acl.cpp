@@ -82,7 +82,8 @@ void cmd_acl(Context& ctx) {
     return ctx.out.error("ERR unknown subcommand or wrong number of arguments for '" +
                          std::string(ctx.args[1].substr(0, 128)) + "'. Try ACL HELP.");
   if (sub == "cat") {
-    if (!acl::write_cat(ctx.out, acl.catalog(), ctx.args.size() == 3 ? ctx.args[2] : "", ctx.args.size() == 2))
+    if (!acl::write_cat(ctx.out, acl.catalog(), ctx.args.size() == 3 ? ctx.args[2] : "",
+                        ctx.args.size() == 2))
       ctx.out.error("ERR Unknown category '" + std::string(ctx.args[2].substr(0, 128)) + "'");
     return;
   }

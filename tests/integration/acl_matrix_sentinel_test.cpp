@@ -5,7 +5,6 @@
 // to each other as a peer user that has only what sentinels send each other (sentinel-user /
 // sentinel-pass): they discover everything, fail over, and nothing they send is refused.
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <chrono>
@@ -117,22 +116,25 @@ struct SentinelProc {
 
   void start(int master_port) {
     if (real) {
-      dir.write("sentinel.conf",
-                "port " + std::to_string(port) + "\nbind 127.0.0.1\ndir " + dir.path() +
-                    "\nuser default off\nuser admin on >adminpw +@all\nuser peer " + kPeerUserRules +
-                    "\nsentinel sentinel-user peer\nsentinel sentinel-pass ppw\nsentinel monitor mymaster 127.0.0.1 " +
-                    std::to_string(master_port) +
-                    " 2\nsentinel auth-user mymaster sentinel-user\nsentinel auth-pass mymaster spw\n"
-                    "sentinel down-after-milliseconds mymaster 1000\nsentinel failover-timeout mymaster 10000\n");
+      dir.write(
+          "sentinel.conf",
+          "port " + std::to_string(port) + "\nbind 127.0.0.1\ndir " + dir.path() +
+              "\nuser default off\nuser admin on >adminpw +@all\nuser peer " + kPeerUserRules +
+              "\nsentinel sentinel-user peer\nsentinel sentinel-pass ppw\nsentinel monitor mymaster "
+              "127.0.0.1 " +
+              std::to_string(master_port) +
+              " 2\nsentinel auth-user mymaster sentinel-user\nsentinel auth-pass mymaster spw\n"
+              "sentinel down-after-milliseconds mymaster 1000\nsentinel failover-timeout mymaster 10000\n");
       proc = harness::Process("/usr/bin/redis-sentinel", {dir.file("sentinel.conf")}, dir.file("log"));
     } else {
-      dir.write("sentinel.toml", "port = " + std::to_string(port) + "\nbind = [\"127.0.0.1\"]\ndir = \"" + dir.path() +
-                                     "\"\nusers = \"default off\\nadmin on >adminpw +@all\\npeer " + kPeerUserRules +
-                                     "\"\nsentinel-user = \"peer\"\nsentinel-pass = \"ppw\"\n\n[[monitor]]\n"
-                                     "name = \"mymaster\"\nhost = \"127.0.0.1\"\nport = " +
-                                     std::to_string(master_port) +
-                                     "\nquorum = 2\nauth-user = \"sentinel-user\"\nauth-pass = \"spw\"\n"
-                                     "down-after-milliseconds = 1000\nfailover-timeout = 10000\n");
+      dir.write("sentinel.toml",
+                "port = " + std::to_string(port) + "\nbind = [\"127.0.0.1\"]\ndir = \"" + dir.path() +
+                    "\"\nusers = \"default off\\nadmin on >adminpw +@all\\npeer " + kPeerUserRules +
+                    "\"\nsentinel-user = \"peer\"\nsentinel-pass = \"ppw\"\n\n[[monitor]]\n"
+                    "name = \"mymaster\"\nhost = \"127.0.0.1\"\nport = " +
+                    std::to_string(master_port) +
+                    "\nquorum = 2\nauth-user = \"sentinel-user\"\nauth-pass = \"spw\"\n"
+                    "down-after-milliseconds = 1000\nfailover-timeout = 10000\n");
       proc = harness::Process(SENTINEL_BIN, {"--config", dir.file("sentinel.toml")}, dir.file("log"));
     }
     harness::wait_for_port(port, 20s);
@@ -169,7 +171,8 @@ TEST(AclMatrix, SentinelsMonitorAndFailOverWithOnlyTheDocumentedPermissions) {
   Node replica{std::make_unique<harness::Datanode>(datanode_users() + "replicaof = \"127.0.0.1 " +
                                                    std::to_string(master.dn->port) + "\"\n")};
   ASSERT_TRUE(harness::eventually(
-      [&] { return harness::info_field(*replica.admin(), "replication", "master_link_status") == "up"; }, 30s))
+      [&] { return harness::info_field(*replica.admin(), "replication", "master_link_status") == "up"; },
+      30s))
       << "the replication user could not sync";
   SentinelProc ours, theirs;
   theirs.real = true;
@@ -183,9 +186,10 @@ TEST(AclMatrix, SentinelsMonitorAndFailOverWithOnlyTheDocumentedPermissions) {
     return true;
   };
   ASSERT_TRUE(harness::eventually(discovered, 30s))
-      << "ours: " << ours.master_field("flags") << " slaves " << ours.master_field("num-slaves") << " sentinels "
-      << ours.master_field("num-other-sentinels") << "; redis: " << theirs.master_field("flags") << " slaves "
-      << theirs.master_field("num-slaves") << " sentinels " << theirs.master_field("num-other-sentinels");
+      << "ours: " << ours.master_field("flags") << " slaves " << ours.master_field("num-slaves")
+      << " sentinels " << ours.master_field("num-other-sentinels")
+      << "; redis: " << theirs.master_field("flags") << " slaves " << theirs.master_field("num-slaves")
+      << " sentinels " << theirs.master_field("num-other-sentinels");
   // Our sentinel leads a failover; both must follow it.
   harness::Reply r = ours.cmd({"SENTINEL", "FAILOVER", "mymaster"});
   EXPECT_EQ(r.str, "OK") << r.str;

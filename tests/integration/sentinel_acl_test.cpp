@@ -4,7 +4,6 @@
 // users survive the config rewrite (ours rewrites "users", Redis its user lines) and the aclfile form
 // works with ACL SAVE / ACL LOAD.
 #include <gtest/gtest.h>
-
 #include <signal.h>
 #include <unistd.h>
 
@@ -35,8 +34,8 @@ struct Pair {
   void start(const std::vector<std::string>& users, const std::string& requirepass = "",
              const std::string& extra_real = "", const std::string& extra_ours = "") {
     std::string rc = "port " + std::to_string(real_port) + "\nbind 127.0.0.1\ndir " + real_dir.path() + "\n";
-    std::string oc = "port = " + std::to_string(our_port) + "\nbind = [\"127.0.0.1\"]\ndir = \"" + our_dir.path() +
-                     "\"\n";
+    std::string oc =
+        "port = " + std::to_string(our_port) + "\nbind = [\"127.0.0.1\"]\ndir = \"" + our_dir.path() + "\"\n";
     std::string lines;
     for (const std::string& u : users) {
       rc += "user " + u + "\n";
@@ -52,7 +51,8 @@ struct Pair {
     restart();
   }
   void restart() {
-    real = harness::Process("/usr/bin/redis-sentinel", {real_dir.file("sentinel.conf")}, real_dir.file("log"));
+    real =
+        harness::Process("/usr/bin/redis-sentinel", {real_dir.file("sentinel.conf")}, real_dir.file("log"));
     ours = harness::Process(SENTINEL_BIN, {"--config", our_dir.file("sentinel.toml")}, our_dir.file("log"));
     harness::wait_for_port(real_port, 20s);
     harness::wait_for_port(our_port, 20s);
@@ -87,8 +87,8 @@ std::string normalized(const std::string& raw) {
       word += ch;
       continue;
     }
-    bool single = word.size() > 1 && (word[0] == '+' || word[0] == '-') && word.find('@') == std::string::npos &&
-                  word.find(':') == std::string::npos;
+    bool single = word.size() > 1 && (word[0] == '+' || word[0] == '-') &&
+                  word.find('@') == std::string::npos && word.find(':') == std::string::npos;
     if (single && ch == ' ') {
       run.push_back(word);
     } else {
@@ -117,7 +117,8 @@ std::vector<std::string> differences(const Pair& p, const std::vector<std::strin
     std::string a = theirs.command(cmd), b = ours.command(cmd);
     // A successful HELLO carries the connection id: only success itself is compared.
     if (cmd[0] == "HELLO" && !a.empty() && !b.empty() && a[0] != '-' && b[0] != '-') continue;
-    if (normalized(a) != normalized(b) || a.empty()) out.push_back(join(cmd) + "=> redis: " + a + " ours: " + b);
+    if (normalized(a) != normalized(b) || a.empty())
+      out.push_back(join(cmd) + "=> redis: " + a + " ours: " + b);
   }
   return out;
 }
@@ -202,21 +203,20 @@ TEST(SentinelAcl, SubcommandsAndRefusalsMatchRedisSentinel) {
     for (const std::string& d : differences(p, {"HELLO", v, "AUTH", "bob", "bpw"}, as_bob))
       ADD_FAILURE() << "RESP" << proto << " " << d;
     const std::vector<std::vector<std::string>> as_carol = {
-        {"ACL", "WHOAMI"},
-        {"SENTINEL", "MASTERS"},
-        {"SENTINEL", "RESET", "*"},
-        {"ACL", "SETUSER", "x"},
-        {"SUBSCRIBE", "news"},
-        {"PSUBSCRIBE", "__sentinel__:*"},
+        {"ACL", "WHOAMI"},       {"SENTINEL", "MASTERS"}, {"SENTINEL", "RESET", "*"},
+        {"ACL", "SETUSER", "x"}, {"SUBSCRIBE", "news"},   {"PSUBSCRIBE", "__sentinel__:*"},
     };
     for (const std::string& d : differences(p, {"HELLO", v, "AUTH", "carol", "cpw"}, as_carol))
       ADD_FAILURE() << "RESP" << proto << " " << d;
   }
   // HELLO's failures: wrong password, disabled user, unknown option, unsupported protocol.
   const std::vector<std::vector<std::string>> hellos = {
-      {"HELLO", "3", "AUTH", "bob", "nope"},     {"HELLO", "2", "AUTH", "dave", "dpw"},
-      {"HELLO", "3", "AUTH", "bob"},             {"HELLO", "4", "AUTH", "bob", "bpw"},
-      {"HELLO", "x"},                            {"HELLO", "2", "AUTH", "alice", "apw", "SETNAME", "a b"},
+      {"HELLO", "3", "AUTH", "bob", "nope"},
+      {"HELLO", "2", "AUTH", "dave", "dpw"},
+      {"HELLO", "3", "AUTH", "bob"},
+      {"HELLO", "4", "AUTH", "bob", "bpw"},
+      {"HELLO", "x"},
+      {"HELLO", "2", "AUTH", "alice", "apw", "SETNAME", "a b"},
       {"HELLO", "2", "AUTH", "alice", "apw", "SETNAME", "cli"},
       {"CLIENT", "GETNAME"},
   };
@@ -257,7 +257,8 @@ TEST(SentinelAcl, AclLogMatchesRedisSentinel) {
     harness::Reply r = admin.command({"ACL", "LOG"});
     for (const auto& e : r.elements) {
       std::string line;
-      for (const char* f : {"count", "reason", "context", "object", "username"}) line += log_field(e, f) + " ";
+      for (const char* f : {"count", "reason", "context", "object", "username"})
+        line += log_field(e, f) + " ";
       // client-info names the user and the refused command, as Redis' does.
       std::string info = log_field(e, "client-info");
       line += info.find("user=" + log_field(e, "username")) != std::string::npos ||
@@ -294,7 +295,8 @@ TEST(SentinelAcl, RequirepassIsTheDefaultUsersPassword) {
       {"ACL", "WHOAMI"},
   };
   for (const std::string& d : differences(p, {}, cmds)) ADD_FAILURE() << d;
-  for (const std::string& d : differences(p, {"HELLO", "3", "AUTH", "default", "secret"}, {{"ACL", "WHOAMI"}}))
+  for (const std::string& d :
+       differences(p, {"HELLO", "3", "AUTH", "default", "secret"}, {{"ACL", "WHOAMI"}}))
     ADD_FAILURE() << d;
   p.stop();
 }
@@ -314,7 +316,8 @@ TEST(SentinelAcl, UsersSurviveTheConfigRewriteAndARestart) {
       << p.our_dir.read("sentinel.toml");
   p.stop();
   p.restart();
-  for (const std::string& d : differences(p, {}, {{"ACL", "LIST"}, {"AUTH", "eve", "epw"}, {"SENTINEL", "MASTERS"}}))
+  for (const std::string& d :
+       differences(p, {}, {{"ACL", "LIST"}, {"AUTH", "eve", "epw"}, {"SENTINEL", "MASTERS"}}))
     ADD_FAILURE() << d;
   p.stop();
 }
@@ -326,12 +329,9 @@ TEST(SentinelAcl, AclFileLoadAndSave) {
   p.start({}, "", "aclfile " + p.real_dir.file("users.acl") + "\n",
           "aclfile = \"" + p.our_dir.file("users.acl") + "\"\n");
   const std::vector<std::vector<std::string>> cmds = {
-      {"ACL", "LIST"},
-      {"ACL", "SETUSER", "bob", "on", ">bpw", "+ping"},
-      {"ACL", "SAVE"},
-      {"ACL", "SETUSER", "carol", "on"},
-      {"ACL", "LOAD"},
-      {"ACL", "LIST"},
+      {"ACL", "LIST"}, {"ACL", "SETUSER", "bob", "on", ">bpw", "+ping"},
+      {"ACL", "SAVE"}, {"ACL", "SETUSER", "carol", "on"},
+      {"ACL", "LOAD"}, {"ACL", "LIST"},
   };
   for (const std::string& d : differences(p, {}, cmds)) ADD_FAILURE() << d;
   EXPECT_EQ(p.real_dir.read("users.acl"), p.our_dir.read("users.acl"));
@@ -339,8 +339,9 @@ TEST(SentinelAcl, AclFileLoadAndSave) {
   // Both forms at once: refused at start, as Redis refuses.
   harness::TempDir dir;
   int port = harness::free_port();
-  dir.write("sentinel.toml", "port = " + std::to_string(port) + "\nbind = [\"127.0.0.1\"]\ndir = \"" + dir.path() +
-                                 "\"\naclfile = \"" + dir.file("users.acl") + "\"\nusers = \"alice on\"\n");
+  dir.write("sentinel.toml", "port = " + std::to_string(port) + "\nbind = [\"127.0.0.1\"]\ndir = \"" +
+                                 dir.path() + "\"\naclfile = \"" + dir.file("users.acl") +
+                                 "\"\nusers = \"alice on\"\n");
   dir.write("users.acl", "");
   harness::Process bad(SENTINEL_BIN, {"--config", dir.file("sentinel.toml")}, dir.file("log"));
   int status = bad.wait(10s);
@@ -350,7 +351,8 @@ TEST(SentinelAcl, AclFileLoadAndSave) {
   // --test-config checks the users too.
   dir.write("bad.toml", "port = " + std::to_string(port) + "\nusers = \"alice on +nosuch\"\n");
   int rc = 0;
-  std::string out = harness::run(std::string(SENTINEL_BIN) + " --test-config " + dir.file("bad.toml") + " 2>&1", &rc);
+  std::string out =
+      harness::run(std::string(SENTINEL_BIN) + " --test-config " + dir.file("bad.toml") + " 2>&1", &rc);
   EXPECT_NE(rc, 0) << out;
   EXPECT_NE(out.find("Error loading ACL rule for the user named 'alice'"), std::string::npos) << out;
 }
