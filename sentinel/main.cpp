@@ -90,6 +90,10 @@ int main(int argc, char** argv) {
     return 1;
   }
   if (test_config) {
+    if (std::string acl_err = server.acl().load_at_startup(); !acl_err.empty()) {
+      fprintf(stderr, "*** FATAL CONFIG FILE ERROR *** %s\n", acl_err.c_str());
+      return 1;
+    }
     printf("Configuration test passed: %s\n", config_path.c_str());
     return 0;
   }

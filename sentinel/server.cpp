@@ -21,6 +21,9 @@ Server::Server(Settings& settings, config::Registry& registry)
   register_server_commands(commands_);
   register_pubsub_commands(commands_);
   register_sentinel_command(commands_);
+  register_acl_command(commands_);
+  acl_ = std::make_unique<SentinelAcl>(*this, settings_.acl, registry_);
+  acl_->registry().set_default_password(settings_.requirepass);
 }
 
 Server::~Server() = default;
@@ -48,7 +51,7 @@ bool Server::on_accept(net::Connection& conn) {
   auto* c = new Client;
   c->conn = &conn;
   c->id = conn.id();
-  c->authenticated = settings_.requirepass.empty();
+  c->authenticated = acl_->default_open();
   c->created_ms = c->last_cmd_ms = util::mono_ms();
   conn.user_data = c;
   clients_[c->id] = c;
@@ -72,6 +75,7 @@ void Server::on_input(net::Connection& conn) {
       break;
     }
     if (!c->parser.args().empty()) {
+      out.set_protocol(c->resp);
       const size_t before = conn.output().size();
       execute(*c, c->parser.args(), out);
       if (conn.output().size() > before && conn.output()[before] == '-') ++stats_.total_error_replies;
@@ -90,7 +94,8 @@ void Server::execute(Client& c, const std::vector<std::string_view>& args, resp:
   c.last_cmd = cmd->name;
   if (!cmd->arity_ok(args.size())) return out.error(command::wrong_arity_error(cmd->name));
   if (!c.authenticated && !cmd->has(command::kNoAuth)) return out.error(command::kNoAuthError);
-  if (c.subscriptions() > 0 && !cmd->has(command::kPubSubOk))
+  if (std::string denied = acl_->check(c, args); !denied.empty()) return out.error(denied);
+  if (c.subscriptions() > 0 && c.resp == 2 && !cmd->has(command::kPubSubOk))
     return out.error(
         "ERR Can't execute '" + cmd->name +
         "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context");
@@ -105,9 +110,10 @@ size_t Server::publish(std::string_view channel, std::string_view message) {
   for (auto& [id, c] : clients_) {
     if (c->conn->closing()) continue;
     resp::Writer w(&c->conn->output());
+    w.set_protocol(c->resp);
     bool sent = false;
     if (c->channels.count(std::string(channel))) {
-      w.array_header(3);
+      w.push_header(3);
       w.bulk("message");
       w.bulk(channel);
       w.bulk(message);
@@ -116,7 +122,7 @@ size_t Server::publish(std::string_view channel, std::string_view message) {
     }
     for (const std::string& p : c->patterns) {
       if (!util::glob_match(p, channel)) continue;
-      w.array_header(4);
+      w.push_header(4);
       w.bulk("pmessage");
       w.bulk(p);
       w.bulk(channel);
@@ -151,6 +157,11 @@ void Server::request_shutdown() {
 
 int Server::run() {
   signal(SIGPIPE, SIG_IGN);
+  // Users first: the config rewrite below writes them back.
+  if (std::string err = acl_->load_at_startup(); !err.empty()) {
+    LOG_WARNING("%s", err.c_str());
+    return 1;
+  }
   if (state_.myid.empty()) {
     state_.myid = random_hex_id();
     flush_config();

@@ -27,6 +27,8 @@ struct Client {
   uint64_t id = 0;
   resp::RequestParser parser;
   bool authenticated = false;
+  int resp = 2;  // HELLO 3 switches to RESP3
+  std::string user = "default";  // the ACL user it authenticated as
   std::string name;
   int64_t created_ms = 0;
   int64_t last_cmd_ms = 0;
@@ -75,6 +77,7 @@ class Server : public net::ConnectionHandler {
   int64_t start_ms() const { return start_ms_; }
   const std::string& run_id() const { return run_id_; }
   const SentinelStats& stats() const { return stats_; }
+  SentinelAcl& acl() { return *acl_; }
 
   // Rewrites the config file with the learned state (after every topology change).
   void flush_config();
@@ -96,6 +99,7 @@ class Server : public net::ConnectionHandler {
   std::unique_ptr<Monitor> monitor_;
   std::unique_ptr<SentinelMetrics> metrics_;
   std::unique_ptr<net::Server> net_;
+  std::unique_ptr<SentinelAcl> acl_;
   CommandTable commands_;
   std::map<uint64_t, Client*> clients_;
   uv_signal_t sigterm_{}, sigint_{};
@@ -108,5 +112,9 @@ class Server : public net::ConnectionHandler {
 void register_server_commands(CommandTable& t);
 void register_pubsub_commands(CommandTable& t);
 void register_sentinel_command(CommandTable& t);
+void register_acl_command(CommandTable& t);
+
+// A CLIENT LIST line (also the client-info of ACL LOG entries).
+std::string client_line(const Client& c, int64_t now);
 
 }  // namespace sentinel

@@ -19,6 +19,7 @@ void register_settings(Settings& s, config::Registry& r) {
   r.add_string("sentinel-pass", &s.sentinel_pass).sensitive = true;
   r.add_int("metrics-port", &s.metrics_port, 0, 65535).immutable = true;
   r.add_string("metrics-bind", &s.metrics_bind).immutable = true;
+  register_acl_settings(s.acl, r);
   // Parsed by sentinel/state: the monitored masters and what the sentinel learned.
   r.allow_table("monitor");
   r.allow_table("myid");

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "common/config/registry.h"
+#include "sentinel/acl/acl_state.h"
 
 namespace sentinel {
 
@@ -25,6 +26,7 @@ struct Settings {
   std::string sentinel_pass;
   int metrics_port = 0;           // Prometheus endpoint; 0 disables
   std::string metrics_bind = "127.0.0.1";
+  AclSettings acl;                // users, aclfile, acllog-max-len
 };
 
 void register_settings(Settings& s, config::Registry& r);

@@ -150,6 +150,15 @@ std::string AclState::check(Client& c, const Args& args, acl::LogContext context
   return acl::noperm_error(d.verdict, fullname);
 }
 
+int AclState::script_check(const Client* c, const Args& args) const {
+  int id = command_id(args);
+  if (id < 0) return catalog_.find(args[0]) < 0 ? 1 : -1;
+  // No caller (AOF load, the master's stream) runs as Redis' superuser.
+  const acl::User* user = c == nullptr ? nullptr : registry_.find(c->user);
+  if (user == nullptr || acl::Registry::unrestricted(*user)) return 1;
+  return dry_run(*user, id, args).verdict == acl::Verdict::kOk ? 1 : 0;
+}
+
 void AclState::log_auth_failure(Client& c, std::string_view username, std::string_view command) {
   acl::LogEntry e;
   e.reason = acl::Verdict::kDeniedAuth;

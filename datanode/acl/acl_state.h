@@ -41,6 +41,10 @@ class AclState {
   // The same for a user by name, without logging (ACL DRYRUN).
   acl::Denial dry_run(const acl::User& user, int id, const Args& args) const;
 
+  // redis.acl_check_cmd: -1 when the line names no command or subcommand Redis knows (commands of our
+  // own, outside Redis' table, are allowed), else whether the client's user may run it (no logging).
+  int script_check(const Client* c, const Args& args) const;
+
   // Logs a failed AUTH (reason auth; the object is the command name as typed: "AUTH", "hello").
   void log_auth_failure(Client& c, std::string_view username, std::string_view command);
 

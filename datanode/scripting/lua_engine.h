@@ -46,6 +46,12 @@ class ScriptHost {
   virtual bool on_hook() = 0;
   virtual void set_propagation_targets(bool aof, bool replicas) = 0;
   virtual bool command_exists(std::string_view name) = 0;
+  // redis.acl_check_cmd: -1 when no such command (or subcommand), 0 when the caller's user may not run
+  // this line (command, keys or channels), 1 when it may. The default knows no users: all are allowed.
+  virtual int acl_check(ScriptRun& run, const std::vector<std::string_view>& argv) {
+    (void)run;
+    return command_exists(argv[0]) ? 1 : -1;
+  }
 };
 
 class LuaEngine {

@@ -157,18 +157,20 @@ int redis_set_repl(lua_State* L) {
 int redis_acl_check_cmd(lua_State* L) {
   ScriptRun* run = current_run(L);
   if (run == nullptr) return fail(L, "redis.acl_check_cmd can only be called inside a script invocation");
-  bool known = false, bad_args = false;
+  int verdict = -1;
+  bool bad_args = false;
   {
     std::vector<std::string> argv;
-    if (lua_args(L, argv))
-      known = engine_of(L).owner().command_exists(argv[0]);
-    else
+    if (lua_args(L, argv)) {
+      std::vector<std::string_view> views(argv.begin(), argv.end());
+      verdict = engine_of(L).owner().acl_check(*run, views);
+    } else {
       bad_args = true;
+    }
   }
   if (bad_args) return raise(L);
-  if (!known) return fail(L, "Invalid command passed to redis.acl_check_cmd()");
-  // TODO(acl): ask the ACL module whether run->caller's user may run argv; every user may, until it lands.
-  lua_pushboolean(L, 1);
+  if (verdict < 0) return fail(L, "Invalid command passed to redis.acl_check_cmd()");
+  lua_pushboolean(L, verdict);
   return 1;
 }
 

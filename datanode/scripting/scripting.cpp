@@ -180,6 +180,11 @@ bool Scripting::not_in_scripts(const CommandSpec& cmd, const Args& argv) {
   return refused;
 }
 
+int Scripting::acl_check(ScriptRun& run, const Args& argv) {
+  if (!command_exists(argv[0])) return -1;
+  return AclState::of(server_).script_check(run.caller, argv);
+}
+
 bool Scripting::call_command(ScriptRun& run, const Args& argv, std::string& reply, std::string& err) {
   const CommandSpec* cmd = server_.commands().find(argv[0]);
   if (cmd == nullptr) {

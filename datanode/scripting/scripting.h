@@ -87,6 +87,7 @@ class Scripting : public ScriptHost {
   // Redis' script texts); true with the command's reply bytes in `reply` (which may be an error).
   bool call_command(ScriptRun& run, const Args& argv, std::string& reply, std::string& err) override;
   bool command_exists(std::string_view name) override { return server_.commands().find(name) != nullptr; }
+  int acl_check(ScriptRun& run, const Args& argv) override;
   // The instruction-count hook: lets the loop turn once the script is past busy-reply-threshold; true
   // when the script must stop (killed, or SHUTDOWN NOSAVE).
   bool on_hook() override;

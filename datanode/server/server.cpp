@@ -529,8 +529,11 @@ void Server::execute(Client& c, const Args& args, resp::Writer& out) {
   }
   if (c.resp == 2 && c.has(kClientPubSub) && !cmd->has(command::kPubSubOk) &&
       (c.subscription_count() > 0 || pubsub_->shard_subscription_count(c) > 0)) {
+    // Redis names the subcommand ("script|kill").
+    const AclState& acl = AclState::of(*this);
+    const int id = acl.command_id(args);
     return reject(
-        "ERR Can't execute '" + cmd->name +
+        "ERR Can't execute '" + (id >= 0 ? acl.catalog().at(id).fullname : cmd->name) +
             "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
         false);
   }

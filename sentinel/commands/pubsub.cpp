@@ -6,7 +6,7 @@ namespace sentinel {
 namespace {
 
 void reply_sub(Context& ctx, const char* kind, const std::string* name) {
-  ctx.out.array_header(3);
+  ctx.out.push_header(3);
   ctx.out.bulk(kind);
   if (name) ctx.out.bulk(*name);
   else ctx.out.null();

@@ -5,6 +5,8 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <optional>
+
 #include "common/command/auth.h"
 #include "common/util/clock.h"
 #include "common/util/strings.h"
@@ -16,7 +18,7 @@ namespace {
 
 void cmd_ping(Context& ctx) {
   if (ctx.args.size() > 2) return ctx.out.error(command::wrong_arity_error("ping"));
-  if (ctx.client.subscriptions() > 0) {
+  if (ctx.client.subscriptions() > 0 && ctx.client.resp == 2) {
     ctx.out.array_header(2);
     ctx.out.bulk("pong");
     ctx.out.bulk(ctx.args.size() == 2 ? ctx.args[1] : "");
@@ -31,62 +33,68 @@ void cmd_quit(Context& ctx) {
   ctx.client.conn->close_after_flush();
 }
 
-// The only user is "default", protected by requirepass (no password: any password is accepted, as
-// Redis' nopass default user).
-bool credentials_ok(Context& ctx, std::string_view user, std::string_view pass) {
-  const std::string& required = ctx.server.settings().requirepass;
-  return user == "default" && (required.empty() || pass == required);
+// AUTH and HELLO AUTH: a user of the sentinel's ACL (requirepass is the default user's password).
+bool authenticate(Context& ctx, std::string_view user, std::string_view pass) {
+  SentinelAcl& acl = ctx.server.acl();
+  if (!acl.registry().check_credentials(user, pass)) {
+    acl.log_auth_failure(ctx.client, user, ctx.args[0]);
+    return false;
+  }
+  ctx.client.user = std::string(user);
+  ctx.client.authenticated = true;
+  return true;
 }
 
 void cmd_auth(Context& ctx) {
   if (ctx.args.size() > 3) return ctx.out.error("ERR syntax error");
-  if (ctx.args.size() == 2 && ctx.server.settings().requirepass.empty())
-    return ctx.out.error(command::kAuthWithoutPasswordError);
+  if (ctx.args.size() == 2) {
+    const acl::User& def = ctx.server.acl().registry().default_user();
+    if (def.flags & acl::kUserNoPass) return ctx.out.error(command::kAuthWithoutPasswordError);
+  }
   std::string_view user = ctx.args.size() == 3 ? ctx.args[1] : "default";
-  if (!credentials_ok(ctx, user, ctx.args.back())) return ctx.out.error(command::kWrongPassError);
-  ctx.client.authenticated = true;
+  if (!authenticate(ctx, user, ctx.args.back())) return ctx.out.error(command::kWrongPassError);
   ctx.out.ok();
 }
 
 void cmd_hello(Context& ctx) {
-  size_t i = 1;
-  int64_t version = 2;
+  int64_t proto = 0;
   if (ctx.args.size() > 1) {
     auto ver = util::parse_int(ctx.args[1]);
     if (!ver) return ctx.out.error("ERR Protocol version is not an integer or out of range");
     if (*ver < 2 || *ver > 3) return ctx.out.error("NOPROTO unsupported protocol version");
-    version = *ver;
-    i = 2;
+    proto = *ver;
   }
-  bool auth = false;
-  std::string name;
-  bool set_name = false;
-  for (; i < ctx.args.size(); ++i) {
-    if (util::iequals(ctx.args[i], "AUTH") && i + 2 < ctx.args.size()) {
-      if (!credentials_ok(ctx, ctx.args[i + 1], ctx.args[i + 2]))
-        return ctx.out.error(command::kWrongPassError);
-      auth = true;
+  std::optional<std::pair<std::string_view, std::string_view>> auth;
+  std::optional<std::string_view> name;
+  for (size_t i = 2; i < ctx.args.size(); ++i) {
+    size_t more = ctx.args.size() - 1 - i;
+    if (util::iequals(ctx.args[i], "AUTH") && more >= 2) {
+      auth = {ctx.args[i + 1], ctx.args[i + 2]};
       i += 2;
-    } else if (util::iequals(ctx.args[i], "SETNAME") && i + 1 < ctx.args.size()) {
-      name = ctx.arg(++i);
-      set_name = true;
+    } else if (util::iequals(ctx.args[i], "SETNAME") && more >= 1) {
+      name = ctx.args[++i];
     } else {
       return ctx.out.error("ERR Syntax error in HELLO option '" + ctx.arg(i) + "'");
     }
   }
-  if (!auth && !ctx.client.authenticated) return ctx.out.error(command::kHelloNoAuthError);
-  // RESP3 is not spoken here: clients fall back to RESP2 on this error (a refused HELLO changes nothing).
-  if (version == 3) return ctx.out.error("NOPROTO unsupported protocol version");
-  if (auth) ctx.client.authenticated = true;
-  if (set_name) ctx.client.name = name;
+  if (auth && !authenticate(ctx, auth->first, auth->second)) return ctx.out.error(command::kWrongPassError);
+  if (!ctx.client.authenticated) return ctx.out.error(command::kHelloNoAuthError);
+  if (name) {
+    for (char ch : *name)
+      if (ch < '!' || ch > '~')
+        return ctx.out.error("ERR Client names cannot contain spaces, newlines or special characters.");
+    ctx.client.name = std::string(*name);
+  }
+  if (proto != 0) ctx.client.resp = static_cast<int>(proto);
+  ctx.out.set_protocol(ctx.client.resp);
   // A sentinel's HELLO has no "role" field (Redis 7 leaves it out in sentinel mode).
   ctx.out.map_header(6);
   ctx.out.bulk("server");
   ctx.out.bulk("redis");
   ctx.out.bulk("version");
-  ctx.out.bulk("7.0.0");
+  ctx.out.bulk(version::kRedisVersion);
   ctx.out.bulk("proto");
-  ctx.out.integer(2);
+  ctx.out.integer(ctx.client.resp);
   ctx.out.bulk("id");
   ctx.out.integer(static_cast<int64_t>(ctx.client.id));
   ctx.out.bulk("mode");
@@ -264,14 +272,18 @@ void cmd_info(Context& ctx) {
   ctx.out.bulk(text);
 }
 
+}  // namespace
+
 std::string client_line(const Client& c, int64_t now) {
   return "id=" + std::to_string(c.id) + " addr=" + c.conn->peer() + " laddr=" + c.conn->local() +
          " fd=" + std::to_string(c.conn->fd()) + " name=" + c.name +
          " age=" + std::to_string((now - c.created_ms) / 1000) +
          " idle=" + std::to_string((now - c.last_cmd_ms) / 1000) +
          " flags=" + (c.subscriptions() ? "P" : "N") + " db=0 sub=" + std::to_string(c.channels.size()) +
-         " psub=" + std::to_string(c.patterns.size()) + " multi=-1 cmd=" + c.last_cmd + " user=default\n";
+         " psub=" + std::to_string(c.patterns.size()) + " multi=-1 cmd=" + c.last_cmd + " user=" + c.user + " resp=" + std::to_string(c.resp) + "\n";
 }
+
+namespace {
 
 void cmd_client(Context& ctx) {
   std::string sub = util::to_lower(ctx.args[1]);
@@ -325,7 +337,7 @@ void cmd_client(Context& ctx) {
         else if (f == "skipme")
           skipme = util::iequals(v, "yes");
         else if (f == "user")
-          match = v == "default";
+          match = v == c->user;
         else
           return ctx.out.error("ERR syntax error");
         if (match) keep.push_back(c);

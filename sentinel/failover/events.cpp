@@ -32,8 +32,9 @@ std::string format_event_message(const Event& e, const MasterView& m) {
 }
 
 std::vector<std::vector<std::string>> replicaof_transaction(const std::optional<Addr>& new_master) {
-  std::vector<std::string> replicaof = {"REPLICAOF", "NO", "ONE"};
-  if (new_master) replicaof = {"REPLICAOF", new_master->ip, std::to_string(new_master->port)};
+  // SLAVEOF, as Redis Sentinel sends it: the ACL user Redis documents for a sentinel has +slaveof only.
+  std::vector<std::string> replicaof = {"SLAVEOF", "NO", "ONE"};
+  if (new_master) replicaof = {"SLAVEOF", new_master->ip, std::to_string(new_master->port)};
   return {{"MULTI"},
           std::move(replicaof),
           {"CONFIG", "REWRITE"},

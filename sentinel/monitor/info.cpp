@@ -110,7 +110,7 @@ void Monitor::acting_on_info(Instance& ri, uint32_t role, int64_t now) {
   if (ri.is(kMaster) && role == kMaster && ri.fenced && now - ri.fence_confirm_sent >= kFastInfoPeriod &&
       may_confirm_fenced_master(ri, now) && ri.cc && ri.cc->active()) {
     // Still the master in our configuration: lift its fence (REPLICAOF NO ONE is a no-op on a master).
-    if (ri.cc->command({"REPLICAOF", "NO", "ONE"}, nullptr)) {
+    if (ri.cc->command({"SLAVEOF", "NO", "ONE"}, nullptr)) {  // +slaveof is what a sentinel user has
       ri.fence_confirm_sent = now;
       st_.events.emit(logx::Level::kNotice, "+confirm-master", &ri);
     }

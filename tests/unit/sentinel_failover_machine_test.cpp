@@ -411,13 +411,13 @@ TEST(SentinelFailoverNames, ReplicaofTransaction) {
   auto promote = replicaof_transaction(std::nullopt);
   ASSERT_EQ(promote.size(), 6u);
   EXPECT_EQ(promote[0], (std::vector<std::string>{"MULTI"}));
-  EXPECT_EQ(promote[1], (std::vector<std::string>{"REPLICAOF", "NO", "ONE"}));
+  EXPECT_EQ(promote[1], (std::vector<std::string>{"SLAVEOF", "NO", "ONE"}));
   EXPECT_EQ(promote[2], (std::vector<std::string>{"CONFIG", "REWRITE"}));
   EXPECT_EQ(promote[3], (std::vector<std::string>{"CLIENT", "KILL", "TYPE", "normal"}));
   EXPECT_EQ(promote[4], (std::vector<std::string>{"CLIENT", "KILL", "TYPE", "pubsub"}));
   EXPECT_EQ(promote[5], (std::vector<std::string>{"EXEC"}));
   auto follow = replicaof_transaction(Addr{"10.0.0.5", 6380});
-  EXPECT_EQ(follow[1], (std::vector<std::string>{"REPLICAOF", "10.0.0.5", "6380"}));
+  EXPECT_EQ(follow[1], (std::vector<std::string>{"SLAVEOF", "10.0.0.5", "6380"}));
 }
 
 // A lone sentinel (quorum 1) reaches select-slave right after ODOWN, when the replica's INFO may be up to
