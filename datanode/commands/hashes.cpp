@@ -46,23 +46,12 @@ void modified(Context& ctx, std::string_view key, const char* event, int64_t dir
   ctx.changed(dirty);
 }
 
-// Sets a field; true when it is new.
-bool set_field(store::Hash& h, std::string_view field, std::string_view value) {
-  auto it = h.find(field);
-  if (it != h.end()) {
-    it->second.assign(value);
-    return false;
-  }
-  h.emplace(std::string(field), std::string(value));
-  return true;
-}
-
 void hset_generic(Context& ctx, bool reply_ok) {
   if (ctx.argc() % 2 == 1) return ctx.out.error(wrong_arity_error(reply_ok ? "hmset" : "hset"));
   store::Hash* h = lookup_or_create(ctx, ctx.arg(1));
   if (h == nullptr) return;
   int64_t created = 0;
-  for (size_t i = 2; i < ctx.argc(); i += 2) created += set_field(*h, ctx.arg(i), ctx.arg(i + 1)) ? 1 : 0;
+  for (size_t i = 2; i < ctx.argc(); i += 2) created += h->set(ctx.arg(i), ctx.arg(i + 1)) ? 1 : 0;
   if (reply_ok) {
     ctx.out.ok();
   } else {
@@ -78,7 +67,7 @@ void cmd_hsetnx(Context& ctx) {
   store::Hash* h = lookup_or_create(ctx, ctx.arg(1));
   if (h == nullptr) return;
   if (h->contains(ctx.arg(2))) return ctx.out.integer(0);
-  h->emplace(std::string(ctx.arg(2)), std::string(ctx.arg(3)));
+  h->set(ctx.arg(2), ctx.arg(3));
   ctx.out.integer(1);
   modified(ctx, ctx.arg(1), "hset");
 }
@@ -88,9 +77,9 @@ void cmd_hget(Context& ctx) {
   store::Value* v = lookup_hash(ctx, ctx.arg(1), ok);
   if (!ok) return;
   if (v == nullptr) return ctx.out.null();
-  auto it = v->hash().find(ctx.arg(2));
-  if (it == v->hash().end()) return ctx.out.null();
-  ctx.out.bulk(it->second);
+  auto value = v->hash().get(ctx.arg(2));
+  if (!value) return ctx.out.null();
+  ctx.out.bulk(*value);
 }
 
 void cmd_hmget(Context& ctx) {
@@ -103,11 +92,11 @@ void cmd_hmget(Context& ctx) {
       ctx.out.null();
       continue;
     }
-    auto it = v->hash().find(ctx.arg(i));
-    if (it == v->hash().end()) {
+    auto value = v->hash().get(ctx.arg(i));
+    if (!value) {
       ctx.out.null();
     } else {
-      ctx.out.bulk(it->second);
+      ctx.out.bulk(*value);
     }
   }
 }
@@ -119,7 +108,7 @@ void cmd_hdel(Context& ctx) {
   if (v == nullptr) return ctx.out.integer(0);
   int64_t deleted = 0;
   for (size_t i = 2; i < ctx.argc(); ++i) {
-    deleted += static_cast<int64_t>(v->hash().erase(ctx.arg(i)));
+    deleted += v->hash().erase(ctx.arg(i)) ? 1 : 0;
     if (v->hash().empty()) break;
   }
   if (deleted > 0) {
@@ -144,8 +133,8 @@ void cmd_hstrlen(Context& ctx) {
   store::Value* v = lookup_hash(ctx, ctx.arg(1), ok);
   if (!ok) return;
   if (v == nullptr) return ctx.out.integer(0);
-  auto it = v->hash().find(ctx.arg(2));
-  ctx.out.integer(it == v->hash().end() ? 0 : static_cast<int64_t>(it->second.size()));
+  auto value = v->hash().get(ctx.arg(2));
+  ctx.out.integer(value ? static_cast<int64_t>(value->size()) : 0);
 }
 
 void cmd_hexists(Context& ctx) {
@@ -184,9 +173,8 @@ void cmd_hincrby(Context& ctx) {
   store::Hash* h = lookup_or_create(ctx, ctx.arg(1));
   if (h == nullptr) return;
   int64_t value = 0;
-  auto it = h->find(ctx.arg(2));
-  if (it != h->end()) {
-    auto current = util::parse_int(it->second);
+  if (auto text = h->get(ctx.arg(2))) {
+    auto current = util::parse_int(*text);
     if (!current) return ctx.out.error("ERR hash value is not an integer");
     value = *current;
   }
@@ -195,7 +183,7 @@ void cmd_hincrby(Context& ctx) {
     return ctx.out.error("ERR increment or decrement would overflow");
   }
   value += *incr;
-  set_field(*h, ctx.arg(2), std::to_string(value));
+  h->set(ctx.arg(2), std::to_string(value));
   ctx.out.integer(value);
   modified(ctx, ctx.arg(1), "hincrby");
 }
@@ -207,9 +195,8 @@ void cmd_hincrbyfloat(Context& ctx) {
   store::Hash* h = lookup_or_create(ctx, ctx.arg(1));
   if (h == nullptr) return;
   long double value = 0;
-  auto it = h->find(ctx.arg(2));
-  if (it != h->end()) {
-    auto current = util::parse_long_double(it->second);
+  if (auto text = h->get(ctx.arg(2))) {
+    auto current = util::parse_long_double(*text);
     if (!current) return ctx.out.error("ERR hash value is not a float");
     value = *current;
   }
@@ -217,7 +204,7 @@ void cmd_hincrbyfloat(Context& ctx) {
   if (std::isnan(value) || std::isinf(value))
     return ctx.out.error("ERR increment would produce NaN or Infinity");
   std::string text = util::format_long_double(value);
-  set_field(*h, ctx.arg(2), text);
+  h->set(ctx.arg(2), text);
   ctx.out.bulk(text);
   // Replicas and the AOF get the result, not the addition (float rounding may differ elsewhere).
   ctx.propagate_as({"HSET", std::string(ctx.arg(1)), std::string(ctx.arg(2)), text});
@@ -230,10 +217,10 @@ std::mt19937_64& rng() {
   return gen;
 }
 
-void reply_field(Context& ctx, const std::pair<const std::string, std::string>* e, bool with_values) {
+void reply_field(Context& ctx, const store::Hash::Entry& e, bool with_values) {
   if (with_values && ctx.out.protocol() >= 3) ctx.out.array_header(2);
-  ctx.out.bulk(e->first);
-  if (with_values) ctx.out.bulk(e->second);
+  ctx.out.bulk(e.first);
+  if (with_values) ctx.out.bulk(e.second);
 }
 
 void cmd_hrandfield(Context& ctx) {
@@ -244,8 +231,8 @@ void cmd_hrandfield(Context& ctx) {
     if (v == nullptr) return ctx.out.null();
     const store::Hash& h = v->hash();
     auto it = h.begin();
-    std::advance(it, static_cast<long>(std::uniform_int_distribution<size_t>(0, h.size() - 1)(rng())));
-    return ctx.out.bulk(it->first);
+    for (size_t skip = std::uniform_int_distribution<size_t>(0, h.size() - 1)(rng()); skip > 0; --skip) ++it;
+    return ctx.out.bulk((*it).first);
   }
   auto l = util::parse_int(ctx.arg(2));
   if (!l) return ctx.not_integer();
@@ -263,9 +250,7 @@ void cmd_hrandfield(Context& ctx) {
   if (!ok) return;
   if (v == nullptr || *l == 0) return ctx.out.array_header(0);
   const store::Hash& h = v->hash();
-  std::vector<const std::pair<const std::string, std::string>*> entries;
-  entries.reserve(h.size());
-  for (const auto& e : h) entries.push_back(&e);
+  std::vector<store::Hash::Entry> entries(h.begin(), h.end());
   bool pairs = with_values && ctx.out.protocol() >= 3;  // RESP3: [field, value] arrays
   size_t per = with_values && !pairs ? 2 : 1;
   if (*l < 0) {
@@ -299,9 +284,6 @@ std::optional<uint64_t> parse_cursor(std::string_view s) {
   return static_cast<uint64_t>(v);
 }
 
-// Redis returns small (listpack-encoded) hashes whole, with cursor 0; this is its default threshold.
-constexpr size_t kWholeScanMax = 128;
-
 void cmd_hscan(Context& ctx) {
   auto cursor = parse_cursor(ctx.arg(2));
   if (!cursor) return ctx.out.error("ERR invalid cursor");
@@ -330,11 +312,11 @@ void cmd_hscan(Context& ctx) {
     }
   }
   const store::Hash& h = v->hash();
-  using Entry = std::pair<uint64_t, const std::pair<const std::string, std::string>*>;
+  using Entry = std::pair<uint64_t, store::Hash::Entry>;
   std::vector<Entry> batch;
   uint64_t next = 0;
-  if (h.size() <= kWholeScanMax) {
-    for (const auto& e : h) batch.push_back({0, &e});
+  if (h.packed()) {  // returned whole, with cursor 0, as Redis does for a listpack
+    for (const auto& e : h) batch.push_back({0, e});
   } else {
     // Big hashes are walked in the order of the fields' hash values, from the cursor on. That order
     // does not depend on the table's layout, so fields present for the whole scan are returned exactly
@@ -343,7 +325,7 @@ void cmd_hscan(Context& ctx) {
     util::StringHash hasher;
     for (const auto& e : h) {
       uint64_t hv = hasher(e.first);
-      if (hv >= *cursor) batch.push_back({hv, &e});
+      if (hv >= *cursor) batch.push_back({hv, e});
     }
     size_t want = std::max(count, h.size() / 32);
     if (batch.size() > want) {
@@ -356,13 +338,13 @@ void cmd_hscan(Context& ctx) {
     }
   }
   std::erase_if(batch,
-                [&](const Entry& e) { return pattern && !util::glob_match(*pattern, e.second->first); });
+                [&](const Entry& e) { return pattern && !util::glob_match(*pattern, e.second.first); });
   ctx.out.array_header(2);
   ctx.out.bulk(std::to_string(next));
   ctx.out.array_header(batch.size() * 2);
   for (const Entry& e : batch) {
-    ctx.out.bulk(e.second->first);
-    ctx.out.bulk(e.second->second);
+    ctx.out.bulk(e.second.first);
+    ctx.out.bulk(e.second.second);
   }
 }
 

@@ -40,14 +40,8 @@ size_t value_size(const store::Value& v, int64_t samples) {
       sampled = std::min(sampled, limit);
       return scale(sizeof(store::List));
     case store::Type::kHash:
-      for (const auto& [f, val] : v.hash()) {
-        if (sampled++ == limit) break;
-        bytes += string_heap(f) + string_heap(val);
-      }
-      sampled = std::min(sampled, limit);
-      // Open addressing: each slot holds the pair inline, plus one control byte.
-      return scale(sizeof(store::Hash) +
-                   v.hash().capacity() * (sizeof(std::pair<const std::string, std::string>) + 1));
+      // Exact, not sampled: a packed hash is one buffer, a table's strings are counted as they are.
+      return sizeof(store::Hash) + v.hash().allocated_bytes();
     case store::Type::kSet:
       for (const auto& m : v.set()) {
         if (sampled++ == limit) break;

@@ -34,16 +34,7 @@ const char* encoding_of(const store::Value& v, const Settings& s) {
     }
     case store::Type::kList:
       return "quicklist";  // every list is a quicklist in 7.0 (7.2 added small listpack lists)
-    case store::Type::kHash: {
-      const auto& h = v.hash();
-      if (static_cast<int64_t>(h.size()) > s.hash_max_listpack_entries) return "hashtable";
-      for (const auto& [field, value] : h) {
-        if (static_cast<int64_t>(field.size()) > s.hash_max_listpack_value ||
-            static_cast<int64_t>(value.size()) > s.hash_max_listpack_value)
-          return "hashtable";
-      }
-      return "listpack";
-    }
+    case store::Type::kHash: return v.hash().packed() ? "listpack" : "hashtable";
     case store::Type::kSet: {
       const auto& set = v.set();
       if (static_cast<int64_t>(set.size()) > s.set_max_intset_entries) return "hashtable";

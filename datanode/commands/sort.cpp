@@ -45,9 +45,9 @@ std::optional<std::string> lookup_pattern(Context& ctx, std::string_view pattern
   if (v == nullptr) return std::nullopt;
   if (!field.empty()) {
     if (v->type() != store::Type::kHash) return std::nullopt;
-    auto it = v->hash().find(field);
-    if (it == v->hash().end()) return std::nullopt;
-    return it->second;
+    auto value = v->hash().get(field);
+    if (!value) return std::nullopt;
+    return std::string(*value);
   }
   if (v->type() != store::Type::kString) return std::nullopt;
   return v->str();

@@ -149,7 +149,7 @@ bool fill_zset(store::ZSet& z, const std::vector<std::string>& flat) {
 
 bool fill_hash(store::Hash& h, const std::vector<std::string>& flat) {
   if (flat.size() % 2 != 0) return false;
-  for (size_t i = 0; i < flat.size(); i += 2) h.insert_or_assign(flat[i], flat[i + 1]);
+  for (size_t i = 0; i < flat.size(); i += 2) h.set(flat[i], flat[i + 1]);
   return true;
 }
 
@@ -191,7 +191,7 @@ std::optional<store::Value> read_object(Reader& r, uint8_t type) {
       uint64_t n = r.length();
       for (uint64_t i = 0; i < n && !r.failed(); ++i) {
         std::string field = r.string();
-        v.hash().insert_or_assign(std::move(field), r.string());
+        v.hash().set(field, r.string());
       }
       return v;
     }

@@ -18,6 +18,7 @@
 #include "datanode/server/blocking.h"
 #include "datanode/server/client_info.h"
 #include "datanode/server/client_pause.h"
+#include "datanode/server/encoding_config.h"
 #include "datanode/server/info.h"
 #include "datanode/server/latency.h"
 #include "datanode/server/listener_config.h"
@@ -143,6 +144,7 @@ Server::Server(Settings& settings, config::Registry& registry)
   // Options that need more than their field updated when CONFIG SET changes them.
   install_listener_config(*this);
   install_notify_config(*this);
+  install_encoding_config(*this);
   if (config::Option* o = registry_.find("loglevel")) {
     o->on_change = [this] {
       logx::Level level = logx::Level::kNotice;

@@ -259,3 +259,70 @@ EXISTS h1
 )"));
   for (const auto& d : diffs) ADD_FAILURE() << d;
 }
+
+// Small hashes are packed (OBJECT ENCODING listpack) until a field count or a string length passes
+// hash-max-listpack-*, then a table for good; a reload packs them again, as Redis' RDB load does.
+TEST(Hashes, EncodingsAsRealRedis) {
+  reference::RealRedis redis({"--enable-debug-command", "yes"});
+  if (!redis.available) GTEST_SKIP() << "redis-server not installed";
+  Datanode node;
+  std::vector<std::string> fill = {"HSET", "wide"};
+  for (int i = 0; i < 512; ++i) {
+    fill.push_back("f" + std::to_string(i));
+    fill.push_back(std::to_string(i));
+  }
+  std::vector<std::vector<std::string>> commands = script(R"(
+FLUSHALL
+HSET h f1 v1 f2 v2
+OBJECT ENCODING h
+HSET h long xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx
+OBJECT ENCODING h
+HDEL h long
+OBJECT ENCODING h
+HLEN h
+HGET h f2
+HSET h2 xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx v
+OBJECT ENCODING h2
+HSETNX h3 a 1
+OBJECT ENCODING h3
+HSETNX h3 b xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx
+OBJECT ENCODING h3
+HINCRBYFLOAT h4 f 1.5
+OBJECT ENCODING h4
+)");
+  commands.push_back(fill);
+  for (const auto& line : script(R"(
+OBJECT ENCODING wide
+HLEN wide
+HGET wide f511
+HSET wide f511 changed
+OBJECT ENCODING wide
+HSET wide f512 one-more
+OBJECT ENCODING wide
+HDEL wide f512
+OBJECT ENCODING wide
+CONFIG SET hash-max-listpack-entries 3
+CONFIG SET hash-max-listpack-value 4
+HSET small a 1 b 2 c 3
+OBJECT ENCODING small
+HSET small d 4
+OBJECT ENCODING small
+HSET short a abcd
+OBJECT ENCODING short
+HSET short a abcde
+OBJECT ENCODING short
+COPY h3 h3copy
+OBJECT ENCODING h3copy
+CONFIG SET hash-max-listpack-entries 512
+CONFIG SET hash-max-listpack-value 64
+DEBUG RELOAD
+OBJECT ENCODING h
+OBJECT ENCODING h3
+OBJECT ENCODING small
+OBJECT ENCODING wide
+HMGET h f1 f2 long
+HGET h3 b
+)"))
+    commands.push_back(line);
+  EXPECT_EQ(reference::differences(redis.port, node.port, commands), std::vector<std::string>{});
+}

@@ -36,7 +36,7 @@ TEST(AofRewrite, ListIsChunked) {
 
 TEST(AofRewrite, HashSetZset) {
   store::Value h = store::Value::make(store::Type::kHash);
-  h.hash()["f"] = "v";
+  h.hash().set("f", "v");
   Cmds c = collect("h", h, -1);
   ASSERT_EQ(c.size(), 1u);
   EXPECT_EQ(c[0], (std::vector<std::string>{"HSET", "h", "f", "v"}));

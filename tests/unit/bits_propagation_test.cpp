@@ -109,7 +109,7 @@ TEST(ValuePayload, RoundTripsEveryType) {
   set.set().insert("m");
   set.set().insert("7");
   store::Value hash = store::Value::make(store::Type::kHash);
-  hash.hash().insert_or_assign("f", "v");
+  hash.hash().set("f", "v");
   store::Value zset = store::Value::make(store::Type::kZSet);
   zset.zset().insert("a", 1.5);
   zset.zset().insert("b", -1e300);

@@ -88,8 +88,8 @@ TEST(RdbCodec, RoundTripEveryType) {
   }
   {
     Value& h = dbs[2].create("hash", Type::kHash);
-    h.hash().insert_or_assign("f1", "v1");
-    h.hash().insert_or_assign("f2", "2");
+    h.hash().set("f1", "v1");
+    h.hash().set("f2", "2");
   }
   {
     Value& s = dbs[2].create("set", Type::kSet);
@@ -131,7 +131,7 @@ TEST(RdbCodec, RoundTripEveryType) {
   const Value& h = got.keys.at({2, "hash"}).first;
   ASSERT_EQ(h.type(), Type::kHash);
   EXPECT_EQ(h.hash().size(), 2u);
-  EXPECT_EQ(h.hash().find("f2")->second, "2");
+  EXPECT_EQ(h.hash().get("f2").value_or(""), "2");
   const Value& s = got.keys.at({2, "set"}).first;
   ASSERT_EQ(s.type(), Type::kSet);
   EXPECT_TRUE(s.set().contains("a"));
@@ -296,9 +296,9 @@ TEST(RdbCodec, DecodesRealRedisDump) {
   EXPECT_TRUE(got.keys.at({0, "si"}).first.set().contains("-4"));
   EXPECT_TRUE(got.keys.at({0, "ss"}).first.set().contains("y"));
   EXPECT_EQ(got.keys.at({0, "bs"}).first.set().size(), 600u);
-  EXPECT_EQ(got.keys.at({0, "h"}).first.hash().find("f2")->second, "2");
+  EXPECT_EQ(got.keys.at({0, "h"}).first.hash().get("f2").value_or(""), "2");
   EXPECT_EQ(got.keys.at({0, "bh"}).first.hash().size(), 600u);
-  EXPECT_EQ(got.keys.at({0, "bh"}).first.hash().find("f599")->second, "v599");
+  EXPECT_EQ(got.keys.at({0, "bh"}).first.hash().get("f599").value_or(""), "v599");
   auto z = zitems(got.keys.at({0, "z"}).first);
   ASSERT_EQ(z.size(), 3u);
   EXPECT_EQ(z[0].first, "c");

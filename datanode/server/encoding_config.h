@@ -1,0 +1,12 @@
+// The value encodings' thresholds (hash-max-listpack-entries, hash-max-listpack-value): the stores read
+// them process-wide, as Redis' server struct holds them; the server keeps them equal to its settings at
+// start and after CONFIG SET.
+#pragma once
+
+namespace datanode {
+
+class Server;
+
+void install_encoding_config(Server& server);
+
+}  // namespace datanode

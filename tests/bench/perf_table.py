@@ -1,0 +1,304 @@
+#!/usr/bin/env python3
+"""The performance table (a benchmark, not a test): the datanode and redis-server 7.0.15 on the same
+machine, measured back to back and interleaved over several rounds (ours first in even rounds, Redis first
+in odd ones), each figure the median of its rounds, printed as a ratio table:
+
+  - redis-benchmark throughput per test, at -P 1 and -P 16, with the AOF off, everysec and always;
+  - SET throughput of a master with one replica attached;
+  - full-sync time of a replica joining a master that holds --sync-keys keys;
+  - memory per key (used_memory and RSS) for small strings and for 10-field hashes;
+  - the sentinel's footprint (RSS and CPU time while monitoring one master).
+
+Throughput rows aim at >= 1.1 (ours / redis); memory and time rows at <= 1.0.
+
+  tests/bench/perf_table.py                       # build/datanode/datanode, build/sentinel/sentinel
+  tests/bench/perf_table.py --rounds 5 --requests 200000
+  tests/bench/perf_table.py --quick               # a smoke run: small counts, one round
+"""
+import argparse
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+TESTS = "set,get,incr,lpush,rpush,lpop,rpop,sadd,hset,spop,zadd,lrange_100,mset"
+WRITE_TESTS = "set,incr,lpush,sadd,hset,zadd,mset"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def cli(port, *args, timeout=60):
+    out = subprocess.run(["redis-cli", "-p", str(port), *map(str, args)], capture_output=True,
+                         text=True, timeout=timeout)
+    return out.stdout.strip()
+
+
+def info_field(port, section, name):
+    for line in cli(port, "info", section).splitlines():
+        key, _, value = line.partition(":")
+        if key == name:
+            return value.strip()
+    return ""
+
+
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def cpu_ms(pid):
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * 1000 // os.sysconf("SC_CLK_TCK")
+
+
+STARTED = []  # every process this script started, stopped by PID at exit
+
+
+class Server:
+    """One datanode or redis-server (or a sentinel of either kind) started by this script."""
+
+    def __init__(self, kind, binary, workdir, args=(), sentinel=False):
+        self.kind, self.binary, self.port = kind, binary, free_port()
+        self.dir = tempfile.mkdtemp(prefix=f"{kind}-", dir=workdir)
+        log = open(os.path.join(self.dir, "log"), "w")
+        if sentinel:
+            self.proc = self._start_sentinel(binary, log, *args)
+        else:
+            cmd = [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", self.dir,
+                   "--save", "", "--loglevel", "warning", "--enable-debug-command", "yes",
+                   "--repl-diskless-sync-delay", "0", *map(str, args)]
+            self.proc = subprocess.Popen(cmd, cwd=self.dir, stdout=log, stderr=log)
+        STARTED.append(self.proc)
+        for _ in range(200):
+            if cli(self.port, "ping") == "PONG":
+                return
+            time.sleep(0.05)
+        raise RuntimeError(f"{kind} on port {self.port} did not start (see {self.dir}/log)")
+
+    def _start_sentinel(self, binary, log, master_port):
+        if self.kind == "datanode":
+            path = os.path.join(self.dir, "sentinel.toml")
+            with open(path, "w") as f:
+                f.write(f'port = {self.port}\nbind = ["127.0.0.1"]\ndir = "{self.dir}"\nmetrics-port = 0\n'
+                        f'[[monitor]]\nname = "m"\nhost = "127.0.0.1"\nport = {master_port}\nquorum = 1\n')
+            return subprocess.Popen([binary, "--config", path], stdout=log, stderr=log)
+        path = os.path.join(self.dir, "sentinel.conf")
+        with open(path, "w") as f:
+            f.write(f"port {self.port}\nbind 127.0.0.1\ndir {self.dir}\n"
+                    f"sentinel monitor m 127.0.0.1 {master_port} 1\n")
+        return subprocess.Popen(["redis-sentinel", path], stdout=log, stderr=log)
+
+    def stop(self):
+        self.proc.kill()
+        self.proc.wait()
+
+
+class Table:
+    def __init__(self):
+        self.rows = []
+
+    def add(self, group, name, ours, redis, unit, higher_is_better):
+        self.rows.append((group, name, ours, redis, unit, higher_is_better))
+
+    def print(self):
+        print("\n| group | row | ours | redis | ratio | target |")
+        print("|---|---|---:|---:|---:|---|")
+        misses = 0
+        for group, name, ours, redis, unit, higher in self.rows:
+            ratio = ours / redis if redis else float("nan")
+            met = ratio >= 1.1 if higher else ratio <= 1.0
+            misses += not met
+            target = "≥ 1.1" if higher else "≤ 1.0"
+            print(f"| {group} | {name} | {ours:,.0f} {unit} | {redis:,.0f} {unit} | {ratio:.2f} | "
+                  f"{target}{'' if met else ' ✗'} |")
+        print(f"\n{len(self.rows) - misses} of {len(self.rows)} rows meet their target.")
+
+
+def benchmark(port, tests, requests, pipeline, clients=50):
+    """redis-benchmark -q: {"SET": rps, ...}"""
+    out = subprocess.run(["redis-benchmark", "-p", str(port), "-t", tests, "-n", str(requests),
+                          "-P", str(pipeline), "-c", str(clients), "-q"],
+                         capture_output=True, text=True, timeout=3600).stdout
+    found = re.findall(r"([A-Za-z_0-9() ]+?): ([0-9.]+) requests per second", out.replace("\r", "\n"))
+    return {name.strip(): float(rps) for name, rps in found}
+
+
+def interleaved(pair, rounds, measure):
+    """measure(server) -> {row: value}, run `rounds` times alternating which server goes first;
+    returns {row: (median ours, median redis)}."""
+    samples = {"datanode": {}, "redis": {}}
+    for r in range(rounds):
+        for server in (pair if r % 2 == 0 else pair[::-1]):
+            for row, value in measure(server).items():
+                samples[server.kind].setdefault(row, []).append(value)
+    return {row: (statistics.median(samples["datanode"][row]), statistics.median(values))
+            for row, values in samples["redis"].items() if row in samples["datanode"]}
+
+
+def start_pair(opts, workdir, *args):
+    return [Server("datanode", opts.datanode, workdir, args), Server("redis", "redis-server", workdir, args)]
+
+
+def throughput(opts, workdir, table):
+    aof_modes = [("off", ["--appendonly", "no"]),
+                 ("everysec", ["--appendonly", "yes", "--appendfsync", "everysec"]),
+                 ("always", ["--appendonly", "yes", "--appendfsync", "always"])]
+    for mode, args in aof_modes:
+        pair = start_pair(opts, workdir, *args)
+        tests = opts.tests if mode == "off" else WRITE_TESTS
+        requests = opts.requests if mode != "always" else max(1000, opts.requests // 10)
+        for pipeline in (1, 16):
+            def measure(server):
+                cli(server.port, "flushall")
+                return benchmark(server.port, tests, requests, pipeline)
+            for row, (ours, redis) in interleaved(pair, opts.rounds, measure).items():
+                table.add(f"aof {mode} P{pipeline}", row, ours, redis, "req/s", True)
+        for server in pair:
+            server.stop()
+
+
+def replicated_set(opts, workdir, table):
+    pairs = []
+    for kind, binary in (("datanode", opts.datanode), ("redis", "redis-server")):
+        master = Server(kind, binary, workdir)
+        replica = Server(kind, binary, workdir, ["--replicaof", "127.0.0.1", master.port])
+        pairs.append((master, replica))
+
+    def measure(master):
+        cli(master.port, "flushall")
+        return {"SET with 1 replica, P16": benchmark(master.port, "set", opts.requests, 16)["SET"]}
+    for row, (ours, redis) in interleaved([m for m, _ in pairs], opts.rounds, measure).items():
+        table.add("replication", row, ours, redis, "req/s", True)
+
+    for master, replica in pairs:
+        replica.stop()
+        cli(master.port, "flushall")
+        cli(master.port, "debug", "populate", opts.sync_keys, "key", 16, timeout=600)
+
+    def sync_time(master):
+        start = time.monotonic()
+        replica = Server(master.kind, master.binary, workdir, ["--replicaof", "127.0.0.1", master.port])
+        deadline = start + 600
+        while time.monotonic() < deadline:
+            if (info_field(replica.port, "replication", "master_link_status") == "up"
+                    and info_field(replica.port, "replication", "master_sync_in_progress") == "0"):
+                break
+            time.sleep(0.01)
+        elapsed = (time.monotonic() - start) * 1000
+        assert cli(replica.port, "dbsize") == str(opts.sync_keys), f"{master.kind} replica is incomplete"
+        replica.stop()
+        return {f"full sync of {opts.sync_keys:,} keys (start to loaded)": elapsed}
+    for row, (ours, redis) in interleaved([m for m, _ in pairs], opts.rounds, sync_time).items():
+        table.add("replication", row, ours, redis, "ms", False)
+    for master, _ in pairs:
+        master.stop()
+
+
+def hash_commands(count):
+    """RESP for `count` HSETs of 10 fields each, for redis-cli --pipe."""
+    out = []
+    for i in range(count):
+        args = ["HSET", f"h:{i}"] + [x for f in range(10) for x in (f"field{f}", f"value{f}")]
+        out.append(f"*{len(args)}\r\n" + "".join(f"${len(a)}\r\n{a}\r\n" for a in args))
+    return "".join(out).encode()
+
+
+def memory_per_key(opts, workdir, table):
+    hashes = hash_commands(opts.hashes)
+    for what, count, load in (
+            ("small string", opts.strings,
+             lambda port: cli(port, "debug", "populate", opts.strings, "key", 3, timeout=600)),
+            ("10-field hash", opts.hashes,
+             lambda port: subprocess.run(["redis-cli", "-p", str(port), "--pipe"], input=hashes,
+                                         capture_output=True, timeout=600))):
+        pair = start_pair(opts, workdir)
+        figures = {}
+        for server in pair:
+            used0 = int(info_field(server.port, "memory", "used_memory"))
+            rss0 = rss_kib(server.proc.pid) * 1024
+            load(server.port)
+            assert int(cli(server.port, "dbsize")) == count, f"{server.kind} did not load {what}s"
+            figures[server.kind] = ((int(info_field(server.port, "memory", "used_memory")) - used0) / count,
+                                    (rss_kib(server.proc.pid) * 1024 - rss0) / count)
+            server.stop()
+        table.add("memory", f"{what}: used_memory/key", figures["datanode"][0], figures["redis"][0], "B", False)
+        table.add("memory", f"{what}: RSS/key", figures["datanode"][1], figures["redis"][1], "B", False)
+
+
+def sentinel_footprint(opts, workdir, table):
+    master = Server("redis", "redis-server", workdir)
+    sentinels = [Server("datanode", opts.sentinel, workdir, [master.port], sentinel=True),
+                 Server("redis", "redis-sentinel", workdir, [master.port], sentinel=True)]
+    time.sleep(2)
+    cpu0 = {s.kind: cpu_ms(s.proc.pid) for s in sentinels}
+    time.sleep(opts.sentinel_seconds)
+    for what, get in (("RSS", lambda s: rss_kib(s.proc.pid)),
+                      (f"CPU ms over {opts.sentinel_seconds} s", lambda s: cpu_ms(s.proc.pid) - cpu0[s.kind])):
+        ours, redis = (get(s) for s in sentinels)
+        table.add("sentinel", what, ours, redis, "KiB" if what == "RSS" else "ms", False)
+    for server in sentinels + [master]:
+        server.stop()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--datanode", default=os.path.join(ROOT, "build/datanode/datanode"))
+    parser.add_argument("--sentinel", default=os.path.join(ROOT, "build/sentinel/sentinel"))
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--requests", type=int, default=100000)
+    parser.add_argument("--tests", default=TESTS)
+    parser.add_argument("--sync-keys", type=int, default=1000000)
+    parser.add_argument("--strings", type=int, default=1000000)
+    parser.add_argument("--hashes", type=int, default=100000)
+    parser.add_argument("--sentinel-seconds", type=int, default=10)
+    parser.add_argument("--only", default="throughput,replication,memory,sentinel")
+    parser.add_argument("--quick", action="store_true", help="small counts and one round (a smoke run)")
+    opts = parser.parse_args()
+    if opts.quick:
+        opts.rounds, opts.requests, opts.sync_keys = 1, 5000, 10000
+        opts.strings, opts.hashes, opts.sentinel_seconds = 20000, 2000, 2
+    for tool in ("redis-server", "redis-sentinel", "redis-cli", "redis-benchmark"):
+        if not shutil.which(tool):
+            sys.exit(f"missing {tool}")
+    for binary in (opts.datanode, opts.sentinel):
+        if not os.access(binary, os.X_OK):
+            sys.exit(f"no binary at {binary} (build first)")
+
+    print(f"datanode {opts.datanode}, redis {cli_version()}, {opts.rounds} rounds, "
+          f"{opts.requests} requests, load average {os.getloadavg()[0]:.2f}")
+    table = Table()
+    workdir = tempfile.mkdtemp(prefix="perf-table-")
+    try:
+        steps = {"throughput": throughput, "replication": replicated_set, "memory": memory_per_key,
+                 "sentinel": sentinel_footprint}
+        for name in opts.only.split(","):
+            steps[name](opts, workdir, table)
+    finally:
+        for proc in STARTED:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        shutil.rmtree(workdir, ignore_errors=True)
+    table.print()
+    print(f"load average at the end {os.getloadavg()[0]:.2f}")
+
+
+def cli_version():
+    return subprocess.run(["redis-server", "--version"], capture_output=True, text=True).stdout.split()[2]
+
+
+if __name__ == "__main__":
+    main()
