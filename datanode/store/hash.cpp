@@ -1,5 +1,9 @@
 #include "datanode/store/hash.h"
 
+#include <cstring>
+#include <new>
+#include <stdexcept>
+
 namespace store {
 namespace {
 
@@ -12,15 +16,25 @@ void put_length(std::string& out, size_t n) {
   out.push_back(static_cast<char>(n));
 }
 
+std::string encode_pair(std::string_view field, std::string_view value) {
+  std::string out;
+  out.reserve(field.size() + value.size() + 4);
+  put_length(out, field.size());
+  out.append(field);
+  put_length(out, value.size());
+  out.append(value);
+  return out;
+}
+
 // The string at `pos` (its length prefix first); `pos` moves past it.
-std::string_view take(const std::string& buf, size_t& pos) {
+std::string_view take(const char* buf, size_t& pos) {
   size_t n = 0;
   for (int shift = 0;; shift += 7) {
     auto byte = static_cast<unsigned char>(buf[pos++]);
     n |= static_cast<size_t>(byte & 0x7f) << shift;
     if ((byte & 0x80) == 0) break;
   }
-  std::string_view s(buf.data() + pos, n);
+  std::string_view s(buf + pos, n);
   pos += n;
   return s;
 }
@@ -32,13 +46,40 @@ Hash::Limits& Hash::limits() {
   return l;
 }
 
-Hash::Hash(const Hash& o) : packed_(o.packed_), packed_count_(o.packed_count_) {
+Hash::Hash(const Hash& o) : packed_bytes_(o.packed_bytes_), packed_count_(o.packed_count_) {
   if (o.table_) table_ = std::make_unique<Table>(*o.table_);
+  if (packed_bytes_ > 0) {
+    packed_ = static_cast<char*>(std::malloc(packed_bytes_));
+    if (packed_ == nullptr) throw std::bad_alloc();
+    std::memcpy(packed_, o.packed_, packed_bytes_);
+  }
+}
+
+void Hash::splice(size_t pos, size_t len, std::string_view with) {
+  size_t old_size = packed_bytes_;
+  size_t new_size = old_size - len + with.size();
+  if (new_size > UINT32_MAX) throw std::length_error("packed hash over 4 GB");
+  if (new_size > old_size) {
+    char* grown = static_cast<char*>(std::realloc(packed_, new_size));
+    if (grown == nullptr) throw std::bad_alloc();
+    packed_ = grown;
+  }
+  std::memmove(packed_ + pos + with.size(), packed_ + pos + len, old_size - pos - len);
+  if (!with.empty()) std::memcpy(packed_ + pos, with.data(), with.size());
+  if (new_size < old_size) {
+    if (new_size == 0) {
+      std::free(packed_);
+      packed_ = nullptr;
+    } else if (char* shrunk = static_cast<char*>(std::realloc(packed_, new_size))) {
+      packed_ = shrunk;
+    }
+  }
+  packed_bytes_ = static_cast<uint32_t>(new_size);
 }
 
 size_t Hash::find_packed(std::string_view field) const {
   size_t pos = 0;
-  while (pos < packed_.size()) {
+  while (pos < packed_bytes_) {
     size_t entry = pos;
     std::string_view f = take(packed_, pos);
     take(packed_, pos);
@@ -75,7 +116,7 @@ bool Hash::set(std::string_view field, std::string_view value) {
     std::string encoded;
     put_length(encoded, value.size());
     encoded.append(value);
-    packed_.replace(value_at, end - value_at, encoded);
+    splice(value_at, end - value_at, encoded);
     return false;
   }
   if (packed_count_ + 1 > limits().max_entries) {
@@ -83,10 +124,7 @@ bool Hash::set(std::string_view field, std::string_view value) {
     table_->emplace(std::string(field), std::string(value));
     return true;
   }
-  put_length(packed_, field.size());
-  packed_.append(field);
-  put_length(packed_, value.size());
-  packed_.append(value);
+  splice(packed_bytes_, 0, encode_pair(field, value));
   ++packed_count_;
   return true;
 }
@@ -98,23 +136,23 @@ bool Hash::erase(std::string_view field) {
   size_t end = pos;
   take(packed_, end);
   take(packed_, end);
-  packed_.erase(pos, end - pos);
+  splice(pos, end - pos, {});
   --packed_count_;
-  if (packed_.capacity() > 2 * packed_.size() + 64) packed_.shrink_to_fit();
   return true;
 }
 
 void Hash::to_table() {
   auto table = std::make_unique<Table>();
   table->reserve(packed_count_ + 1);
-  for (size_t pos = 0; pos < packed_.size();) {
+  for (size_t pos = 0; pos < packed_bytes_;) {
     std::string_view f = take(packed_, pos);
     std::string_view v = take(packed_, pos);
     table->emplace(std::string(f), std::string(v));
   }
   table_ = std::move(table);
-  std::string().swap(packed_);
-  packed_count_ = 0;
+  std::free(packed_);
+  packed_ = nullptr;
+  packed_bytes_ = packed_count_ = 0;
 }
 
 Hash::Iterator Hash::begin() const {
@@ -122,7 +160,7 @@ Hash::Iterator Hash::begin() const {
 }
 
 Hash::Iterator Hash::end() const {
-  return table_ ? Iterator(this, 0, table_->end()) : Iterator(this, packed_.size(), {});
+  return table_ ? Iterator(this, 0, table_->end()) : Iterator(this, packed_bytes_, {});
 }
 
 Hash::Entry Hash::Iterator::operator*() const {
@@ -143,7 +181,7 @@ Hash::Iterator& Hash::Iterator::operator++() {
 }
 
 size_t Hash::allocated_bytes() const {
-  if (!table_) return packed_.capacity() > 15 ? packed_.capacity() + 1 : 0;
+  if (!table_) return packed_bytes_;
   size_t bytes = sizeof(Table) + table_->capacity() * (sizeof(Table::value_type) + 1);
   for (const auto& [f, v] : *table_) {
     if (f.capacity() > 15) bytes += f.capacity() + 1;

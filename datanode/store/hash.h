@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <iterator>
 #include <memory>
 #include <optional>
@@ -59,6 +60,7 @@ class Hash {
   Hash() = default;
   Hash(const Hash& o);
   Hash& operator=(const Hash&) = delete;
+  ~Hash() { std::free(packed_); }
 
   size_t size() const { return table_ ? table_->size() : packed_count_; }
   bool empty() const { return size() == 0; }
@@ -80,9 +82,14 @@ class Hash {
  private:
   // Offset of the field's entry in the packed buffer, or npos.
   size_t find_packed(std::string_view field) const;
+  // Replaces `len` bytes at `pos` with `with`, reallocating to the exact new size (as a listpack
+  // does): no spare capacity, which std::string's doubling would leave in every small hash.
+  void splice(size_t pos, size_t len, std::string_view with);
   void to_table();
 
-  std::string packed_;  // [varint length][field][varint length][value], pair after pair
+  // [varint length][field][varint length][value], pair after pair; malloc'ed, exactly packed_bytes_.
+  char* packed_ = nullptr;
+  uint32_t packed_bytes_ = 0;
   uint32_t packed_count_ = 0;
   std::unique_ptr<Table> table_;
 };
