@@ -13,7 +13,6 @@
 #include "datanode/commands/debug_reload.h"
 #include "datanode/commands/families.h"
 #include "datanode/commands/server_family.h"
-#include "datanode/server/client_pause.h"
 #include "datanode/server/info.h"
 #include "datanode/persistence/persistence.h"
 #include "datanode/server/notify.h"
@@ -152,7 +151,7 @@ void cmd_debug(Context& ctx) {
   if (util::iequals(sub, "digest-value")) return debug_digest_value(ctx);
   if (util::iequals(sub, "set-active-expire") && ctx.argc() == 3) {
     // Redis reads the flag with atoi: anything unparsable is 0.
-    ctx.server.client_pause().set_active_expire(util::parse_int(ctx.arg(2)).value_or(0) != 0);
+    ctx.server.set_active_expire_enabled(util::parse_int(ctx.arg(2)).value_or(0) != 0);
     return ctx.out.ok();
   }
   if (util::iequals(sub, "reload")) return debug_reload(ctx);

@@ -31,11 +31,6 @@ class ClientPause {
   // the request unconsumed and the client is parked until the pause ends.
   bool holds(Client& c, const command::Command<Context>& cmd);
 
-  // DEBUG SET-ACTIVE-EXPIRE: whether the expiry cycle runs (keys then expire only when touched). Kept
-  // with the pause, the other switch that holds the data set still.
-  bool active_expire() const { return active_expire_; }
-  void set_active_expire(bool on) { active_expire_ = on; }
-
  private:
   void schedule(int64_t delay_ms);
   void on_timer();
@@ -46,7 +41,6 @@ class ClientPause {
   bool active_ = false;
   bool all_ = false;
   int64_t until_ms_ = 0;
-  bool active_expire_ = true;
   std::vector<uint64_t> parked_;
   uv_timer_t* timer_;
 };

@@ -92,13 +92,23 @@ store::Database& Context::db() { return server.db(client.db); }
 
 bool Context::find_typed(std::string_view key, store::Type type, store::Value*& value, bool read) {
   value = db().find(key, now_ms);
+  // A key of another type is still a hit, as in Redis (the lookup precedes the type check).
+  if (read) note_read_lookup(key, value != nullptr);
   if (value != nullptr && value->type() != type) {
     value = nullptr;
     wrong_type();
     return false;
   }
-  if (read) (value ? server.stats().keyspace_hits : server.stats().keyspace_misses)++;
   return true;
+}
+
+void Context::note_read_lookup(std::string_view key, bool hit) {
+  if (hit) {
+    server.stats().keyspace_hits++;
+  } else {
+    server.stats().keyspace_misses++;
+    notify(*this, kNotifyKeyMiss, "keymiss", key);
+  }
 }
 
 void Context::propagate_as(std::vector<std::string> argv) {
@@ -687,7 +697,7 @@ void Server::flush_pending() {
 }
 
 void Server::active_expire(int64_t now_ms) {
-  if (is_replica_ || !client_pause_->active_expire()) return;
+  if (is_replica_ || !active_expire_enabled_) return;
   // Like Redis' slow cycle: sample, and keep going while a quarter of the sample was stale, within
   // a time budget of a quarter of the tick.
   int64_t deadline = util::mono_us() + 250000 / settings_.hz;
