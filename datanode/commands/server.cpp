@@ -154,6 +154,14 @@ void cmd_debug(Context& ctx) {
     ctx.server.set_active_expire_enabled(util::parse_int(ctx.arg(2)).value_or(0) != 0);
     return ctx.out.ok();
   }
+  if (util::iequals(sub, "quicklist-packed-threshold") && ctx.argc() == 3) {
+    // Redis stores larger list elements as "plain" quicklist nodes. Our lists have one layout for all
+    // sizes, so the threshold is only validated, with Redis' bounds, and accepted.
+    auto size = util::parse_memory(ctx.arg(2));
+    if (!size || static_cast<uint64_t>(*size) > (1ULL << 32) - (1ULL << 20))
+      return ctx.out.error("ERR argument must be a memory value bigger than 1 and smaller than 4gb");
+    return ctx.out.ok();
+  }
   if (util::iequals(sub, "reload")) return debug_reload(ctx);
   if (util::iequals(sub, "jmap") || util::iequals(sub, "change-repl-id"))
     return ctx.out.error("ERR DEBUG " + util::to_upper(sub.substr(0, 32)) +
