@@ -8,6 +8,7 @@
 #include "common/command/help.h"
 #include "common/log/log.h"
 #include "common/util/clock.h"
+#include "datanode/aof/aof.h"
 #include "datanode/commands/debug_digest.h"
 #include "datanode/commands/debug_protocol.h"
 #include "datanode/commands/debug_reload.h"
@@ -163,6 +164,10 @@ void cmd_debug(Context& ctx) {
     return ctx.out.ok();
   }
   if (util::iequals(sub, "reload")) return debug_reload(ctx);
+  if (util::iequals(sub, "loadaof") && ctx.argc() == 2) {
+    std::string err = ctx.server.aof().debug_load();
+    return err.empty() ? ctx.out.ok() : ctx.out.error(err);
+  }
   if (util::iequals(sub, "jmap") || util::iequals(sub, "change-repl-id"))
     return ctx.out.error("ERR DEBUG " + util::to_upper(sub.substr(0, 32)) +
                          " is not supported by this server");
