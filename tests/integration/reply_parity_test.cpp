@@ -155,6 +155,25 @@ TEST(ReplyParity, MonitorShowsWhatRedisShows) {
   EXPECT_EQ(session(redis.port), session(dn.port));
 }
 
+// What Redis' own test suite needs from DEBUG and blocking timeouts: QUICKLIST-PACKED-THRESHOLD is
+// validated as Redis does (our lists have no plain nodes), and sub-millisecond timeouts round up to
+// 1 ms instead of blocking forever.
+TEST(ReplyParity, DebugPackedThresholdAndTinyTimeoutsMatchRedis) {
+  reference::RealRedis redis({"--enable-debug-command", "yes"});
+  if (!redis.available) GTEST_SKIP() << "redis-server not installed";
+  Datanode dn;
+  std::vector<std::vector<std::string>> cmds;
+  for (const char* size : {"1b", "0", "5b", "1mb", "4gb", "5gb", "abc", "-1"})
+    cmds.push_back({"DEBUG", "QUICKLIST-PACKED-THRESHOLD", size});
+  for (const char* timeout : {"0.001", "0.0001", "0.0009"}) {
+    cmds.push_back({"BLPOP", "nolist", timeout});
+    cmds.push_back({"BZPOPMIN", "nozset", timeout});
+    cmds.push_back({"BLMOVE", "nolist", "dst", "LEFT", "RIGHT", timeout});
+  }
+  auto diff = reference::differences(redis.port, dn.port, cmds);
+  EXPECT_TRUE(diff.empty()) << ::testing::PrintToString(diff);
+}
+
 // COMMAND DOCS carries Redis' own text (summary, complexity, history, arguments), in both protocols.
 // Containers are left out: Redis lists their subcommands in its dict's (per process) order.
 TEST(ReplyParity, CommandDocsMatchRedis) {
