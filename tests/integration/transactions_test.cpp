@@ -236,8 +236,9 @@ TEST(Transactions, WatchOfExpiringKeysAndReplicaofInsideMatchRedis) {
     step({{"SET", "x", "foo", "PX", "1"}});
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   };
-  step({{"DEBUG", "SET-ACTIVE-EXPIRE", "0"}, {"SET", "k", "1", "PX", "10"}, {"WATCH", "k"}});
-  std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  // 300 ms: WATCH must come before the key expires, even on a loaded machine.
+  step({{"DEBUG", "SET-ACTIVE-EXPIRE", "0"}, {"SET", "k", "1", "PX", "300"}, {"WATCH", "k"}});
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
   step({{"MULTI"}, {"INCR", "k"}, {"EXEC"}});
   expire_x();
   step({{"WATCH", "x"}, {"DEL", "x"}, {"MULTI"}, {"PING"}, {"EXEC"}});
