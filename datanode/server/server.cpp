@@ -483,8 +483,8 @@ void Server::process_input(Client& c) {
       size_t reply_start = out.buffer()->size();
       execute(c, args, out);
       // CLIENT REPLY OFF / SKIP: the reply is dropped, whatever it was (errors too, as in Redis), except
-      // RESP3 pushes: a (un)subscribe confirmation is one, and Redis sends pushes regardless.
-      if (c.has(kClientReplyOff | kClientReplySkip) && !(c.resp >= 3 && is_subscription(spec)))
+      // (un)subscribe confirmations: Redis 7 sends them as pushes, in RESP2 too, and pushes ignore it.
+      if (c.has(kClientReplyOff | kClientReplySkip) && !is_subscription(spec))
         out.buffer()->resize(reply_start);
       c.flags &= ~kClientReplySkip;
       if (c.has(kClientReplySkipNext)) c.flags = (c.flags & ~kClientReplySkipNext) | kClientReplySkip;

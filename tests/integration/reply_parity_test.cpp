@@ -95,27 +95,31 @@ TEST(ReplyParity, FloatArgumentsMatchRedis) {
   EXPECT_TRUE(diff.empty()) << ::testing::PrintToString(diff);
 }
 
-// RESP3 pushes get through CLIENT REPLY OFF (subscription confirmations and messages), as in Redis.
+// Pushes get through CLIENT REPLY OFF (subscription confirmations and messages), as in Redis: RESP3
+// pushes, and in RESP2 the same confirmations (Redis 7 sends them as pushes in both protocols).
 TEST(ReplyParity, PushesIgnoreClientReplyOff) {
   reference::RealRedis redis;
   if (!redis.available) GTEST_SKIP() << "redis-server not installed";
   Datanode dn;
-  auto session = [](int port) {
-    rawresp::Conn sub(port, 2000), pub(port);
-    std::string out = sub.command({"HELLO", "3"}).empty() ? "no hello" : "";
-    sub.send({"CLIENT", "REPLY", "OFF"});
-    out += sub.command({"SUBSCRIBE", "channel"});
-    out += sub.command({"PSUBSCRIBE", "ch*"});
-    out += pub.command({"PUBLISH", "channel", "hello"});
-    out += sub.read_reply();
-    out += sub.read_reply();
-    out += sub.command({"UNSUBSCRIBE", "channel"});
-    // A plain reply stays off: PING answers nothing, the next push is what arrives.
-    sub.send({"PING"});
-    out += sub.command({"PUNSUBSCRIBE", "ch*"});
-    return out;
-  };
-  EXPECT_EQ(session(redis.port), session(dn.port));
+  for (int protocol : {2, 3}) {
+    auto session = [protocol](int port) {
+      rawresp::Conn sub(port, 2000), pub(port);
+      std::string out;
+      if (protocol == 3 && sub.command({"HELLO", "3"}).empty()) out = "no hello";
+      sub.send({"CLIENT", "REPLY", "OFF"});
+      out += sub.command({"SUBSCRIBE", "channel"});
+      out += sub.command({"PSUBSCRIBE", "ch*"});
+      out += pub.command({"PUBLISH", "channel", "hello"});
+      out += sub.read_reply();
+      out += sub.read_reply();
+      out += sub.command({"UNSUBSCRIBE", "channel"});
+      // A plain reply stays off: PING answers nothing, the next push is what arrives.
+      sub.send({"PING"});
+      out += sub.command({"PUNSUBSCRIBE", "ch*"});
+      return out;
+    };
+    EXPECT_EQ(session(redis.port), session(dn.port)) << "RESP" << protocol;
+  }
 }
 
 // MONITOR: what is shown (EXEC, AUTH and HELLO redacted) and what is hidden (admin commands and
