@@ -153,7 +153,8 @@ TEST(SurfaceCommand, EveryListedCommandHasDocsAndCountReachesRedis) {
     if (!our_names.count(n) && !not_served.count(n.substr(0, n.find('|')))) missing.push_back(n);
   EXPECT_TRUE(missing.empty()) << ::testing::PrintToString(missing);
   int64_t their_count = theirs.command({"COMMAND", "COUNT"}).integer;
-  EXPECT_GE(ours.command({"COMMAND", "COUNT"}).integer, their_count - static_cast<int64_t>(not_served.size()));
+  EXPECT_GE(ours.command({"COMMAND", "COUNT"}).integer,
+            their_count - static_cast<int64_t>(not_served.size()));
 }
 
 TEST(SurfaceObject, EncodingsAndErrorsMatchRedis) {
