@@ -178,7 +178,8 @@ void cmd_debug(Context& ctx) {
 }  // namespace
 
 void register_server_commands(CommandTable& t) {
-  t.add("ping", -1, kFast | kPubSubOk | kStale | kLoading, cmd_ping);
+  // Not kStale: Redis 7 answers MASTERDOWN to PING on a stale replica (its sentinels take that as alive).
+  t.add("ping", -1, kFast | kPubSubOk | kLoading, cmd_ping);
   t.add("echo", 2, kFast, cmd_echo);
   t.add("quit", -1, kNoAuth | kPubSubOk | kFast | kStale | kLoading, cmd_quit);
   t.add("shutdown", -1, kAdmin | kNoMulti | kLoading | kStale, cmd_shutdown);

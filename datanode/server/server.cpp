@@ -588,15 +588,16 @@ void Server::execute(Client& c, const Args& args, resp::Writer& out) {
       std::string err = guard(c, *cmd);
       if (!err.empty()) return reject(err, true);
     }
-    // EXEC meets the guards as its queue would (Redis checks EXEC with its queued commands' flags): a
-    // replica that went stale after a GET was queued refuses the EXEC (EXECABORT ... MASTERDOWN).
+    // EXEC meets the stale-link guard as its queue would (Redis checks EXEC with its queued commands'
+    // flags): a replica that went stale after a GET was queued refuses the EXEC (EXECABORT ...
+    // MASTERDOWN). The other guards (OOM, MISCONF) already judge an EXEC by its queue themselves.
     if (in_multi && n == "exec") {
       for (const QueuedCommand& q : c.multi_queue) {
         const CommandSpec* queued = commands_.find(q.args[0]);
         if (queued == nullptr) continue;
         for (auto& guard : command_guards_) {
           std::string err = guard(c, *queued);
-          if (!err.empty()) return reject(err, true);
+          if (err.starts_with("MASTERDOWN")) return reject(err, true);
         }
       }
     }
