@@ -255,7 +255,7 @@ const char* kKeymiss = R"(
 SET s v
 RPUSH l a b c
 HSET h f v
-SADD set a b
+SADD set a
 ZADD z 1 a 2 b
 GEOADD g 13.361389 38.115556 p
 PFADD hll a
