@@ -59,6 +59,9 @@ class Aof : public PropagationSink {
 
   // Start-up: loads the AOF when appendonly is yes. Returns false when the server must not start.
   bool load_on_start();
+  // DEBUG LOADAOF: writes out what is buffered, empties the data set and loads it back from the file.
+  // Returns "" or Redis' error text (without "-").
+  std::string debug_load();
 
   // BGREWRITEAOF: returns "" when a rewrite started, otherwise Redis' error text (without "-").
   std::string start_rewrite();

@@ -42,6 +42,23 @@ bool Aof::load_on_start() {
   return true;
 }
 
+std::string Aof::debug_load() {
+  if (state_ == State::kOn) flush(true);
+  std::string path = path_.empty() ? current_path() : path_;
+  // As Redis: the data set is emptied first, even when the file then cannot be read.
+  server_.touch_all(-1);
+  for (store::Database& db : server_.databases()) db.clear();
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0) return "ERR Error loading the AOF";
+  std::string err = load_file(path);
+  if (!err.empty()) {
+    LOG_WARNING("%s", err.c_str());
+    return "ERR Error loading the AOF";
+  }
+  LOG_WARNING("Append Only File loaded by DEBUG LOADAOF");
+  return "";
+}
+
 namespace {
 
 // The keys of an RDB preamble straight into the keyspace; *consumed: where the commands start.

@@ -17,9 +17,11 @@ namespace {
 using namespace command;
 
 // The hash at `key`, or nullptr when absent; `ok` is false after a WRONGTYPE reply.
-store::Value* lookup_hash(Context& ctx, std::string_view key, bool& ok) {
+// `read`: a read command's lookup (keyspace hit/miss counted, keymiss published).
+store::Value* lookup_hash(Context& ctx, std::string_view key, bool& ok, bool read = false) {
   ok = true;
   store::Value* v = ctx.db().find(key, ctx.now_ms);
+  if (read) ctx.note_read_lookup(key, v != nullptr);
   if (v != nullptr && v->type() != store::Type::kHash) {
     ctx.wrong_type();
     ok = false;
@@ -74,7 +76,7 @@ void cmd_hsetnx(Context& ctx) {
 
 void cmd_hget(Context& ctx) {
   bool ok;
-  store::Value* v = lookup_hash(ctx, ctx.arg(1), ok);
+  store::Value* v = lookup_hash(ctx, ctx.arg(1), ok, true);
   if (!ok) return;
   if (v == nullptr) return ctx.out.null();
   auto value = v->hash().get(ctx.arg(2));
@@ -84,7 +86,7 @@ void cmd_hget(Context& ctx) {
 
 void cmd_hmget(Context& ctx) {
   bool ok;
-  store::Value* v = lookup_hash(ctx, ctx.arg(1), ok);
+  store::Value* v = lookup_hash(ctx, ctx.arg(1), ok, true);
   if (!ok) return;
   ctx.out.array_header(ctx.argc() - 2);
   for (size_t i = 2; i < ctx.argc(); ++i) {
@@ -123,14 +125,14 @@ void cmd_hdel(Context& ctx) {
 
 void cmd_hlen(Context& ctx) {
   bool ok;
-  store::Value* v = lookup_hash(ctx, ctx.arg(1), ok);
+  store::Value* v = lookup_hash(ctx, ctx.arg(1), ok, true);
   if (!ok) return;
   ctx.out.integer(v ? static_cast<int64_t>(v->hash().size()) : 0);
 }
 
 void cmd_hstrlen(Context& ctx) {
   bool ok;
-  store::Value* v = lookup_hash(ctx, ctx.arg(1), ok);
+  store::Value* v = lookup_hash(ctx, ctx.arg(1), ok, true);
   if (!ok) return;
   if (v == nullptr) return ctx.out.integer(0);
   auto value = v->hash().get(ctx.arg(2));
@@ -139,7 +141,7 @@ void cmd_hstrlen(Context& ctx) {
 
 void cmd_hexists(Context& ctx) {
   bool ok;
-  store::Value* v = lookup_hash(ctx, ctx.arg(1), ok);
+  store::Value* v = lookup_hash(ctx, ctx.arg(1), ok, true);
   if (!ok) return;
   ctx.out.integer(v != nullptr && v->hash().contains(ctx.arg(2)) ? 1 : 0);
 }
@@ -148,7 +150,7 @@ enum class Part { kKeys, kValues, kBoth };
 
 void getall_generic(Context& ctx, Part part) {
   bool ok;
-  store::Value* v = lookup_hash(ctx, ctx.arg(1), ok);
+  store::Value* v = lookup_hash(ctx, ctx.arg(1), ok, true);
   if (!ok) return;
   if (v == nullptr) return part == Part::kBoth ? ctx.out.map_header(0) : ctx.out.array_header(0);
   const store::Hash& h = v->hash();
@@ -226,7 +228,7 @@ void reply_field(Context& ctx, const store::Hash::Entry& e, bool with_values) {
 void cmd_hrandfield(Context& ctx) {
   bool ok;
   if (ctx.argc() < 3) {
-    store::Value* v = lookup_hash(ctx, ctx.arg(1), ok);
+    store::Value* v = lookup_hash(ctx, ctx.arg(1), ok, true);
     if (!ok) return;
     if (v == nullptr) return ctx.out.null();
     const store::Hash& h = v->hash();
@@ -246,7 +248,7 @@ void cmd_hrandfield(Context& ctx) {
     with_values = true;
     if (*l < -INT64_MAX / 2 || *l > INT64_MAX / 2) return ctx.out.error("ERR value is out of range");
   }
-  store::Value* v = lookup_hash(ctx, ctx.arg(1), ok);
+  store::Value* v = lookup_hash(ctx, ctx.arg(1), ok, true);
   if (!ok) return;
   if (v == nullptr || *l == 0) return ctx.out.array_header(0);
   const store::Hash& h = v->hash();
@@ -288,7 +290,7 @@ void cmd_hscan(Context& ctx) {
   auto cursor = parse_cursor(ctx.arg(2));
   if (!cursor) return ctx.out.error("ERR invalid cursor");
   bool ok;
-  store::Value* v = lookup_hash(ctx, ctx.arg(1), ok);
+  store::Value* v = lookup_hash(ctx, ctx.arg(1), ok, true);
   if (!ok) return;
   if (v == nullptr) {  // before the options are looked at, as in Redis
     ctx.out.array_header(2);

@@ -21,12 +21,7 @@ namespace keys {
 inline store::Value* lookup_read(Context& ctx, std::string_view key, bool touch = true) {
   store::Database& db = ctx.db();
   store::Value* v = touch ? db.find(key, ctx.now_ms) : db.peek(key, ctx.now_ms);
-  if (v == nullptr) {
-    ctx.server.stats().keyspace_misses++;
-    notify(ctx, kNotifyKeyMiss, "keymiss", key);
-  } else {
-    ctx.server.stats().keyspace_hits++;
-  }
+  ctx.note_read_lookup(key, v != nullptr);
   return v;
 }
 

@@ -17,9 +17,11 @@ namespace {
 using namespace command;
 
 // The list at `key`, or nullptr when absent; `ok` is false after a WRONGTYPE reply.
-store::Value* lookup_list(Context& ctx, std::string_view key, bool& ok) {
+// `read`: a read command's lookup (keyspace hit/miss counted, keymiss published).
+store::Value* lookup_list(Context& ctx, std::string_view key, bool& ok, bool read = false) {
   ok = true;
   store::Value* v = ctx.db().find(key, ctx.now_ms);
+  if (read) ctx.note_read_lookup(key, v != nullptr);
   if (v != nullptr && v->type() != store::Type::kList) {
     ctx.wrong_type();
     ok = false;
@@ -132,14 +134,14 @@ void cmd_rpop(Context& ctx) { pop_generic(ctx, ListEnd::kRight); }
 
 void cmd_llen(Context& ctx) {
   bool ok;
-  store::Value* v = lookup_list(ctx, ctx.arg(1), ok);
+  store::Value* v = lookup_list(ctx, ctx.arg(1), ok, true);
   if (!ok) return;
   ctx.out.integer(v ? static_cast<int64_t>(v->list().size()) : 0);
 }
 
 void cmd_lindex(Context& ctx) {
   bool ok;
-  store::Value* v = lookup_list(ctx, ctx.arg(1), ok);
+  store::Value* v = lookup_list(ctx, ctx.arg(1), ok, true);
   if (!ok) return;
   if (v == nullptr) return ctx.out.null();
   auto index = get_int(ctx, ctx.arg(2));
@@ -166,7 +168,7 @@ void cmd_lrange(Context& ctx) {
   auto stop = get_int(ctx, ctx.arg(3));
   if (!stop) return;
   bool ok;
-  store::Value* v = lookup_list(ctx, ctx.arg(1), ok);
+  store::Value* v = lookup_list(ctx, ctx.arg(1), ok, true);
   if (!ok) return;
   if (v == nullptr) return ctx.out.array_header(0);
   const store::List& list = v->list();
@@ -303,7 +305,7 @@ void cmd_lpos(Context& ctx) {
   // Redis 7.0 negates LONG_MIN into itself: from the tail, first match.
   if (from_tail) rank = rank == INT64_MIN ? 1 : -rank;
   bool ok;
-  store::Value* v = lookup_list(ctx, ctx.arg(1), ok);
+  store::Value* v = lookup_list(ctx, ctx.arg(1), ok, true);
   if (!ok) return;
   if (v == nullptr) return count != -1 ? ctx.out.array_header(0) : ctx.out.null();
   const store::List& list = v->list();

@@ -8,7 +8,6 @@
 
 #include "common/command/help.h"
 #include "datanode/commands/families.h"
-#include "datanode/commands/keys_common.h"
 #include "datanode/commands/server_family.h"
 #include "datanode/memory/memory.h"
 #include "datanode/rdb/encoder.h"
@@ -75,7 +74,9 @@ void cmd_object(Context& ctx) {
   std::string_view key = ctx.arg(2);
   // Looked at without counting as an access, like Redis' LOOKUP_NOTOUCH.
   int64_t idle = ctx.db().idle_seconds(key, ctx.now_ms);
-  store::Value* v = keys::lookup_read(ctx, key, false);
+  // Redis reads with LOOKUP_NOTOUCH|LOOKUP_NONOTIFY: the hit or miss counts, but a miss is no keymiss.
+  store::Value* v = ctx.db().peek(key, ctx.now_ms);
+  (v ? ctx.server.stats().keyspace_hits : ctx.server.stats().keyspace_misses)++;
   if (v == nullptr) return ctx.out.null();
   const Settings& settings = ctx.server.settings();
   bool lfu = settings.maxmemory_policy.find("lfu") != std::string::npos;

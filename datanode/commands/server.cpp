@@ -8,12 +8,12 @@
 #include "common/command/help.h"
 #include "common/log/log.h"
 #include "common/util/clock.h"
+#include "datanode/aof/aof.h"
 #include "datanode/commands/debug_digest.h"
 #include "datanode/commands/debug_protocol.h"
 #include "datanode/commands/debug_reload.h"
 #include "datanode/commands/families.h"
 #include "datanode/commands/server_family.h"
-#include "datanode/server/client_pause.h"
 #include "datanode/server/info.h"
 #include "datanode/persistence/persistence.h"
 #include "datanode/server/notify.h"
@@ -154,10 +154,22 @@ void cmd_debug(Context& ctx) {
   if (util::iequals(sub, "digest-value")) return debug_digest_value(ctx);
   if (util::iequals(sub, "set-active-expire") && ctx.argc() == 3) {
     // Redis reads the flag with atoi: anything unparsable is 0.
-    ctx.server.client_pause().set_active_expire(util::parse_int(ctx.arg(2)).value_or(0) != 0);
+    ctx.server.set_active_expire_enabled(util::parse_int(ctx.arg(2)).value_or(0) != 0);
+    return ctx.out.ok();
+  }
+  if (util::iequals(sub, "quicklist-packed-threshold") && ctx.argc() == 3) {
+    // Redis stores larger list elements as "plain" quicklist nodes. Our lists have one layout for all
+    // sizes, so the threshold is only validated, with Redis' bounds, and accepted.
+    auto size = util::parse_memory(ctx.arg(2));
+    if (!size || static_cast<uint64_t>(*size) > (1ULL << 32) - (1ULL << 20))
+      return ctx.out.error("ERR argument must be a memory value bigger than 1 and smaller than 4gb");
     return ctx.out.ok();
   }
   if (util::iequals(sub, "reload")) return debug_reload(ctx);
+  if (util::iequals(sub, "loadaof") && ctx.argc() == 2) {
+    std::string err = ctx.server.aof().debug_load();
+    return err.empty() ? ctx.out.ok() : ctx.out.error(err);
+  }
   if (util::iequals(sub, "jmap") || util::iequals(sub, "change-repl-id"))
     return ctx.out.error("ERR DEBUG " + util::to_upper(sub.substr(0, 32)) +
                          " is not supported by this server");
@@ -168,7 +180,8 @@ void cmd_debug(Context& ctx) {
 }  // namespace
 
 void register_server_commands(CommandTable& t) {
-  t.add("ping", -1, kFast | kPubSubOk | kStale | kLoading, cmd_ping);
+  // Not kStale: Redis 7 answers MASTERDOWN to PING on a stale replica (its sentinels take that as alive).
+  t.add("ping", -1, kFast | kPubSubOk | kLoading, cmd_ping);
   t.add("echo", 2, kFast, cmd_echo);
   t.add("quit", -1, kNoAuth | kPubSubOk | kFast | kStale | kLoading, cmd_quit);
   t.add("shutdown", -1, kAdmin | kNoMulti | kLoading | kStale, cmd_shutdown);

@@ -156,7 +156,7 @@ void cmd_xgroup(Context& ctx) {
 // The stream and group of XACK/XPENDING/XCLAIM/XAUTOCLAIM; false after a reply (WRONGTYPE).
 bool find_group(Context& ctx, stream::Stream*& s, stream::Group*& g) {
   bool ok;
-  s = lookup(ctx, ctx.arg(1), ok, false);
+  s = lookup(ctx, ctx.arg(1), ok, true);  // lookupKeyRead in Redis, writes (XACK, XCLAIM) included
   g = nullptr;
   if (!ok) return false;
   if (s) {

@@ -192,6 +192,8 @@ void cmd_xread_generic(Context& ctx, bool group_form) {
   for (size_t i = 0; i < n; ++i) {
     std::string_view key = ctx.arg(streams_arg + i), idarg = ctx.arg(streams_arg + n + i);
     store::Value* v = ctx.db().find(key, ctx.now_ms);
+    // Redis reads each key twice (here and when serving), both with lookupKeyRead: two hits or misses.
+    ctx.note_read_lookup(key, v != nullptr);
     if (v != nullptr && v->type() != store::Type::kStream) return ctx.wrong_type();
     stream::Stream* s = v ? &v->stream() : nullptr;
     if (have_group && (s == nullptr || s->groups.find(spec.group) == s->groups.end())) {
@@ -231,6 +233,7 @@ void cmd_xread_generic(Context& ctx, bool group_form) {
   for (size_t i = 0; i < n; ++i) {
     std::string_view key = ctx.arg(streams_arg + i);
     store::Value* v = ctx.db().find(key, ctx.now_ms);
+    ctx.note_read_lookup(key, v != nullptr);
     if (v == nullptr) continue;
     stream::Stream& s = v->stream();
     bool history = have_group && !ids[i].is_max();

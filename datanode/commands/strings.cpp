@@ -152,8 +152,8 @@ void set_generic(Context& ctx, std::string_view key, std::string_view value, con
   if (at) {
     db.set_expire(key, *at);
     notify(ctx, kNotifyGeneric, "expire", key);
-    if (!(o.flags & kPXAT))
-      ctx.propagate_as({"SET", std::string(key), std::string(value), "PXAT", std::to_string(*at)});
+    // Always rewritten, PXAT given or not (its case, NX/XX and GET go), as Redis does.
+    ctx.propagate_as({"SET", std::string(key), std::string(value), "PXAT", std::to_string(*at)});
   } else if (o.flags & kGet) {
     // Replicas get the SET without GET.
     std::vector<std::string> argv;

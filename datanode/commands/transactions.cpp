@@ -26,6 +26,8 @@ void cmd_multi(Context& ctx) {
 void cmd_exec(Context& ctx) {
   Client& c = ctx.client;
   if (!c.has(kClientMulti)) return ctx.out.error("ERR EXEC without MULTI");
+  // A watched key that expired since WATCH fails the transaction, removed or not.
+  if (ctx.server.watches().expired_since_watch(c)) c.flags |= kClientDirtyCas;
   if (c.has(kClientDirtyExec)) {
     discard_transaction(ctx);
     return ctx.out.error("EXECABORT Transaction discarded because of previous errors.");

@@ -89,6 +89,8 @@ bool parse(Context& ctx, const Request& req, Parsed& p) {
   size_t n = static_cast<size_t>(*numkeys);
   for (size_t i = 0; i < n; ++i) {
     store::Value* v = ctx.db().find(ctx.arg(first_key + i), ctx.now_ms);
+    // Redis reads every source (STORE forms too) with lookupKeyRead, before it parses the options.
+    ctx.note_read_lookup(ctx.arg(first_key + i), v != nullptr);
     Source s;
     if (v) {
       if (v->type() == store::Type::kZSet)
@@ -192,12 +194,6 @@ void combine(const Parsed& p, SetOp op, ZSet& result) {
 void run(Context& ctx, const Request& req) {
   Parsed p;
   if (!parse(ctx, req, p)) return;
-  for (const Source& s : p.sources) {
-    if (s.zset || s.set)
-      ctx.server.stats().keyspace_hits++;
-    else
-      ctx.server.stats().keyspace_misses++;
-  }
   ZSet result;
   combine(p, req.op, result);
   if (req.dst.empty()) {

@@ -67,6 +67,13 @@ Memory::Memory(Server& server, std::shared_ptr<MemoryOptions> options)
       return std::string();
     };
   }
+  if (config::Option* o = server_.registry().find("maxmemory"); o != nullptr && !o->on_change) {
+    // Redis evicts at once when CONFIG SET lowers the limit below the data set (updateMaxmemory).
+    o->on_change = [this] {
+      perform_evictions();
+      return std::string();
+    };
+  }
   if (config::Option* o = server_.registry().find("maxmemory-policy")) {
     o->on_change = [this] {
       // Counters of an earlier LFU period would be stale: start over, as Redis' data "adjusts".

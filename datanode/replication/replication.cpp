@@ -97,7 +97,7 @@ std::string Replication::stale_guard(const CommandSpec& cmd) const {
   // What Redis still serves with a broken link (its "stale" command flag), by name so families that do
   // not set kStale are covered too.
   static const util::StringSet kAllowed = {
-      "info",     "ping",      "auth",     "hello",       "replicaof",   "slaveof",  "role",     "config",
+      "info",     "auth",     "hello",       "replicaof",   "slaveof",  "role",     "config",
       "shutdown", "replconf",  "client",   "command",     "subscribe",   "psubscribe", "unsubscribe",
       "punsubscribe", "publish", "pubsub", "multi",     "exec",        "discard",  "latency",  "debug",
       "monitor",  "select",    "quit",     "reset",       "slowlog",     "memory",   "lastsave", "save",

@@ -1,5 +1,7 @@
 #include "datanode/server/blocking.h"
 
+#include <cmath>
+
 #include "common/util/clock.h"
 #include "common/util/strings.h"
 #include "datanode/server/notify.h"
@@ -116,9 +118,10 @@ bool parse_block_timeout(std::string_view arg, resp::Writer& out, int64_t& timeo
     out.error("ERR timeout is not a float or out of range");
     return false;
   }
-  // Redis 7.0 truncates to whole milliseconds (0.0001 waits forever), and a value too large for a
-  // long long (inf, 1e100) converts to LLONG_MIN on x86: both are reproduced here.
-  long double ms = *seconds * 1000.0L;
+  // Redis 7.0.15 rounds up to whole milliseconds (0.001 and 0.0001 wait 1 ms; "0.001" parses below
+  // 1e-3, so truncating made it wait forever), and a value too large for a long long (inf, 1e100)
+  // converts to LLONG_MIN on x86: both are reproduced here.
+  long double ms = std::ceil(*seconds * 1000.0L);
   if (!(ms < 9223372036854775807.0L) || ms < -9223372036854775807.0L) {
     out.error("ERR timeout is negative");
     return false;

@@ -48,11 +48,6 @@ class ClientPause {
   // the request unconsumed and the client is parked until the pause ends.
   bool holds(Client& c, const command::Command<Context>& cmd);
 
-  // DEBUG SET-ACTIVE-EXPIRE: whether the expiry cycle runs (keys then expire only when touched). Kept
-  // with the pause, the other switch that holds the data set still.
-  bool active_expire() const { return active_expire_; }
-  void set_active_expire(bool on) { active_expire_ = on; }
-
  private:
   struct Event {
     PauseType type = PauseType::kOff;
@@ -73,7 +68,6 @@ class ClientPause {
   PauseType type_ = PauseType::kOff;
   int64_t until_ms_ = 0;
   bool release_ = false;
-  bool active_expire_ = true;
   std::vector<uint64_t> parked_;
   uv_timer_t* timer_;
 };

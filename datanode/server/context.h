@@ -38,6 +38,9 @@ struct Context {
   // The value at `key` when it holds `type` (nullptr when missing). Returns false, with WRONGTYPE sent,
   // when the key holds another type. `read` counts a keyspace hit or miss, as read commands do.
   bool find_typed(std::string_view key, store::Type type, store::Value*& out, bool read);
+  // What Redis' lookupKeyRead does after its lookup: counts a keyspace hit or miss and, on a miss,
+  // publishes "keymiss" (class m). Every read lookup goes through it; write lookups never do.
+  void note_read_lookup(std::string_view key, bool hit);
   void syntax_error() { out.error("ERR syntax error"); }
   void not_integer() { out.error("ERR value is not an integer or out of range"); }
   void not_float() { out.error("ERR value is not a valid float"); }

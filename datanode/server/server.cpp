@@ -93,13 +93,23 @@ store::Database& Context::db() { return server.db(client.db); }
 
 bool Context::find_typed(std::string_view key, store::Type type, store::Value*& value, bool read) {
   value = db().find(key, now_ms);
+  // A key of another type is still a hit, as in Redis (the lookup precedes the type check).
+  if (read) note_read_lookup(key, value != nullptr);
   if (value != nullptr && value->type() != type) {
     value = nullptr;
     wrong_type();
     return false;
   }
-  if (read) (value ? server.stats().keyspace_hits : server.stats().keyspace_misses)++;
   return true;
+}
+
+void Context::note_read_lookup(std::string_view key, bool hit) {
+  if (hit) {
+    server.stats().keyspace_hits++;
+  } else {
+    server.stats().keyspace_misses++;
+    notify(*this, kNotifyKeyMiss, "keymiss", key);
+  }
 }
 
 void Context::propagate_as(std::vector<std::string> argv) {
@@ -475,8 +485,8 @@ void Server::process_input(Client& c) {
       size_t reply_start = out.buffer()->size();
       execute(c, args, out);
       // CLIENT REPLY OFF / SKIP: the reply is dropped, whatever it was (errors too, as in Redis), except
-      // RESP3 pushes: a (un)subscribe confirmation is one, and Redis sends pushes regardless.
-      if (c.has(kClientReplyOff | kClientReplySkip) && !(c.resp >= 3 && is_subscription(spec)))
+      // (un)subscribe confirmations: Redis 7 sends them as pushes, in RESP2 too, and pushes ignore it.
+      if (c.has(kClientReplyOff | kClientReplySkip) && !is_subscription(spec))
         out.buffer()->resize(reply_start);
       c.flags &= ~kClientReplySkip;
       if (c.has(kClientReplySkipNext)) c.flags = (c.flags & ~kClientReplySkipNext) | kClientReplySkip;
@@ -568,16 +578,33 @@ void Server::execute(Client& c, const Args& args, resp::Writer& out) {
                        const CommandSpec* s = commands_.find(q.args[0]);
                        return s && s->has(command::kWrite);
                      });
-  if ((cmd->has(command::kWrite) || exec_writes) && !c.has(kClientMaster)) {
+  // The commands EXEC runs from its queue meet no guard again (Redis' execCommand calls them directly):
+  // EXEC met them for the whole queue, and a REPLICAOF inside the transaction does not refuse the
+  // writes queued after it. Scripts (no connection) keep theirs.
+  bool run_by_exec = c.has(kClientDenyBlocking) && c.conn != nullptr && !in_multi;
+  if ((cmd->has(command::kWrite) || exec_writes) && !c.has(kClientMaster) && !run_by_exec) {
     for (auto& guard : write_guards_) {
       std::string err = guard(c, *cmd);
       if (!err.empty()) return reject(err, true);
     }
   }
-  if (!c.has(kClientMaster)) {
+  if (!c.has(kClientMaster) && !run_by_exec) {
     for (auto& guard : command_guards_) {
       std::string err = guard(c, *cmd);
       if (!err.empty()) return reject(err, true);
+    }
+    // EXEC meets the stale-link guard as its queue would (Redis checks EXEC with its queued commands'
+    // flags): a replica that went stale after a GET was queued refuses the EXEC (EXECABORT ...
+    // MASTERDOWN). The other guards (OOM, MISCONF) already judge an EXEC by its queue themselves.
+    if (in_multi && n == "exec") {
+      for (const QueuedCommand& q : c.multi_queue) {
+        const CommandSpec* queued = commands_.find(q.args[0]);
+        if (queued == nullptr) continue;
+        for (auto& guard : command_guards_) {
+          std::string err = guard(c, *queued);
+          if (err.starts_with("MASTERDOWN")) return reject(err, true);
+        }
+      }
     }
   }
   if (queues) {
@@ -692,7 +719,7 @@ void Server::flush_pending() {
 }
 
 void Server::active_expire(int64_t now_ms) {
-  if (is_replica_ || !client_pause_->active_expire()) return;
+  if (is_replica_ || !active_expire_enabled_) return;
   // Like Redis' slow cycle: sample, and keep going while a quarter of the sample was stale, within
   // a time budget of a quarter of the tick.
   int64_t deadline = util::mono_us() + 250000 / settings_.hz;

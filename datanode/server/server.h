@@ -221,6 +221,9 @@ class Server : public net::ConnectionHandler {
   const util::StringMap<CallStats>& subcommand_stats() const { return subcommand_stats_; }
   bool loading() const { return loading_; }
   void set_loading(bool on) { loading_ = on; }
+  // DEBUG SET-ACTIVE-EXPIRE: whether the cron's expiry cycle runs (keys then expire only when touched).
+  bool active_expire_enabled() const { return active_expire_enabled_; }
+  void set_active_expire_enabled(bool on) { active_expire_enabled_ = on; }
 
   // net::ConnectionHandler
   bool on_accept(net::Connection& conn) override;
@@ -251,6 +254,7 @@ class Server : public net::ConnectionHandler {
   int64_t start_time_ms_ = 0;
   bool is_replica_ = false;
   bool loading_ = false;
+  bool active_expire_enabled_ = true;
   bool shutdown_requested_ = false;
 
   std::unique_ptr<PubSub> pubsub_;

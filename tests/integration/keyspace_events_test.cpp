@@ -61,8 +61,19 @@ std::string readable(const std::string& raw) {
   return out;
 }
 
-// Runs `commands` on both servers, comparing replies and the events they published.
-void expect_same_events(int protocol, const std::string& classes, const std::string& commands) {
+// One INFO stats counter, as text ("" when absent).
+std::string info_stat(rawresp::Conn& conn, const std::string& name) {
+  std::string info = conn.command({"INFO", "stats"});
+  size_t at = info.find("\r\n" + name + ":");
+  if (at == std::string::npos) return "";
+  at += name.size() + 3;
+  return info.substr(at, info.find("\r\n", at) - at);
+}
+
+// Runs `commands` on both servers, comparing replies and the events they published (and, when asked,
+// the keyspace_hits/keyspace_misses counters the same lookups feed).
+void expect_same_events(int protocol, const std::string& classes, const std::string& commands,
+                        bool compare_lookup_stats = false) {
   reference::RealRedis redis;
   if (!redis.available) GTEST_SKIP() << "redis-server not installed";
   Datanode dn;
@@ -74,6 +85,10 @@ void expect_same_events(int protocol, const std::string& classes, const std::str
     EXPECT_EQ(a, b) << line;
     std::string ea = theirs.drain(), eb = ours.drain();
     EXPECT_EQ(readable(ea), readable(eb)) << "events of: " << line;
+    if (compare_lookup_stats) {
+      for (const char* stat : {"keyspace_hits", "keyspace_misses"})
+        EXPECT_EQ(info_stat(theirs.cmd, stat), info_stat(ours.cmd, stat)) << stat << " after: " << line;
+    }
   }
 }
 
@@ -232,6 +247,187 @@ PEXPIREAT f 1
 FLUSHDB
 )";
 
+// Redis fires "keymiss" on every read lookup that misses (lookupKeyRead without LOOKUP_NONOTIFY): read
+// commands of every family, the read side of writes (GET options, SORT patterns, BITOP/PFMERGE sources,
+// COPY, *STORE sources), but not write lookups or OBJECT. Each line runs on missing keys ("no*") and the
+// hit/miss counters are compared after every command.
+const char* kKeymiss = R"(
+SET s v
+RPUSH l a b c
+HSET h f v
+SADD set a
+ZADD z 1 a 2 b
+GEOADD g 13.361389 38.115556 p
+PFADD hll a
+XADD st 1-1 f v
+GET nos
+MGET s nos1 nos2
+GETRANGE nos 0 1
+SUBSTR nos 0 1
+STRLEN nos
+GETEX nos
+GETEX nos PERSIST
+GETDEL nos
+GETSET nos v
+DEL nos
+SET nos2 v GET
+DEL nos2
+LCS nos s
+LCS s nos
+GETBIT nos 1
+BITCOUNT nos
+BITPOS nos 1
+BITFIELD_RO nos GET u8 0
+BITFIELD nos GET u8 0
+BITFIELD nos2 SET u8 0 1
+BITOP OR dst nos1 nos2
+BITOP NOT dst nos
+BITOP AND dst s nos
+PFCOUNT nos
+PFCOUNT hll nos
+PFMERGE dst2 nos hll
+SETRANGE nos3 0 x
+APPEND nos4 x
+INCR nos5
+LLEN nol
+LINDEX nol 0
+LRANGE nol 0 -1
+LPOS nol a
+LPOP nol
+RPOP nol 2
+LMPOP 2 nol l LEFT
+RPOPLPUSH nol dstl
+LMOVE nol dstl LEFT RIGHT
+LREM nol 0 a
+LTRIM nol 0 1
+LSET nol 0 a
+LINSERT nol BEFORE a b
+LPUSHX nol a
+BLPOP nol 0.01
+HGET noh f
+HMGET noh f g
+HGETALL noh
+HKEYS noh
+HVALS noh
+HLEN noh
+HEXISTS noh f
+HSTRLEN noh f
+HRANDFIELD noh
+HRANDFIELD noh 2 WITHVALUES
+HSCAN noh 0
+HDEL noh f
+HINCRBY noh2 f 1
+HSETNX noh3 f v
+SCARD noset
+SISMEMBER noset a
+SMISMEMBER noset a b
+SMEMBERS noset
+SRANDMEMBER noset
+SRANDMEMBER noset 2
+SSCAN noset 0
+SINTER noset set
+SINTER set noset
+SUNION noset set nos2
+SDIFF noset set
+SDIFF set noset
+SINTERCARD 2 noset set
+SINTERSTORE dsts noset set
+SUNIONSTORE dsts noset set
+SDIFFSTORE dsts set noset
+SMOVE noset set a
+SMOVE set noset2 zz
+SPOP noset
+SREM noset a
+ZCARD noz
+ZSCORE noz a
+ZMSCORE noz a b
+ZRANK noz a
+ZREVRANK noz a
+ZCOUNT noz 0 1
+ZLEXCOUNT noz - +
+ZRANGE noz 0 -1
+ZRANGE noz 0 -1 REV WITHSCORES
+ZRANGEBYSCORE noz 0 1
+ZREVRANGEBYSCORE noz 1 0
+ZRANGEBYLEX noz - +
+ZREVRANGEBYLEX noz + -
+ZREVRANGE noz 0 1
+ZRANDMEMBER noz
+ZRANDMEMBER noz 2 WITHSCORES
+ZSCAN noz 0
+ZUNION 2 noz z
+ZINTER 2 z noz
+ZDIFF 2 z noz
+ZINTERCARD 2 noz z
+ZUNIONSTORE dstz 2 noz z
+ZINTERSTORE dstz 2 noz z
+ZDIFFSTORE dstz 2 z noz
+ZRANGESTORE dstz noz 0 -1
+ZPOPMIN noz
+ZMPOP 1 noz MIN
+BZPOPMIN noz 0.01
+ZREM noz a
+ZINCRBY noz2 1 a
+ZADD noz3 XX 1 a
+GEOPOS nog p
+GEODIST nog p q
+GEOHASH nog p
+GEOSEARCH nog FROMLONLAT 13 38 BYRADIUS 10 km
+GEOSEARCHSTORE dstg nog FROMLONLAT 13 38 BYRADIUS 10 km
+GEORADIUS_RO nog 13 38 10 km
+GEORADIUS nog 13 38 10 km STORE dstg
+GEORADIUSBYMEMBER_RO nog p 10 km
+GEORADIUSBYMEMBER g nop 10 km
+XLEN nost
+XRANGE nost - +
+XREVRANGE nost + -
+XREAD COUNT 1 STREAMS nost st 0 0
+XINFO STREAM nost
+XINFO GROUPS nost
+XPENDING nost grp
+XDEL nost 1-1
+XTRIM nost MAXLEN 1
+XACK nost grp 1-1
+XCLAIM nost grp c 0 1-1
+XAUTOCLAIM nost grp c 0 0
+XGROUP CREATE nost grp $
+XSETID nost 1-1
+EXISTS nok
+EXISTS s nok nok2
+TYPE nok
+TTL nok
+PTTL nok
+EXPIRETIME nok
+PEXPIRETIME nok
+TOUCH nok s
+DUMP nok
+OBJECT ENCODING nok
+OBJECT REFCOUNT nok
+OBJECT IDLETIME nok
+MEMORY USAGE nok
+COPY nok dstk
+RENAME nok dstk
+RENAMENX nok dstk
+MOVE nok 1
+EXPIRE nok 10
+PERSIST nok
+DEL nok
+UNLINK nok
+SORT nok
+SORT_RO nok
+SORT l BY nokey_* GET nohash_*->f GET #
+SORT l STORE dstsort
+GET s
+LRANGE set 0 1
+HGET s f
+SCARD z
+ZSCORE h f
+XLEN s
+)";
+
+TEST(KeyspaceEvents, KeymissOnEveryReadLookup) { expect_same_events(2, "KEm", kKeymiss, true); }
+TEST(KeyspaceEvents, KeymissAsResp3PushesWithOtherClasses) { expect_same_events(3, "KEAm", kKeymiss); }
+
 TEST(KeyspaceEvents, StringsMatchRedis) { expect_same_events(2, "KEA", kStrings); }
 TEST(KeyspaceEvents, ListsMatchRedis) { expect_same_events(2, "KEA", kLists); }
 TEST(KeyspaceEvents, HashesAndSetsMatchRedis) { expect_same_events(2, "KEA", kHashesSets); }
@@ -327,6 +523,25 @@ TEST(KeyspaceEvents, RestoreMatchesRedis) {
     EXPECT_EQ(theirs.cmd.command(cmd), ours.cmd.command(cmd));
     EXPECT_EQ(readable(theirs.drain()), readable(ours.drain())) << cmd[0] << " " << cmd[1] << " " << cmd[2];
   }
+}
+
+// Eviction publishes "evicted" (class e) for the key it removes: one key, then a limit no data set fits
+// in, so the victim and the following OOM refusal are the same on both servers.
+TEST(KeyspaceEvents, EvictedMatchesRedis) {
+  reference::RealRedis redis;
+  if (!redis.available) GTEST_SKIP() << "redis-server not installed";
+  Datanode dn;
+  Listener theirs(redis.port, 2, "KEA"), ours(dn.port, 2, "KEA");
+  const std::vector<std::vector<std::string>> cmds = {{"SET", "victim", "value"},
+                                                      {"CONFIG", "SET", "maxmemory-policy", "allkeys-lru"},
+                                                      {"CONFIG", "SET", "maxmemory", "1"},
+                                                      {"SET", "other", "value"},
+                                                      {"GET", "victim"}};
+  for (const auto& cmd : cmds) {
+    EXPECT_EQ(theirs.cmd.command(cmd), ours.cmd.command(cmd)) << cmd[0] << " " << cmd[1];
+    EXPECT_EQ(readable(theirs.drain()), readable(ours.drain())) << cmd[0] << " " << cmd[1];
+  }
+  for (Listener* l : {&theirs, &ours}) l->cmd.command({"CONFIG", "SET", "maxmemory", "0"});
 }
 
 TEST(KeyspaceEvents, ConfigParseAndCanonicalForm) {

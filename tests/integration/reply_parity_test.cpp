@@ -95,27 +95,31 @@ TEST(ReplyParity, FloatArgumentsMatchRedis) {
   EXPECT_TRUE(diff.empty()) << ::testing::PrintToString(diff);
 }
 
-// RESP3 pushes get through CLIENT REPLY OFF (subscription confirmations and messages), as in Redis.
+// Pushes get through CLIENT REPLY OFF (subscription confirmations and messages), as in Redis: RESP3
+// pushes, and in RESP2 the same confirmations (Redis 7 sends them as pushes in both protocols).
 TEST(ReplyParity, PushesIgnoreClientReplyOff) {
   reference::RealRedis redis;
   if (!redis.available) GTEST_SKIP() << "redis-server not installed";
   Datanode dn;
-  auto session = [](int port) {
-    rawresp::Conn sub(port, 2000), pub(port);
-    std::string out = sub.command({"HELLO", "3"}).empty() ? "no hello" : "";
-    sub.send({"CLIENT", "REPLY", "OFF"});
-    out += sub.command({"SUBSCRIBE", "channel"});
-    out += sub.command({"PSUBSCRIBE", "ch*"});
-    out += pub.command({"PUBLISH", "channel", "hello"});
-    out += sub.read_reply();
-    out += sub.read_reply();
-    out += sub.command({"UNSUBSCRIBE", "channel"});
-    // A plain reply stays off: PING answers nothing, the next push is what arrives.
-    sub.send({"PING"});
-    out += sub.command({"PUNSUBSCRIBE", "ch*"});
-    return out;
-  };
-  EXPECT_EQ(session(redis.port), session(dn.port));
+  for (int protocol : {2, 3}) {
+    auto session = [protocol](int port) {
+      rawresp::Conn sub(port, 2000), pub(port);
+      std::string out;
+      if (protocol == 3 && sub.command({"HELLO", "3"}).empty()) out = "no hello";
+      sub.send({"CLIENT", "REPLY", "OFF"});
+      out += sub.command({"SUBSCRIBE", "channel"});
+      out += sub.command({"PSUBSCRIBE", "ch*"});
+      out += pub.command({"PUBLISH", "channel", "hello"});
+      out += sub.read_reply();
+      out += sub.read_reply();
+      out += sub.command({"UNSUBSCRIBE", "channel"});
+      // A plain reply stays off: PING answers nothing, the next push is what arrives.
+      sub.send({"PING"});
+      out += sub.command({"PUNSUBSCRIBE", "ch*"});
+      return out;
+    };
+    EXPECT_EQ(session(redis.port), session(dn.port)) << "RESP" << protocol;
+  }
 }
 
 // MONITOR: what is shown (EXEC, AUTH and HELLO redacted) and what is hidden (admin commands and
@@ -153,6 +157,25 @@ TEST(ReplyParity, MonitorShowsWhatRedisShows) {
     return lines;
   };
   EXPECT_EQ(session(redis.port), session(dn.port));
+}
+
+// What Redis' own test suite needs from DEBUG and blocking timeouts: QUICKLIST-PACKED-THRESHOLD is
+// validated as Redis does (our lists have no plain nodes), and sub-millisecond timeouts round up to
+// 1 ms instead of blocking forever.
+TEST(ReplyParity, DebugPackedThresholdAndTinyTimeoutsMatchRedis) {
+  reference::RealRedis redis({"--enable-debug-command", "yes"});
+  if (!redis.available) GTEST_SKIP() << "redis-server not installed";
+  Datanode dn;
+  std::vector<std::vector<std::string>> cmds;
+  for (const char* size : {"1b", "0", "5b", "1mb", "4gb", "5gb", "abc", "-1"})
+    cmds.push_back({"DEBUG", "QUICKLIST-PACKED-THRESHOLD", size});
+  for (const char* timeout : {"0.001", "0.0001", "0.0009"}) {
+    cmds.push_back({"BLPOP", "nolist", timeout});
+    cmds.push_back({"BZPOPMIN", "nozset", timeout});
+    cmds.push_back({"BLMOVE", "nolist", "dst", "LEFT", "RIGHT", timeout});
+  }
+  auto diff = reference::differences(redis.port, dn.port, cmds);
+  EXPECT_TRUE(diff.empty()) << ::testing::PrintToString(diff);
 }
 
 // COMMAND DOCS carries Redis' own text (summary, complexity, history, arguments), in both protocols.

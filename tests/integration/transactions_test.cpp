@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "harness.h"
+#include "reference_redis.h"
 
 using harness::Client;
 using harness::Datanode;
@@ -216,4 +217,44 @@ TEST(Transactions, ExecIsPropagatedAsMultiExec) {
   aof = read_all_files(node.dir.path());
   size_t second_multi = aof.find("$5\r\nMULTI\r\n", multi + 1);
   EXPECT_EQ(second_multi, std::string::npos);
+}
+
+// Redis 7.0's WATCH of keys that expire, compared with redis-server (active expiry off, so only the
+// commands remove keys): a key that expires after WATCH fails EXEC even if nothing removed it; one that
+// had expired before WATCH is no change when DEL, FLUSHDB or nothing removes it, but a new SET is. And
+// a REPLICAOF inside the transaction does not refuse the writes queued after it.
+TEST(Transactions, WatchOfExpiringKeysAndReplicaofInsideMatchRedis) {
+  reference::RealRedis redis({"--enable-debug-command", "yes"});
+  if (!redis.available) GTEST_SKIP() << "redis-server not installed";
+  Datanode dn;
+  rawresp::Conn theirs(redis.port), ours(dn.port);
+  using Commands = std::vector<std::vector<std::string>>;
+  auto step = [&](const Commands& cmds) {
+    for (const std::string& d : reference::differences_on(theirs, ours, cmds)) ADD_FAILURE() << d;
+  };
+  auto expire_x = [&] {
+    step({{"SET", "x", "foo", "PX", "1"}});
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  };
+  // 300 ms: WATCH must come before the key expires, even on a loaded machine.
+  step({{"DEBUG", "SET-ACTIVE-EXPIRE", "0"}, {"SET", "k", "1", "PX", "300"}, {"WATCH", "k"}});
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  step({{"MULTI"}, {"INCR", "k"}, {"EXEC"}});
+  expire_x();
+  step({{"WATCH", "x"}, {"DEL", "x"}, {"MULTI"}, {"PING"}, {"EXEC"}});
+  expire_x();
+  step({{"WATCH", "x"}, {"FLUSHDB"}, {"MULTI"}, {"PING"}, {"EXEC"}});
+  expire_x();
+  step({{"WATCH", "x"}, {"MULTI"}, {"PING"}, {"EXEC"}});
+  expire_x();
+  step({{"WATCH", "x"}, {"SET", "x", "bar"}, {"MULTI"}, {"PING"}, {"EXEC"}});
+  step({{"DEBUG", "SET-ACTIVE-EXPIRE", "1"},
+        {"MULTI"},
+        {"SET", "a", "1"},
+        {"REPLICAOF", "127.0.0.1", "1"},
+        {"SET", "b", "2"},
+        {"EXEC"},
+        {"SET", "c", "3"},
+        {"REPLICAOF", "NO", "ONE"},
+        {"MGET", "a", "b", "c"}});
 }

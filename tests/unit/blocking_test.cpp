@@ -27,9 +27,10 @@ TEST(BlockTimeout, SecondsToMilliseconds) {
   EXPECT_EQ(parse("1").ms, 1000);
   EXPECT_EQ(parse("0.25").ms, 250);
   EXPECT_EQ(parse("1e3").ms, 1000000);
-  EXPECT_TRUE(parse("0.0001").ok);  // truncates to 0: waits forever, as in Redis 7.0
-  EXPECT_EQ(parse("0.0001").ms, 0);
-  EXPECT_EQ(parse("-0.0001").ms, 0);
+  EXPECT_TRUE(parse("0.0001").ok);  // rounds up to 1 ms, as Redis 7.0.15's ceill
+  EXPECT_EQ(parse("0.0001").ms, 1);
+  EXPECT_EQ(parse("0.001").ms, 1);
+  EXPECT_EQ(parse("-0.0001").ms, 0);  // ceil(-0.1) is 0: waits forever, as in Redis
 }
 
 TEST(BlockTimeout, Errors) {
