@@ -522,8 +522,9 @@ void Server::execute(Client& c, const Args& args, resp::Writer& out) {
     if (!denied.empty()) return reject(denied, true);
   }
   // A script past busy-reply-threshold: the loop serves other clients only to say so (and to kill it).
-  if (Scripting* scripting = find_scripting(*this);
-      scripting && scripting->busy() && !scripting->is_script_client(c)) {
+  if (Scripting* busy_scripting = find_scripting(*this);
+      busy_scripting && busy_scripting->busy() && !busy_scripting->is_script_client(c)) {
+    Scripting* scripting = busy_scripting;
     std::string busy = scripting->busy_refusal(*cmd, args);
     if (!busy.empty()) return reject(busy, true);
   }
@@ -535,6 +536,12 @@ void Server::execute(Client& c, const Args& args, resp::Writer& out) {
         false);
   }
   const std::string& n = cmd->name;
+  // EVAL/FCALL meet the guards with the flags their script declares (Redis' getCommandFlags); a script's
+  // own commands meet the script's checks instead (scripting.cpp), only routing and the first write's.
+  Scripting* scripting = find_scripting(*this);
+  bool from_script = scripting != nullptr && scripting->is_script_client(c);
+  CommandSpec declared;
+  const CommandSpec* guarded = declared_script_flags(*this, *cmd, args, declared) ? &declared : cmd;
   if (!route_guards_.empty() && !c.has(kClientMaster) && !loading_) {
     for (auto& guard : route_guards_) {
       std::string err = guard(c, *cmd, args);
@@ -561,17 +568,21 @@ void Server::execute(Client& c, const Args& args, resp::Writer& out) {
   bool exec_writes = in_multi && n == "exec" &&
                      std::any_of(c.multi_queue.begin(), c.multi_queue.end(), [&](const QueuedCommand& q) {
                        const CommandSpec* s = commands_.find(q.args[0]);
+                       CommandSpec d;
+                       Args qa(q.args.begin(), q.args.end());
+                       if (s && declared_script_flags(*this, *s, qa, d)) s = &d;
                        return s && s->has(command::kWrite);
                      });
-  if ((cmd->has(command::kWrite) || exec_writes) && !c.has(kClientMaster)) {
+  if ((guarded->has(command::kWrite) || exec_writes) && !c.has(kClientMaster) &&
+      (!from_script || scripting->first_write_pending())) {
     for (auto& guard : write_guards_) {
-      std::string err = guard(c, *cmd);
+      std::string err = guard(c, *guarded);
       if (!err.empty()) return reject(err, true);
     }
   }
-  if (!c.has(kClientMaster)) {
+  if (!c.has(kClientMaster) && !from_script) {
     for (auto& guard : command_guards_) {
-      std::string err = guard(c, *cmd);
+      std::string err = guard(c, *guarded);
       if (!err.empty()) return reject(err, true);
     }
   }
