@@ -521,10 +521,10 @@ void Server::execute(Client& c, const Args& args, resp::Writer& out) {
         AclState::of(*this).check(c, args, multi ? acl::LogContext::kMulti : acl::LogContext::kToplevel);
     if (!denied.empty()) return reject(denied, true);
   }
+  Scripting* scripting = find_scripting(*this);
+  bool from_script = scripting != nullptr && scripting->is_script_client(c);
   // A script past busy-reply-threshold: the loop serves other clients only to say so (and to kill it).
-  if (Scripting* busy_scripting = find_scripting(*this);
-      busy_scripting && busy_scripting->busy() && !busy_scripting->is_script_client(c)) {
-    Scripting* scripting = busy_scripting;
+  if (scripting && scripting->busy() && !from_script) {
     std::string busy = scripting->busy_refusal(*cmd, args);
     if (!busy.empty()) return reject(busy, true);
   }
@@ -538,8 +538,6 @@ void Server::execute(Client& c, const Args& args, resp::Writer& out) {
   const std::string& n = cmd->name;
   // EVAL/FCALL meet the guards with the flags their script declares (Redis' getCommandFlags); a script's
   // own commands meet the script's checks instead (scripting.cpp), only routing and the first write's.
-  Scripting* scripting = find_scripting(*this);
-  bool from_script = scripting != nullptr && scripting->is_script_client(c);
   CommandSpec declared;
   const CommandSpec* guarded = declared_script_flags(*this, *cmd, args, declared) ? &declared : cmd;
   if (!route_guards_.empty() && !c.has(kClientMaster) && !loading_) {

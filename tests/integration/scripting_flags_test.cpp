@@ -1,6 +1,6 @@
 // Script flags and the implicit rules of scripts without a shebang, against a real redis-server 7.0.15
-// byte for byte: no-writes, allow-oom (over maxmemory), allow-stale and the read-only rules on a replica
-// (replica-serve-stale-data yes and no), FUNCTION LOAD/DELETE/FLUSH/RESTORE on a read-only replica,
+// byte for byte: no-writes, allow-oom (over maxmemory), -NOREPLICAS, allow-stale and the read-only rules
+// on a replica (replica-serve-stale-data yes and no), FUNCTION LOAD/DELETE/FLUSH/RESTORE on a read-only replica,
 // no-cluster and allow-cross-slot-keys on a one-node cluster of each kind, and the INFO fields.
 #include <gtest/gtest.h>
 
@@ -138,8 +138,12 @@ TEST(ScriptingFlags, MasterAndOutOfMemoryMatchRedis) {
       {"EVAL", "redis.call('del','k'); return redis.call('set','k','v')", "0"},
       {"CONFIG", "SET", "maxmemory", "0"},
   };
-  rawresp::Conn theirs(p.redis.port), ours(p.node.port);
-  for (const std::string& d : reference::differences_on(theirs, ours, oom_functions)) ADD_FAILURE() << d;
+  {
+    rawresp::Conn theirs(p.redis.port), ours(p.node.port);
+    for (const std::string& d : reference::differences_on(theirs, ours, oom_functions)) ADD_FAILURE() << d;
+  }
+  // min-replicas-to-write without replicas: -NOREPLICAS for scripts that may write, as for writes.
+  expect_same(p, {{"CONFIG", "SET", "min-replicas-to-write", "1"}}, "no good replicas");
 }
 
 TEST(ScriptingFlags, ReadOnlyAndStaleReplicaMatchRedis) {
