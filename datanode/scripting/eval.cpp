@@ -33,7 +33,8 @@ void eval_generic(Context& ctx, bool by_sha, bool ro) {
   run.eval_mode = true;
   LuaEngine& engine = s.eval_engine();
   auto all = std::span<const std::string_view>(ctx.args);
-  engine.set_eval_globals(all.subspan(3, static_cast<size_t>(numkeys)), all.subspan(3 + static_cast<size_t>(numkeys)));
+  size_t nkeys = static_cast<size_t>(numkeys);
+  engine.set_eval_globals(all.subspan(3, nkeys), all.subspan(3 + nkeys));
   lua_rawgeti(engine.state(), LUA_REGISTRYINDEX, script->ref);
   s.execute(engine, run, 0, ctx);
 }

@@ -29,8 +29,8 @@ struct ScriptRun {
   bool eval_mode = true;
   bool read_only = false;
   bool allow_cross_slot = true;
-  bool allow_oom = false;  // allow-oom: denyoom commands run even when the run began out of memory
-  bool oom_at_start = false;  // used memory was over maxmemory when the command began (Redis' pre_command_oom_state)
+  bool allow_oom = false;     // allow-oom: deny-oom commands run even when the run began out of memory
+  bool oom_at_start = false;  // over maxmemory when the command began (Redis' pre_command_oom_state)
   int slot = -1;  // cluster mode: the slot the script's keys hash to (declared keys, else the first used)
   bool wrote = false;   // a write command ran: SCRIPT KILL can no longer stop it
   bool killed = false;  // SCRIPT KILL / FUNCTION KILL asked it to stop
@@ -74,7 +74,8 @@ class LuaEngine {
   void call(ScriptRun& run, int nargs, std::string& out, int caller_resp);
   // Globals KEYS and ARGV for an EVAL body (read-only to the script).
   void set_eval_globals(std::span<const std::string_view> keys, std::span<const std::string_view> argv);
-  void set_eval_globals(const std::vector<std::string_view>& keys, const std::vector<std::string_view>& argv) {
+  void set_eval_globals(const std::vector<std::string_view>& keys,
+                        const std::vector<std::string_view>& argv) {
     set_eval_globals(std::span<const std::string_view>(keys), std::span<const std::string_view>(argv));
   }
   // FUNCTION LOAD: globals are the library API (register_function, log) while a library body runs.

@@ -88,7 +88,8 @@ std::string Scripting::prepare_run(uint32_t flags, bool ro_command, Context& ctx
   bool stale = server.replication().running_stale();
   bool obey = obeyed(ctx.client);
   Memory* memory = server.memory();
-  run.oom_at_start = memory != nullptr && server.settings().maxmemory > 0 && memory->out_of_memory_at_command_start();
+  run.oom_at_start =
+      memory != nullptr && server.settings().maxmemory > 0 && memory->out_of_memory_at_command_start();
   bool compat = (flags & kScriptEvalCompat) != 0;
   if (compat) {
     if (stale) return "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
@@ -143,14 +144,18 @@ std::string Scripting::refuse_call(ScriptRun& run, const CommandSpec& cmd, const
   if (!run.allow_oom && run.oom_at_start && !run.wrote && cmd.has(command::kDenyOom) &&
       (run.caller == nullptr || !obeyed(*run.caller)) && server_.settings().maxmemory > 0)
     return "-OOM command not allowed when used memory > 'maxmemory'.";
-  if (server_.cluster() != nullptr && !run.allow_cross_slot && (run.caller == nullptr || !obeyed(*run.caller))) {
+  if (server_.cluster() != nullptr && !run.allow_cross_slot &&
+      (run.caller == nullptr || !obeyed(*run.caller))) {
     std::vector<size_t> keys = command_key_positions(cmd, argv);
     if (!keys.empty()) {
       int slot = ::cluster::key_hash_slot(argv[keys[0]]);
       for (size_t pos : keys)
-        if (::cluster::key_hash_slot(argv[pos]) != slot) return "Script attempted to access a non local key in a cluster node";
-      if (run.slot == -1) run.slot = slot;
-      else if (run.slot != slot) return "Script attempted to access keys that do not hash to the same slot";
+        if (::cluster::key_hash_slot(argv[pos]) != slot)
+          return "Script attempted to access a non local key in a cluster node";
+      if (run.slot == -1)
+        run.slot = slot;
+      else if (run.slot != slot)
+        return "Script attempted to access keys that do not hash to the same slot";
     }
   }
   return "";

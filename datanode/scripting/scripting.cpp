@@ -296,8 +296,8 @@ std::vector<std::pair<std::string, std::string>> scripting_memory_info(Server& s
   int64_t vm_eval = lua_vm_bytes(s.eval_engine());
   int64_t vm_functions = lua_vm_bytes(fns.engine());
   // The script cache: each body and its SHA, an entry per script and the buckets (evalScriptsMemory).
-  int64_t scripts_eval = s.script_bodies_bytes() + static_cast<int64_t>(s.script_count()) * 40 +
-                         bucket_bytes(s.script_count());
+  int64_t scripts_eval =
+      s.script_bodies_bytes() + static_cast<int64_t>(s.script_count()) * 40 + bucket_bytes(s.script_count());
   // The libraries: their code, names and an entry per function and per library, the buckets, and the
   // context itself (functionsMemoryOverhead).
   int64_t functions = 200 + static_cast<int64_t>(fns.function_count() + fns.libraries().size()) * 24 +

@@ -1,7 +1,7 @@
 // Script flags and the implicit rules of scripts without a shebang, against a real redis-server 7.0.15
 // byte for byte: no-writes, allow-oom (over maxmemory), -NOREPLICAS, allow-stale and the read-only rules
-// on a replica (replica-serve-stale-data yes and no), FUNCTION LOAD/DELETE/FLUSH/RESTORE on a read-only replica,
-// no-cluster and allow-cross-slot-keys on a one-node cluster of each kind, and the INFO fields.
+// on a replica (replica-serve-stale-data yes and no), FUNCTION LOAD/DELETE/FLUSH/RESTORE on a read-only
+// replica, no-cluster and allow-cross-slot-keys on a one-node cluster of each kind, and the INFO fields.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -106,8 +106,8 @@ void expect_same(Pair& p, const Commands& setup, const std::string& scenario) {
                                  "return redis.call('set','k','c')"}) {
     std::string sha = sha1_of_script_load(ours, body);
     ASSERT_EQ(sha, sha1_of_script_load(theirs, body));
-    for (const std::string& d : reference::differences_on(
-             theirs, ours, {{"EVALSHA", sha, "0"}, {"EVALSHA_RO", sha, "0"}}))
+    for (const std::string& d :
+         reference::differences_on(theirs, ours, {{"EVALSHA", sha, "0"}, {"EVALSHA_RO", sha, "0"}}))
       ADD_FAILURE() << scenario << ": " << d;
   }
 }
@@ -187,8 +187,8 @@ Commands cluster_cases() {
       {"EVAL", "redis.call('set','a','1'); return redis.call('set','b','1')", "0"},
       {"EVAL", "#!lua\nredis.call('set','a','1'); return redis.call('set','b','1')", "0"},
       {"EVAL", "#!lua\nredis.call('set','a','1'); return redis.call('set','{a}b','1')", "0"},
-      {"EVAL", "#!lua flags=allow-cross-slot-keys\nredis.call('set','a','1'); return redis.call('set','b','1')",
-       "0"},
+      {"EVAL",
+       "#!lua flags=allow-cross-slot-keys\nredis.call('set','a','1'); return redis.call('set','b','1')", "0"},
       {"EVAL", "#!lua\nreturn redis.call('get','b')", "1", "a"},
       {"EVAL", "#!lua\nreturn redis.call('get','{a}x')", "1", "a"},
       {"EVAL", "return redis.call('get','b')", "1", "a"},
@@ -213,7 +213,10 @@ TEST(ScriptingFlags, OneNodeClusterMatchesRedis) {
     auto c = n->client();
     c->command({"CLUSTER", "ADDSLOTSRANGE", "0", "16383"});
     ASSERT_TRUE(harness::eventually(
-        [&] { return harness::info_field(c->command({"CLUSTER", "INFO"}).str, "cluster_state") == "ok"; }, 20s))
+        [&] {
+          return harness::info_field(c->command({"CLUSTER", "INFO"}).str, "cluster_state") == "ok";
+        },
+        20s))
         << n->name();
     rawresp::Conn raw(n->port);
     ASSERT_EQ(raw.command({"FUNCTION", "LOAD", kLibrary}), "$8\r\nflagslib\r\n") << n->name();
@@ -270,7 +273,8 @@ TEST(ScriptingFlags, InfoScriptingFieldsMatchRedis) {
   EXPECT_EQ(harness::info_field(*c, "memory", "number_of_cached_scripts"), "1");
   EXPECT_EQ(harness::info_field(*c, "memory", "number_of_functions"), "9");
   EXPECT_EQ(harness::info_field(*c, "memory", "number_of_libraries"), "1");
-  EXPECT_GT(std::stoll(harness::info_field(*c, "memory", "used_memory_scripts_eval")), std::stoll(scripts_before));
+  EXPECT_GT(std::stoll(harness::info_field(*c, "memory", "used_memory_scripts_eval")),
+            std::stoll(scripts_before));
   EXPECT_GT(std::stoll(harness::info_field(*c, "memory", "used_memory_vm_functions")), std::stoll(vm_before));
   EXPECT_GT(std::stoll(harness::info_field(*c, "memory", "used_memory_vm_eval")), 0);
   int64_t vm_total = std::stoll(harness::info_field(*c, "memory", "used_memory_vm_total"));
