@@ -198,11 +198,11 @@ bool Memory::perform_evictions() {
   return true;
 }
 
-std::string Memory::oom_guard(const Client& c, const std::string& command) {
+std::string Memory::oom_guard(const Client& c, const std::string& command, bool denyoom) {
   if (options_->clients_limit != "0") evict_clients();
-  if (server_.settings().maxmemory <= 0 || perform_evictions()) return "";
-  const CommandSpec* cmd = server_.commands().find(command);
-  bool deny = cmd != nullptr && cmd->has(command::kDenyOom);
+  pre_command_oom_ = server_.settings().maxmemory > 0 && !perform_evictions();
+  if (!pre_command_oom_) return "";
+  bool deny = denyoom;
   if (command == "exec") {
     deny = std::any_of(c.multi_queue.begin(), c.multi_queue.end(), [&](const QueuedCommand& q) {
       const CommandSpec* s = server_.commands().find(q.args[0]);

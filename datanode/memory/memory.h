@@ -71,6 +71,10 @@ class Memory {
   // OBJECT FREQ: the LFU counter of a key after decay.
   int64_t lfu_frequency(int db, std::string_view key, int64_t now_ms) const;
 
+  // Used memory was over maxmemory when the last command began (Redis' pre_command_oom_state): scripts
+  // refuse their deny-oom commands then.
+  bool out_of_memory_at_command_start() const { return pre_command_oom_; }
+
   uint64_t evicted_clients() const { return evicted_clients_; }
   int64_t eviction_exceeded_ms() const;  // total_eviction_exceeded_time
   int64_t current_eviction_exceeded_ms() const;
@@ -86,7 +90,9 @@ class Memory {
     int db = 0;
     std::string key;
   };
-  std::string oom_guard(const Client& c, const std::string& command);
+  // `denyoom`: the command's flag as this call has it (a script's declared flags for EVAL/FCALL).
+  std::string oom_guard(const Client& c, const std::string& command, bool denyoom);
+  bool pre_command_oom_ = false;
   // Under an LFU policy: counts an access to each key of the command (Redis' updateLFU on lookup).
   void note_access(const Client& c, const std::string& command, int first, int last, int step,
                    const std::vector<std::string_view>& args);

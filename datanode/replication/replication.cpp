@@ -92,8 +92,12 @@ Replication::~Replication() {
   server_.remove_sink(this);
 }
 
+bool Replication::running_stale() const {
+  return is_replica() && !server_.settings().replica_serve_stale_data && !(link_ && link_->up());
+}
+
 std::string Replication::stale_guard(const CommandSpec& cmd) const {
-  if (!is_replica() || server_.settings().replica_serve_stale_data || (link_ && link_->up())) return "";
+  if (!running_stale()) return "";
   // What Redis still serves with a broken link (its "stale" command flag), by name so families that do
   // not set kStale are covered too.
   static const util::StringSet kAllowed = {

@@ -78,6 +78,10 @@ class Replication : public PropagationSink {
   // cluster elections measure the age of our data with it.
   int64_t master_silence_ms(int64_t now_mono_ms) const;
   void write_info(std::string& out) const;
+  // A replica whose link is down with replica-serve-stale-data no, and what it refuses then (-MASTERDOWN
+  // unless the command is allowed on a stale replica).
+  bool running_stale() const;
+  std::string stale_guard(const CommandSpec& cmd) const;
 
   // --- Used by the replica link ---
   // The stream position our data corresponds to (replid, offset), to ask for PSYNC; replid "?"
@@ -119,7 +123,6 @@ class Replication : public PropagationSink {
   void periodic(int64_t now_ms);
   void on_client_close(Client& c);
   std::string write_guard(const Client& c, const CommandSpec& cmd) const;
-  std::string stale_guard(const CommandSpec& cmd) const;
 
   void change_replid();
   void shift_replid();

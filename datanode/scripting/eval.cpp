@@ -16,29 +16,26 @@ void eval_generic(Context& ctx, bool by_sha, bool ro) {
   if (numkeys > static_cast<int64_t>(ctx.argc()) - 3)
     return ctx.out.error("ERR Number of keys can't be greater than number of args");
   if (numkeys < 0) return ctx.out.error("ERR Number of keys can't be negative");
-  std::string sha;
+  ScriptRun run;
+  const Scripting::Script* script = nullptr;
   if (by_sha) {
-    if (ctx.arg(1).size() != 40) return ctx.out.error("NOSCRIPT No matching script. Please use EVAL.");
-    sha = util::to_lower(ctx.arg(1));
-    if (s.find_script(sha) == nullptr) return ctx.out.error("NOSCRIPT No matching script. Please use EVAL.");
+    if (ctx.arg(1).size() == 40) script = s.find_script(ctx.arg(1));
+    if (script == nullptr) return ctx.out.error("NOSCRIPT No matching script. Please use EVAL.");
+    run.funcname = ctx.arg(1);
+    for (char& c : run.funcname) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
   } else {
     std::string err;
-    if (!s.create_script(ctx.arg(1), sha, err)) return ctx.out.error(err);
+    if (!s.create_script(ctx.arg(1), run.funcname, err)) return ctx.out.error(err);
+    script = s.find_script(run.funcname);
   }
-  const Scripting::Script* script = s.find_script(sha);
-  std::string refusal = s.refuse_run(script->flags, ro, ctx.client);
+  std::string refusal = s.prepare_run(script->flags, ro, ctx, run);
   if (!refusal.empty()) return ctx.out.error(refusal);
-
-  ScriptRun run;
-  run.funcname = sha;
   run.eval_mode = true;
-  run.read_only = ro || (!(script->flags & kScriptEvalCompat) && (script->flags & kScriptNoWrites));
-  run.allow_cross_slot = (script->flags & (kScriptEvalCompat | kScriptAllowCrossSlot)) != 0;
   LuaEngine& engine = s.eval_engine();
-  auto first = ctx.args.begin() + 3;
-  std::vector<std::string_view> keys(first, first + numkeys), argv(first + numkeys, ctx.args.end());
-  engine.set_eval_globals(keys, argv);
-  lua_getfield(engine.state(), LUA_REGISTRYINDEX, ("f_" + sha).c_str());
+  auto all = std::span<const std::string_view>(ctx.args);
+  size_t nkeys = static_cast<size_t>(numkeys);
+  engine.set_eval_globals(all.subspan(3, nkeys), all.subspan(3 + nkeys));
+  lua_rawgeti(engine.state(), LUA_REGISTRYINDEX, script->ref);
   s.execute(engine, run, 0, ctx);
 }
 

@@ -20,19 +20,17 @@ void fcall_generic(Context& ctx, bool ro) {
   if (*numkeys > static_cast<int64_t>(ctx.argc()) - 3)
     return ctx.out.error("ERR Number of keys can't be greater than number of args");
   if (*numkeys < 0) return ctx.out.error("ERR Number of keys can't be negative");
-  std::string refusal = s.refuse_run(fn->flags, ro, ctx.client);
-  if (!refusal.empty()) return ctx.out.error(refusal);
   ScriptRun run;
+  std::string refusal = s.prepare_run(fn->flags, ro, ctx, run);
+  if (!refusal.empty()) return ctx.out.error(refusal);
   run.funcname = fn->name;
   run.eval_mode = false;
-  run.read_only = ro || (fn->flags & kScriptNoWrites);
-  run.allow_cross_slot = (fn->flags & kScriptAllowCrossSlot) != 0;
   LuaEngine& engine = fns.engine();
   lua_State* L = engine.state();
   lua_rawgeti(L, LUA_REGISTRYINDEX, fn->ref);
-  auto first = ctx.args.begin() + 3;
-  engine.push_array(std::vector<std::string_view>(first, first + *numkeys));
-  engine.push_array(std::vector<std::string_view>(first + *numkeys, ctx.args.end()));
+  size_t nkeys = static_cast<size_t>(*numkeys);
+  engine.push_array(std::span<const std::string_view>(ctx.args).subspan(3, nkeys));
+  engine.push_array(std::span<const std::string_view>(ctx.args).subspan(3 + nkeys));
   s.execute(engine, run, 2, ctx);
 }
 

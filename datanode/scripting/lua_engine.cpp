@@ -301,7 +301,7 @@ void LuaEngine::use_library_api(bool on) {
   lua_pop(L, 1);
 }
 
-void LuaEngine::push_array(const std::vector<std::string_view>& items) {
+void LuaEngine::push_array(std::span<const std::string_view> items) {
   lua_createtable(L_, static_cast<int>(items.size()), 0);
   for (size_t i = 0; i < items.size(); ++i) {
     lua_pushlstring(L_, items[i].data(), items[i].size());
@@ -309,8 +309,8 @@ void LuaEngine::push_array(const std::vector<std::string_view>& items) {
   }
 }
 
-void LuaEngine::set_eval_globals(const std::vector<std::string_view>& keys,
-                                 const std::vector<std::string_view>& argv) {
+void LuaEngine::set_eval_globals(std::span<const std::string_view> keys,
+                                 std::span<const std::string_view> argv) {
   lua_getfield(L_, LUA_REGISTRYINDEX, "redis_ha.globals");
   push_array(keys);
   lua_setfield(L_, -2, "KEYS");  // the real table has no __newindex: a plain set

@@ -10,6 +10,7 @@ extern "C" {
 }
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,6 +29,9 @@ struct ScriptRun {
   bool eval_mode = true;
   bool read_only = false;
   bool allow_cross_slot = true;
+  bool allow_oom = false;     // allow-oom: deny-oom commands run even when the run began out of memory
+  bool oom_at_start = false;  // over maxmemory when the command began (Redis' pre_command_oom_state)
+  int slot = -1;  // cluster mode: the slot the script's keys hash to (declared keys, else the first used)
   bool wrote = false;   // a write command ran: SCRIPT KILL can no longer stop it
   bool killed = false;  // SCRIPT KILL / FUNCTION KILL asked it to stop
   bool timed_out = false;
@@ -64,6 +68,9 @@ class LuaEngine {
   LuaEngine& operator=(const LuaEngine&) = delete;
 
   lua_State* state() { return L_; }
+  // redis.call's argument views and reply buffer, reused from call to call (a script calls no script).
+  std::vector<std::string_view>& call_args() { return call_args_; }
+  std::string& call_reply() { return call_reply_; }
   ScriptHost& owner() { return owner_; }
   ScriptRun* run() { return run_; }
 
@@ -72,11 +79,15 @@ class LuaEngine {
   // and its arguments.
   void call(ScriptRun& run, int nargs, std::string& out, int caller_resp);
   // Globals KEYS and ARGV for an EVAL body (read-only to the script).
-  void set_eval_globals(const std::vector<std::string_view>& keys, const std::vector<std::string_view>& argv);
+  void set_eval_globals(std::span<const std::string_view> keys, std::span<const std::string_view> argv);
+  void set_eval_globals(const std::vector<std::string_view>& keys,
+                        const std::vector<std::string_view>& argv) {
+    set_eval_globals(std::span<const std::string_view>(keys), std::span<const std::string_view>(argv));
+  }
   // FUNCTION LOAD: globals are the library API (register_function, log) while a library body runs.
   void use_library_api(bool on);
   // Pushes a Lua array of strings.
-  void push_array(const std::vector<std::string_view>& items);
+  void push_array(std::span<const std::string_view> items);
 
   // The deterministic math.random state (drand48's LCG, as Redis uses everywhere).
   int32_t rand48();
@@ -94,6 +105,8 @@ class LuaEngine {
 
   ScriptHost& owner_;
   size_t memory_limit_ = 0;
+  std::vector<std::string_view> call_args_;
+  std::string call_reply_;
   size_t memory_used_ = 0;
   lua_State* L_;
   ScriptRun* run_ = nullptr;

@@ -24,48 +24,65 @@ int fail(lua_State* L, std::string_view msg) {
 
 ScriptRun* current_run(lua_State* L) { return engine_of(L).run(); }
 
-// Redis' luaArgsToRedisArgv: strings as they are, numbers as %.17g, anything else refused.
-bool lua_args(lua_State* L, std::vector<std::string>& out) {
+// Redis' luaArgsToRedisArgv: strings as they are, numbers as %.17g (replaced on the stack by that
+// string), anything else refused. The views point into the Lua strings, which stay on the stack until the
+// command ran.
+bool lua_args(lua_State* L, std::vector<std::string_view>& out) {
   int argc = lua_gettop(L);
+  out.clear();
   if (argc == 0) {
     lua_settop(L, 0);
     push_error_table(L, "Please specify at least one argument for this redis lib call");
     return false;
   }
-  out.reserve(static_cast<size_t>(argc));
   for (int i = 1; i <= argc; ++i) {
     if (lua_type(L, i) == LUA_TNUMBER) {
       char buf[64];
       int n = snprintf(buf, sizeof buf, "%.17g", static_cast<double>(lua_tonumber(L, i)));
-      out.emplace_back(buf, static_cast<size_t>(n));
-      continue;
+      lua_pushlstring(L, buf, static_cast<size_t>(n));
+      lua_replace(L, i);
     }
     size_t len;
-    const char* s = lua_tolstring(L, i, &len);
+    const char* s = lua_type(L, i) == LUA_TSTRING ? lua_tolstring(L, i, &len) : nullptr;
     if (s == nullptr) {
+      out.clear();
       lua_settop(L, 0);
       push_error_table(L, "Lua redis lib command arguments must be strings or integers");
       return false;
     }
     out.emplace_back(s, len);
   }
+  return true;
+}
+
+// The same as owned strings, popped from the stack.
+bool lua_args(lua_State* L, std::vector<std::string>& out) {
+  std::vector<std::string_view> views;
+  if (!lua_args(L, views)) return false;
+  out.assign(views.begin(), views.end());
   lua_settop(L, 0);
   return true;
 }
 
-// Lua errors longjmp: every C++ object lives in the inner scope, gone before lua_error runs.
+// Lua errors longjmp: every C++ object lives in the inner scope, gone before lua_error runs (the argument
+// views and the reply buffer are the engine's, reused from call to call).
 int generic_call(lua_State* L, bool raise_error) {
   ScriptRun* run = current_run(L);
   if (run == nullptr) return fail(L, "redis.call/pcall can only be called inside a script invocation");
   bool raise_now = false;
   {
-    std::vector<std::string> argv;
+    LuaEngine& engine = engine_of(L);
+    std::vector<std::string_view>& argv = engine.call_args();
     if (!lua_args(L, argv)) {
       raise_now = raise_error;
     } else {
-      std::vector<std::string_view> views(argv.begin(), argv.end());
-      std::string reply, err;
-      if (!engine_of(L).owner().call_command(*run, views, reply, err)) {
+      std::string& reply = engine.call_reply();
+      reply.clear();
+      std::string err;
+      bool ran = engine.owner().call_command(*run, argv, reply, err);
+      argv.clear();
+      lua_settop(L, 0);
+      if (!ran) {
         push_error_table(L, err);
         lua_pushboolean(L, 1);
         lua_setfield(L, -2, "ignore_error_stats_update");
@@ -74,6 +91,8 @@ int generic_call(lua_State* L, bool raise_error) {
         push_reply(L, reply);
         raise_now = raise_error && !reply.empty() && reply[0] == '-';
       }
+      // A huge reply's buffer is not kept for the calls that follow.
+      if (reply.capacity() > (64u << 10)) std::string().swap(reply);
     }
   }
   if (raise_now) return raise(L);

@@ -12,6 +12,7 @@
 #include "datanode/acl/acl_state.h"
 #include "datanode/commands/command_meta.h"
 #include "datanode/scripting/functions.h"
+#include "datanode/server/info.h"
 
 namespace datanode {
 
@@ -95,6 +96,14 @@ Scripting::Scripting(Server& server) : server_(server) {
 Scripting::~Scripting() = default;
 
 const Scripting::Script* Scripting::find_script(std::string_view sha) const {
+  char lower[40];
+  if (sha.size() == sizeof lower) {
+    for (size_t i = 0; i < sizeof lower; ++i) {
+      char c = sha[i];
+      lower[i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+    }
+    sha = std::string_view(lower, sizeof lower);
+  }
   auto it = scripts_.find(sha);
   return it == scripts_.end() ? nullptr : &it->second;
 }
@@ -114,27 +123,16 @@ bool Scripting::create_script(std::string_view body, std::string& sha, std::stri
     lua_pop(L, 1);
     return false;
   }
-  lua_setfield(L, LUA_REGISTRYINDEX, ("f_" + sha).c_str());
-  scripts_.emplace(sha, Script{std::string(body), flags});
+  int ref = luaL_ref(L, LUA_REGISTRYINDEX);
+  scripts_.emplace(sha, Script{std::string(body), flags, ref});
+  script_bodies_bytes_ += static_cast<int64_t>(body.size());
   return true;
 }
 
 void Scripting::flush_scripts() {
   scripts_.clear();
+  script_bodies_bytes_ = 0;
   eval_ = std::make_unique<LuaEngine>(*this, false);
-}
-
-std::string Scripting::refuse_run(uint32_t flags, bool ro_command, const Client& caller) const {
-  if (flags & kScriptEvalCompat) return "";
-  if ((flags & kScriptNoCluster) && server_.cluster() != nullptr)
-    return "ERR Can not run script on cluster, 'no-cluster' flag is set.";
-  if (!(flags & kScriptNoWrites)) {
-    if (server_.is_replica() && const_cast<Server&>(server_).settings().replica_read_only &&
-        !caller.has(kClientMaster))
-      return "READONLY Can not run script with write flag on readonly replica";
-    if (ro_command) return "ERR Can not execute a script with write flag using *_ro command.";
-  }
-  return "";
 }
 
 void Scripting::execute(LuaEngine& engine, ScriptRun& run, int nargs, Context& ctx) {
@@ -148,13 +146,11 @@ void Scripting::execute(LuaEngine& engine, ScriptRun& run, int nargs, Context& c
   // Atomic and deterministic downstream: whatever the script writes reaches the AOF and the replicas as
   // the commands it ran, inside one MULTI ... EXEC (nothing at all when it wrote nothing).
   server_.begin_exec_propagation();
-  std::string out;
-  engine.call(run, nargs, out, ctx.client.resp);
+  engine.call(run, nargs, *ctx.out.buffer(), ctx.client.resp);
   server_.end_exec_propagation();
   set_propagation_targets(true, true);
   current_ = nullptr;
   shutdown_ = false;
-  ctx.out.raw(out);
   if (run.timed_out && ctx.client.conn) {
     ctx.client.conn->resume_reading();
     // What the caller sent meanwhile waits in its input buffer: serve it on the next turn.
@@ -195,31 +191,14 @@ bool Scripting::call_command(ScriptRun& run, const Args& argv, std::string& repl
     err = "Wrong number of args calling Redis command from script";
     return false;
   }
-  if (not_in_scripts(*cmd, argv)) {
-    err = "This Redis command is not allowed from script";
-    return false;
-  }
-  // The caller's ACL applies to what its script runs (an ACL LOG entry with context "lua").
-  if (run.caller != nullptr && run.caller->conn != nullptr) {
-    std::string denied = AclState::of(server_).check(*run.caller, argv, acl::LogContext::kLua);
-    if (!denied.empty()) {
-      err = "The user executing the script ";
-      if (denied.find("keys") != std::string::npos)
-        err += "can't access at least one of the keys mentioned in the command";
-      else if (denied.find("channels") != std::string::npos)
-        err += "can't publish to the channel mentioned in the command";
-      else
-        err += "can't run this command or subcommand";
-      return false;
-    }
-  }
-  if (run.read_only && cmd->has(command::kWrite | command::kMayReplicate)) {
-    err = "Write commands are not allowed from read-only scripts.";
+  std::string refused = refuse_call(run, *cmd, argv);
+  if (!refused.empty()) {
+    err = std::move(refused);
     return false;
   }
   Client& sc = *run.script_client;
   sc.resp = run.resp;
-  std::string out;
+  std::string& out = reply;  // the caller's buffer, reused from call to call
   resp::Writer w(&out);
   server_.execute(sc, argv, w);
   // Cluster mode: the dispatcher's router refused a key this node does not serve; scripts say it their way.
@@ -228,11 +207,16 @@ bool Scripting::call_command(ScriptRun& run, const Args& argv, std::string& repl
     return false;
   }
   if (out.starts_with("-CLUSTERDOWN ")) {
-    err = "Script attempted to execute a command while the cluster is down";
+    err = out.starts_with("-CLUSTERDOWN The cluster is down and only accepts read commands")
+              ? "Script attempted to execute a write command while the cluster is down and readonly"
+              : "Script attempted to execute a command while the cluster is down";
     return false;
   }
-  if (cmd->has(command::kWrite) && !out.starts_with("-")) run.wrote = true;
-  reply = std::move(out);
+  // As Redis, a write counts once it passed the checks, even if the command itself then failed; the
+  // write guards' refusals (-READONLY, -MISCONF, -NOREPLICAS) are checks.
+  if (cmd->has(command::kWrite) && !out.starts_with("-READONLY ") && !out.starts_with("-MISCONF ") &&
+      !out.starts_with("-NOREPLICAS "))
+    run.wrote = true;
   return true;
 }
 
@@ -289,6 +273,58 @@ bool Scripting::on_hook() {
   // Serve the other clients (with -BUSY, SCRIPT KILL, SHUTDOWN NOSAVE), as Redis' processEventsWhileBlocked.
   uv_run(server_.loop(), UV_RUN_NOWAIT);
   return run->killed || shutdown_;
+}
+
+}  // namespace datanode
+
+namespace datanode {
+namespace {
+
+int64_t lua_vm_bytes(LuaEngine& engine) {
+  lua_State* L = engine.state();
+  return static_cast<int64_t>(lua_gc(L, LUA_GCCOUNT, 0)) * 1024 + lua_gc(L, LUA_GCCOUNTB, 0);
+}
+
+// A hash table's bucket array as Redis sizes it: the next power of two at or above the entry count.
+int64_t bucket_bytes(size_t entries) {
+  if (entries == 0) return 0;
+  size_t slots = 4;
+  while (slots < entries) slots *= 2;
+  return static_cast<int64_t>(slots * sizeof(void*));
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, std::string>> scripting_memory_info(Server& server) {
+  Scripting& s = scripting_of(server);
+  Functions& fns = s.functions();
+  int64_t vm_eval = lua_vm_bytes(s.eval_engine());
+  int64_t vm_functions = lua_vm_bytes(fns.engine());
+  // The script cache: each body and its SHA, an entry per script and the buckets (evalScriptsMemory).
+  int64_t scripts_eval =
+      s.script_bodies_bytes() + static_cast<int64_t>(s.script_count()) * 40 + bucket_bytes(s.script_count());
+  // The libraries: their code, names and an entry per function and per library, the buckets, and the
+  // context itself (functionsMemoryOverhead).
+  int64_t functions = 200 + static_cast<int64_t>(fns.function_count() + fns.libraries().size()) * 24 +
+                      bucket_bytes(fns.function_count()) + bucket_bytes(fns.libraries().size());
+  for (const auto& [name, lib] : fns.libraries()) {
+    functions += static_cast<int64_t>(name.size() + lib.code.size());
+    for (const std::string& f : lib.functions) functions += static_cast<int64_t>(f.size());
+  }
+  auto n = [](int64_t v) { return std::to_string(v); };
+  return {{"used_memory_lua", n(vm_eval)},
+          {"used_memory_vm_eval", n(vm_eval)},
+          {"used_memory_lua_human", bytes_to_human(vm_eval)},
+          {"used_memory_scripts_eval", n(scripts_eval)},
+          {"number_of_cached_scripts", n(static_cast<int64_t>(s.script_count()))},
+          {"number_of_functions", n(static_cast<int64_t>(fns.function_count()))},
+          {"number_of_libraries", n(static_cast<int64_t>(fns.libraries().size()))},
+          {"used_memory_vm_functions", n(vm_functions)},
+          {"used_memory_vm_total", n(vm_eval + vm_functions)},
+          {"used_memory_vm_total_human", bytes_to_human(vm_eval + vm_functions)},
+          {"used_memory_functions", n(functions)},
+          {"used_memory_scripts", n(scripts_eval + functions)},
+          {"used_memory_scripts_human", bytes_to_human(scripts_eval + functions)}};
 }
 
 }  // namespace datanode

@@ -42,14 +42,17 @@ class Scripting : public ScriptHost {
   struct Script {
     std::string body;
     uint32_t flags = 0;
+    int ref = LUA_NOREF;  // the compiled body, in the EVAL state's registry
   };
   LuaEngine& eval_engine() { return *eval_; }
+  // By SHA in any case (EVALSHA accepts upper case).
   const Script* find_script(std::string_view sha) const;
   // Compiles a body unless cached: its SHA, or false with the error reply text.
   bool create_script(std::string_view body, std::string& sha, std::string& error);
   // SCRIPT FLUSH: a fresh Lua state and an empty cache.
   void flush_scripts();
   size_t script_count() const { return scripts_.size(); }
+  int64_t script_bodies_bytes() const { return script_bodies_bytes_; }
 
   Functions& functions() { return *functions_; }
 
@@ -65,9 +68,16 @@ class Scripting : public ScriptHost {
 
   // Runs `run`'s function (on top of `engine`'s stack with `nargs` arguments) and writes its reply.
   void execute(LuaEngine& engine, ScriptRun& run, int nargs, Context& ctx);
-  // Checks before a run by the script's flags (no-cluster, read-only replica, *_RO with writes); "" or
-  // the error.
-  std::string refuse_run(uint32_t flags, bool ro_command, const Client& caller) const;
+  // Checks before a run by the script's flags (no-cluster, stale replica, read-only replica, *_RO with
+  // writes, out of memory), as Redis' scriptPrepareForRun; "" or the error. Fills `run`'s run flags.
+  std::string prepare_run(uint32_t flags, bool ro_command, Context& ctx, ScriptRun& run) const;
+  // A script's first write meets the dispatcher's write guards (-READONLY, -MISCONF, -NOREPLICAS); once
+  // it wrote, or when its caller is our master or the AOF, nothing may stop it halfway.
+  bool first_write_pending() const {
+    return current_ != nullptr && !current_->wrote && !obeyed(*current_->caller);
+  }
+  // The master link and the AOF loader: their scripts are never refused (Redis' mustObeyClient).
+  static bool obeyed(const Client& c) { return c.has(kClientMaster) || c.conn == nullptr; }
 
   // The fake client scripts run commands through, and the caller of a busy script (its input waits).
   bool is_script_client(const Client& c) const { return &c == &script_client_; }
@@ -96,9 +106,12 @@ class Scripting : public ScriptHost {
   Server& server_;
   std::unique_ptr<LuaEngine> eval_;
   util::StringMap<Script> scripts_;
+  int64_t script_bodies_bytes_ = 0;
   std::unique_ptr<Functions> functions_;
   Client script_client_;
   bool not_in_scripts(const CommandSpec& cmd, const Args& argv);
+  // Redis' scriptVerify* checks of one redis.call before it runs; "" or the error.
+  std::string refuse_call(ScriptRun& run, const CommandSpec& cmd, const Args& argv);
 
   ScriptRun* current_ = nullptr;
   std::map<const CommandSpec*, bool> noscript_;
@@ -110,6 +123,15 @@ class Scripting : public ScriptHost {
 Scripting& scripting_of(Server& server);
 // Null while no script command ran yet.
 Scripting* find_scripting(const Server& server);
+
+// EVAL*/FCALL* take the flags their script declares for the dispatcher's guards (Redis' getCommandFlags:
+// no-writes drops the write flag, allow-oom the deny-oom one, allow-stale adds stale), and FUNCTION
+// LOAD/DELETE/FLUSH/RESTORE and SCRIPT LOAD the flags of their subcommand. False when `cmd`'s own flags
+// apply; else `out` is `cmd` with the flags of this call.
+bool declared_script_flags(Server& server, const CommandSpec& cmd, const Args& args, CommandSpec& out);
+
+// INFO memory's scripting fields, in Redis 7.0's order (name, value).
+std::vector<std::pair<std::string, std::string>> scripting_memory_info(Server& server);
 
 // Shebang line of an EVAL body: flags and the length to skip, or false with the error text.
 bool parse_shebang(std::string_view body, uint32_t& flags, size_t& skip, std::string& error);

@@ -17,6 +17,7 @@
 #include "common/util/strings.h"
 #include "datanode/memory/memory.h"
 #include "datanode/persistence/persistence.h"
+#include "datanode/scripting/scripting.h"
 #include "datanode/server/blocking.h"
 #include "datanode/server/pubsub.h"
 #include "datanode/server/server.h"
@@ -170,6 +171,7 @@ void write_memory(Server& s, Section& w) {
   w.num("allocator_resident", resident);
   w.num("total_system_memory", total);
   w.str("total_system_memory_human", bytes_to_human(total));
+  for (const auto& [name, value] : scripting_memory_info(s)) w.str(name, value);
   w.num("maxmemory", s.settings().maxmemory);
   w.str("maxmemory_human", bytes_to_human(s.settings().maxmemory));
   w.str("maxmemory_policy", s.settings().maxmemory_policy);

@@ -533,9 +533,10 @@ void Server::execute(Client& c, const Args& args, resp::Writer& out) {
         AclState::of(*this).check(c, args, multi ? acl::LogContext::kMulti : acl::LogContext::kToplevel);
     if (!denied.empty()) return reject(denied, true);
   }
+  Scripting* scripting = find_scripting(*this);
+  bool from_script = scripting != nullptr && scripting->is_script_client(c);
   // A script past busy-reply-threshold: the loop serves other clients only to say so (and to kill it).
-  if (Scripting* scripting = find_scripting(*this);
-      scripting && scripting->busy() && !scripting->is_script_client(c)) {
+  if (scripting && scripting->busy() && !from_script) {
     std::string busy = scripting->busy_refusal(*cmd, args);
     if (!busy.empty()) return reject(busy, true);
   }
@@ -550,6 +551,10 @@ void Server::execute(Client& c, const Args& args, resp::Writer& out) {
         false);
   }
   const std::string& n = cmd->name;
+  // EVAL/FCALL meet the guards with the flags their script declares (Redis' getCommandFlags); a script's
+  // own commands meet the script's checks instead (scripting.cpp), only routing and the first write's.
+  CommandSpec declared;
+  const CommandSpec* guarded = declared_script_flags(*this, *cmd, args, declared) ? &declared : cmd;
   if (!route_guards_.empty() && !c.has(kClientMaster) && !loading_) {
     for (auto& guard : route_guards_) {
       std::string err = guard(c, *cmd, args);
@@ -576,21 +581,25 @@ void Server::execute(Client& c, const Args& args, resp::Writer& out) {
   bool exec_writes = in_multi && n == "exec" &&
                      std::any_of(c.multi_queue.begin(), c.multi_queue.end(), [&](const QueuedCommand& q) {
                        const CommandSpec* s = commands_.find(q.args[0]);
+                       CommandSpec d;
+                       Args qa(q.args.begin(), q.args.end());
+                       if (s && declared_script_flags(*this, *s, qa, d)) s = &d;
                        return s && s->has(command::kWrite);
                      });
   // The commands EXEC runs from its queue meet no guard again (Redis' execCommand calls them directly):
   // EXEC met them for the whole queue, and a REPLICAOF inside the transaction does not refuse the
-  // writes queued after it. Scripts (no connection) keep theirs.
+  // writes queued after it. A script's commands meet the write guards only until its first write.
   bool run_by_exec = c.has(kClientDenyBlocking) && c.conn != nullptr && !in_multi;
-  if ((cmd->has(command::kWrite) || exec_writes) && !c.has(kClientMaster) && !run_by_exec) {
+  if ((guarded->has(command::kWrite) || exec_writes) && !c.has(kClientMaster) && !run_by_exec &&
+      (!from_script || scripting->first_write_pending())) {
     for (auto& guard : write_guards_) {
-      std::string err = guard(c, *cmd);
+      std::string err = guard(c, *guarded);
       if (!err.empty()) return reject(err, true);
     }
   }
-  if (!c.has(kClientMaster) && !run_by_exec) {
+  if (!c.has(kClientMaster) && !run_by_exec && !from_script) {
     for (auto& guard : command_guards_) {
-      std::string err = guard(c, *cmd);
+      std::string err = guard(c, *guarded);
       if (!err.empty()) return reject(err, true);
     }
     // EXEC meets the stale-link guard as its queue would (Redis checks EXEC with its queued commands'

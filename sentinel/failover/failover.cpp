@@ -216,6 +216,11 @@ bool FailoverMachine::abort_if_master_back(const TickInput& in, Env& env) {
   // replicas that are about to follow someone else) would be dropped. Redis Sentinel carries on; we stop,
   // and the usual retry delay applies if the master fails again.
   if (forced_ || in.master.sdown) return false;
+  // A master that was down only because a script kept it busy (it answered -BUSY during this SDOWN, and
+  // answers again because a sentinel sent SCRIPT KILL) is not "back" the way a restarted one is: Redis
+  // Sentinel carries on with the failover it started at ODOWN, and so do we.
+  if (in.master.last_busy_reply_ms != 0 && in.master.last_busy_reply_ms >= in.master.sdown_since_ms)
+    return false;
   env.actions.emit(master_event("-failover-abort-master-back"));
   abort_failover(in.now_ms);
   return true;

@@ -100,6 +100,8 @@ struct MasterView {
   int port = 0;
   bool sdown = false;
   int64_t sdown_since_ms = 0;
+  // Last -BUSY reply to PING: the master was down because a script kept it busy.
+  int64_t last_busy_reply_ms = 0;
   bool odown = false;
   size_t known_sentinels = 0;  // other sentinels monitoring this master (not counting us)
   unsigned quorum = 2;

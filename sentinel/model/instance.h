@@ -63,6 +63,7 @@ struct Instance {
   int64_t last_ping_time = 0;      // when the last PING was sent
   int64_t last_avail_time = 0;     // last valid PING reply (PONG, LOADING, MASTERDOWN)
   int64_t last_pong_time = 0;      // last reply of any kind to PING
+  int64_t last_busy_reply_time = 0;  // last -BUSY reply to PING (a script keeps the instance busy)
   int64_t last_pub_time = 0;       // last hello we published through this instance
   int64_t last_hello_time = 0;     // sentinels: last hello heard from it
   int64_t last_master_down_reply_time = 0;  // sentinels: last reply to is-master-down-by-addr

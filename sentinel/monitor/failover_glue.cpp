@@ -103,6 +103,7 @@ failover::MasterView Monitor::master_view(const Instance& m) const {
   v.port = m.addr.port;
   v.sdown = m.is(kSDown);
   v.sdown_since_ms = m.s_down_since;
+  v.last_busy_reply_ms = m.last_busy_reply_time;
   v.odown = m.is(kODown);
   v.known_sentinels = m.sentinels.size();
   v.quorum = static_cast<unsigned>(m.quorum);

@@ -204,6 +204,7 @@ void Monitor::on_ping_reply(Instance& ri, redisReply* r) {
     }
     // As Redis Sentinel: a master down because a script keeps it busy gets one SCRIPT KILL per SDOWN
     // period (a script that wrote refuses it with -UNKILLABLE, and the failover goes on).
+    if (s.starts_with("BUSY")) ri.last_busy_reply_time = now;
     if (s.starts_with("BUSY") && ri.is(kSDown) && !ri.is(kScriptKillPending) && ri.cc) {
       ri.cc->command({"SCRIPT", "KILL"}, [](redisReply*) {});
       ri.flags |= kScriptKillPending;

@@ -282,6 +282,26 @@ TEST_F(SentinelFailoverMachine, MasterBackBeforePromotionAbortsTheFailover) {
   EXPECT_EQ(h.actions.count("promote 6380"), 0u);
 }
 
+// A master down only because a script kept it busy answers again once a sentinel's SCRIPT KILL stops the
+// script: Redis Sentinel goes on with the failover it started, and so do we.
+TEST_F(SentinelFailoverMachine, MasterBackFromABusyScriptDoesNotAbortTheFailover) {
+  h.actions.links_accept = false;
+  h.master.sdown_since_ms = h.now - 1000;
+  h.master.last_busy_reply_ms = h.now - 500;
+  h.tick();
+  h.peers_vote("me", 1, 2);
+  h.now += 100;
+  h.tick();
+  ASSERT_EQ(h.machine.state(), State::kSendSlaveofNoone);
+  h.master.sdown = false;
+  h.master.odown = false;
+  h.actions.links_accept = true;
+  h.now += 100;
+  h.tick();
+  EXPECT_EQ(h.machine.state(), State::kWaitPromotion);
+  EXPECT_FALSE(h.actions.has_event("-failover-abort-master-back"));
+}
+
 TEST_F(SentinelFailoverMachine, SlaveofNoOneRetriedUntilFailoverTimeout) {
   h.actions.links_accept = false;  // selected, but the link cannot take the command
   h.tick();
