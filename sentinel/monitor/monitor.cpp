@@ -253,8 +253,8 @@ void Monitor::send_hello(Instance& ri, int64_t now) {
 
 bool Monitor::send_replicaof(Instance& ri, const Address* target) {
   if (ri.cc == nullptr || !ri.cc->active()) return false;
-  std::vector<std::string> cmd = {"REPLICAOF", "NO", "ONE"};
-  if (target != nullptr) cmd = {"REPLICAOF", target->ip, std::to_string(target->port)};
+  std::vector<std::string> cmd = {"SLAVEOF", "NO", "ONE"};
+  if (target != nullptr) cmd = {"SLAVEOF", target->ip, std::to_string(target->port)};
   // One transaction, as Redis Sentinel sends it: the role change, its persistence, and dropping the
   // clients that still talk to the old topology happen together or not at all.
   bool ok = ri.cc->command({"MULTI"}, nullptr);
