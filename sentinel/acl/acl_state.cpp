@@ -30,14 +30,6 @@ std::vector<std::string_view> split_words(std::string_view line) {
 
 }  // namespace
 
-void register_acl_settings(AclSettings& s, config::Registry& r) {
-  r.add_string("aclfile", &s.aclfile).immutable = true;
-  config::Option& users = r.add_string("users", &s.users);
-  users.immutable = true;
-  users.sensitive = true;
-  r.add_int("acllog-max-len", &s.acllog_max_len, 0, INT32_MAX);
-}
-
 SentinelAcl::SentinelAcl(Server& server, AclSettings& settings, config::Registry& registry)
     : server_(server),
       settings_(settings),

@@ -41,6 +41,7 @@ std::string render(const sentinel::InfoFields& f) {
   if (f.replica_priority) out += "slave_priority:" + std::to_string(*f.replica_priority) + "\r\n";
   if (f.slave_repl_offset) out += "slave_repl_offset:" + std::to_string(*f.slave_repl_offset) + "\r\n";
   if (f.replica_announced) out += std::string("replica_announced:") + (*f.replica_announced ? "1" : "0") + "\r\n";
+  if (f.fenced) out += "master_fenced:1\r\n";
   for (size_t i = 0; i < f.replicas.size(); ++i)
     out += "slave" + std::to_string(i) + ":ip=" + f.replicas[i].ip + ",port=" + std::to_string(f.replicas[i].port) +
            ",state=online,offset=0,lag=0\r\n";
