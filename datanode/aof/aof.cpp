@@ -64,12 +64,6 @@ Aof::Aof(Server& server) : server_(server) {
   server_.add_before_flush([this] { flush(false); });
   server_.add_periodic(100, [this](int64_t now) { periodic(now); });
   server_.add_shutdown_hook([this] { shutdown(); });
-  server_.add_write_guard([this](const Client&, const CommandSpec&) { return write_guard(); });
-  // As Redis 7, PING is refused too while the AOF cannot be written: a Sentinel does not take -MISCONF
-  // for a valid PING reply, so a master whose disk is full gets failed over instead of refusing writes.
-  server_.add_command_guard([this](const Client&, const CommandSpec& cmd) {
-    return cmd.name == "ping" ? write_guard() : std::string();
-  });
   server_.add_info_section("persistence", [this](std::string& out) { write_info(out); });
   if (config::Option* opt = server_.registry().find("appendonly")) {
     opt->on_change = [this]() -> std::string {

@@ -80,6 +80,8 @@ class Aof : public PropagationSink {
 
   // The INFO persistence fields.
   void write_info(std::string& out) const;
+  // -MISCONF while the AOF cannot be written, else "" (the dispatcher's checks, admission.cpp).
+  std::string write_guard() const;
 
  private:
   enum class State { kOff, kOn, kWaitRewrite };
@@ -95,7 +97,6 @@ class Aof : public PropagationSink {
   void stop_appending();
   void periodic(int64_t now_ms);
   void shutdown();
-  std::string write_guard() const;
 
   // Rewrite child management (aof_rewrite.cpp).
   void check_child();

@@ -47,9 +47,6 @@ void install_memory(Server& server) {
   auto memory = std::make_shared<Memory>(server, getter->options);
   getter->options->memory = memory.get();
   server.set_memory(memory.get());
-  server.add_command_guard([memory](const Client& c, const CommandSpec& cmd) {
-    return memory->oom_guard(c, cmd.name, cmd.has(command::kDenyOom));
-  });
   server.add_route_guard([memory](const Client& c, const CommandSpec& cmd, const Args& args) {
     if (memory->lfu_policy())
       memory->note_access(c, cmd.name, cmd.first_key, cmd.last_key, cmd.key_step, args);

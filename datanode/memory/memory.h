@@ -3,8 +3,8 @@
 // by maxmemory-eviction-tenacity), -OOM for commands flagged denyoom when nothing can be evicted, and
 // the maxmemory-clients cap on the memory of all clients (the largest client is closed first).
 //
-// The subsystem plugs into the server through its hooks only (a command guard, a route guard for LFU
-// accesses, a periodic job); the server keeps a pointer to the instance (Server::memory()).
+// The subsystem plugs into the server through its hooks (a route guard for LFU accesses, a periodic
+// job) and the dispatcher's -OOM check; the server keeps a pointer to the instance (Server::memory()).
 #pragma once
 
 #include <cstdint>
@@ -68,6 +68,11 @@ class Memory {
   // together use more than maxmemory-clients.
   void evict_clients();
 
+  // The dispatcher's maxmemory check (datanode/server/admission.cpp): closes clients over
+  // maxmemory-clients, evicts, and answers -OOM to a deny-oom command (`denyoom`: the flag as this call
+  // has it, a script's declared flags for EVAL/FCALL; anything queued in MULTI) when memory stays over.
+  std::string oom_guard(const Client& c, const std::string& command, bool denyoom);
+
   // OBJECT FREQ: the LFU counter of a key after decay.
   int64_t lfu_frequency(int db, std::string_view key, int64_t now_ms) const;
 
@@ -90,8 +95,6 @@ class Memory {
     int db = 0;
     std::string key;
   };
-  // `denyoom`: the command's flag as this call has it (a script's declared flags for EVAL/FCALL).
-  std::string oom_guard(const Client& c, const std::string& command, bool denyoom);
   bool pre_command_oom_ = false;
   // Under an LFU policy: counts an access to each key of the command (Redis' updateLFU on lookup).
   void note_access(const Client& c, const std::string& command, int first, int last, int step,

@@ -33,10 +33,6 @@ Persistence::Persistence(Server& server) : server_(server) {
   server_.add_sink(this);
   server_.add_periodic(100, [this](int64_t now) { cron(now); });
   shutdown_ = std::make_unique<ShutdownSequence>(server_, *this);
-  server_.add_write_guard([this](const Client&, const CommandSpec&) { return write_guard(); });
-  server_.add_command_guard([this](const Client&, const CommandSpec& cmd) {
-    return cmd.name == "ping" ? write_guard() : std::string();
-  });
   // Runs after the AOF and the replica snapshot loaders (registered before us).
   server_.add_startup_hook([this] { return load_on_start(); });
   if (config::Option* o = server_.registry().find("save")) {

@@ -73,10 +73,12 @@ class Persistence : public PropagationSink {
   // The rdb_* lines of INFO persistence (the AOF writes the section around them).
   void write_info(std::string& out) const;
   uint64_t dirty() const { return dirty_; }
+  // -MISCONF while the last snapshot failed (stop-writes-on-bgsave-error), else "" (the dispatcher's
+  // checks, datanode/server/admission.cpp).
+  std::string write_guard() const;
 
  private:
   bool parse_save_points(const std::string& text, std::vector<std::pair<int64_t, int64_t>>* out) const;
-  std::string write_guard() const;
   void cron(int64_t now_ms);
   bool load_on_start();
   rdb::SaveInfo save_info() const;

@@ -22,7 +22,6 @@ constexpr int64_t kIsolatedMs = 3000;
 }  // namespace
 
 MasterFence::MasterFence(Server& server) : server_(server) {
-  server_.add_write_guard([this](const Client& c, const CommandSpec& cmd) { return guard(c, cmd); });
   server_.add_client_close_listener([this](Client& c) { sentinel_epochs_.erase(c.id); });
 }
 
@@ -133,7 +132,7 @@ void MasterFence::lift(const std::string& why) {
              static_cast<unsigned long long>(refusals_));
 }
 
-std::string MasterFence::guard(const Client& c, const CommandSpec&) {
+std::string MasterFence::guard(const Client& c) {
   if (!fenced_ || c.has(kClientMaster)) return "";
   ++refusals_;
   return "READONLY You can't write against a fenced master (it may have been replaced by a failover).";

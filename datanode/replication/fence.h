@@ -58,9 +58,11 @@ class MasterFence {
   bool fenced() const { return fenced_; }
   uint64_t refusals() const { return refusals_; }
   void write_info(std::string& out) const;
+  // A write while fenced: the -READONLY that refuses it (counted), else "" (the dispatcher's checks,
+  // datanode/server/admission.cpp).
+  std::string guard(const Client& c);
 
  private:
-  std::string guard(const Client& c, const CommandSpec& cmd);
   void fence(const char* why, int64_t now_ms);
   void lift(const std::string& why);
   int64_t timeout_ms() const;

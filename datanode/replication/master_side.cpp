@@ -218,12 +218,16 @@ int Replication::good_replicas(int64_t now_ms) const {
   return good;
 }
 
-std::string Replication::write_guard(const Client& c, const CommandSpec&) const {
+std::string Replication::read_only_guard(const Client& c) {
+  if (is_replica() && server_.settings().replica_read_only && !c.has(kClientMaster))
+    return "READONLY You can't write against a read only replica.";
+  // After a replica's own -READONLY: a fenced (demoted) master refuses writes the same way.
+  return fence_->guard(c);
+}
+
+std::string Replication::replicas_guard() const {
   const Settings& s = server_.settings();
-  if (is_replica()) {
-    if (s.replica_read_only && !c.has(kClientMaster)) return "READONLY You can't write against a read only replica.";
-    return "";
-  }
+  if (is_replica()) return "";
   if (s.min_replicas_to_write > 0 && s.min_replicas_max_lag > 0 &&
       good_replicas(util::mono_ms()) < s.min_replicas_to_write)
     return "NOREPLICAS Not enough good replicas to write.";

@@ -41,10 +41,7 @@ Replication::Replication(Server& server) : server_(server), replid_(random_repli
   server_.add_sink(this);
   server_.add_info_section("replication", [this](std::string& out) { write_info(out); });
   server_.add_periodic(100, [this](int64_t now_ms) { periodic(now_ms); });
-  server_.add_write_guard([this](const Client& c, const CommandSpec& cmd) { return write_guard(c, cmd); });
-  // After ours: -READONLY of a replica and -NOREPLICAS keep their precedence over the fence's refusal.
   fence_ = std::make_unique<MasterFence>(server_);
-  server_.add_command_guard([this](const Client&, const CommandSpec& cmd) { return stale_guard(cmd); });
   server_.add_client_close_listener([this](Client& c) { on_client_close(c); });
   server_.add_before_flush([this] {
     if (getack_pending_) send_getack();

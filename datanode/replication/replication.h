@@ -81,7 +81,11 @@ class Replication : public PropagationSink {
   // A replica whose link is down with replica-serve-stale-data no, and what it refuses then (-MASTERDOWN
   // unless the command is allowed on a stale replica).
   bool running_stale() const;
-  std::string stale_guard(const CommandSpec& cmd) const;
+
+  // --- The dispatcher's checks (datanode/server/admission.cpp): "" or the error refusing a command ---
+  std::string stale_guard(const CommandSpec& cmd) const;  // -MASTERDOWN
+  std::string replicas_guard() const;                     // a write: -NOREPLICAS (min-replicas-to-write)
+  std::string read_only_guard(const Client& c);           // a write: -READONLY (replica, fenced master)
 
   // --- Used by the replica link ---
   // The stream position our data corresponds to (replid, offset), to ask for PSYNC; replid "?"
@@ -122,7 +126,6 @@ class Replication : public PropagationSink {
   void send_getack();
   void periodic(int64_t now_ms);
   void on_client_close(Client& c);
-  std::string write_guard(const Client& c, const CommandSpec& cmd) const;
 
   void change_replid();
   void shift_replid();

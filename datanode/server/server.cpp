@@ -15,6 +15,7 @@
 #include "datanode/persistence/persistence.h"
 #include "datanode/replication/replication.h"
 #include "datanode/scripting/scripting.h"
+#include "datanode/server/admission.h"
 #include "datanode/server/blocking.h"
 #include "datanode/server/client_info.h"
 #include "datanode/server/client_pause.h"
@@ -500,123 +501,28 @@ void Server::execute(Client& c, const Args& args, resp::Writer& out) {
   // Every reply speaks the client's protocol: HELLO may change it between two pipelined commands.
   out.set_protocol(c.resp);
   const CommandSpec* cmd = commands_.find(args[0]);
-  bool in_multi = c.has(kClientMulti);
   // Refusals before the command runs: counted as rejected calls, and they make a transaction fail.
-  auto reject = [&](std::string_view error, bool dirties_multi) {
+  if (admission::Refusal r = admission::check(*this, c, cmd, args, route_guards_); !r.error.empty()) {
     if (cmd) cmd->rejected_calls++;
+    std::string error = std::move(r.error);
     if (cmd && cmd->name == "exec" && !error.starts_with("EXECABORT")) {
-      // Redis' execCommandAbort: a refused EXEC discards the transaction and says why.
+      // Redis' execCommandAbort: a refused EXEC discards the transaction and says why; a cluster
+      // redirection is answered as is.
       c.multi_queue.clear();
       c.multi_mem = 0;
       c.flags &= ~(kClientMulti | kClientDirtyExec | kClientDirtyCas);
       watches().unwatch_all(c);
-      if (error.starts_with("ERR ")) error.remove_prefix(4);
-      std::string abort = "EXECABORT Transaction discarded because of: " + std::string(error);
-      out.error(abort);
-      count_error(abort);
-      return;
+      if (!r.redirect)
+        error = "EXECABORT Transaction discarded because of: " + error.substr(error.starts_with("ERR ") ? 4 : 0);
+    } else if (c.has(kClientMulti) && r.dirties_multi) {
+      c.flags |= kClientDirtyExec;
     }
     out.error(error);
     count_error(error);
-    if (in_multi && dirties_multi) c.flags |= kClientDirtyExec;
-  };
-  if (cmd == nullptr) return reject(command::unknown_command_error(args), true);
-  if (!cmd->arity_ok(args.size())) return reject(command::wrong_arity_error(cmd->name), true);
-  // As Redis, a disabled DEBUG/MODULE is refused before AUTH is looked at.
-  if (std::string err = protected_command_error(*this, c, cmd->name); !err.empty()) return reject(err, true);
-  if (!c.authenticated && AclState::of(*this).registry().auth_required() && !cmd->has(command::kNoAuth))
-    return reject(command::kNoAuthError, true);
-  // ACL: after AUTH and before everything else, as Redis; the master link and the AOF obey blindly.
-  if (c.conn != nullptr && !c.has(kClientMaster)) {
-    bool multi = in_multi || c.has(kClientDenyBlocking);  // queued, or run by EXEC
-    std::string denied =
-        AclState::of(*this).check(c, args, multi ? acl::LogContext::kMulti : acl::LogContext::kToplevel);
-    if (!denied.empty()) return reject(denied, true);
-  }
-  Scripting* scripting = find_scripting(*this);
-  bool from_script = scripting != nullptr && scripting->is_script_client(c);
-  // A script past busy-reply-threshold: the loop serves other clients only to say so (and to kill it).
-  if (scripting && scripting->busy() && !from_script) {
-    std::string busy = scripting->busy_refusal(*cmd, args);
-    if (!busy.empty()) return reject(busy, true);
-  }
-  if (c.resp == 2 && c.has(kClientPubSub) && !cmd->has(command::kPubSubOk) &&
-      (c.subscription_count() > 0 || pubsub_->shard_subscription_count(c) > 0)) {
-    // Redis names the subcommand ("script|kill").
-    const AclState& acl = AclState::of(*this);
-    const int id = acl.command_id(args);
-    return reject(
-        "ERR Can't execute '" + (id >= 0 ? acl.catalog().at(id).fullname : cmd->name) +
-            "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
-        false);
+    return;
   }
   const std::string& n = cmd->name;
-  // EVAL/FCALL meet the guards with the flags their script declares (Redis' getCommandFlags); a script's
-  // own commands meet the script's checks instead (scripting.cpp), only routing and the first write's.
-  CommandSpec declared;
-  const CommandSpec* guarded = declared_script_flags(*this, *cmd, args, declared) ? &declared : cmd;
-  if (!route_guards_.empty() && !c.has(kClientMaster) && !loading_) {
-    for (auto& guard : route_guards_) {
-      std::string err = guard(c, *cmd, args);
-      if (err.empty()) continue;
-      if (n != "exec") return reject(err, true);
-      // Redis answers a refused EXEC with the redirection itself (not EXECABORT), discarding the queue.
-      cmd->rejected_calls++;
-      c.multi_queue.clear();
-      c.multi_mem = 0;
-      c.flags &= ~(kClientMulti | kClientDirtyExec | kClientDirtyCas);
-      watches().unwatch_all(c);
-      out.error(err);
-      count_error(err);
-      return;
-    }
-  }
-  bool queues = in_multi && cmd->handler != nullptr && n != "exec" && n != "discard" && n != "multi" &&
-                n != "watch" && n != "quit" && n != "reset";
-  if (queues && cmd->has(command::kNoMulti))
-    return reject("ERR Command not allowed inside a transaction", true);
-  // As Redis: the guards (-NOREPLICAS, -MISCONF, -READONLY, -MASTERDOWN) refuse a command before it is
-  // queued, which makes EXEC fail; an EXEC whose queue holds a write meets the write guards itself
-  // (refused as a whole, EXECABORT), so a transaction never runs half-fenced.
-  bool exec_writes = in_multi && n == "exec" &&
-                     std::any_of(c.multi_queue.begin(), c.multi_queue.end(), [&](const QueuedCommand& q) {
-                       const CommandSpec* s = commands_.find(q.args[0]);
-                       CommandSpec d;
-                       Args qa(q.args.begin(), q.args.end());
-                       if (s && declared_script_flags(*this, *s, qa, d)) s = &d;
-                       return s && s->has(command::kWrite);
-                     });
-  // The commands EXEC runs from its queue meet no guard again (Redis' execCommand calls them directly):
-  // EXEC met them for the whole queue, and a REPLICAOF inside the transaction does not refuse the
-  // writes queued after it. A script's commands meet the write guards only until its first write.
-  bool run_by_exec = c.has(kClientDenyBlocking) && c.conn != nullptr && !in_multi;
-  if ((guarded->has(command::kWrite) || exec_writes) && !c.has(kClientMaster) && !run_by_exec &&
-      (!from_script || scripting->first_write_pending())) {
-    for (auto& guard : write_guards_) {
-      std::string err = guard(c, *guarded);
-      if (!err.empty()) return reject(err, true);
-    }
-  }
-  if (!c.has(kClientMaster) && !run_by_exec && !from_script) {
-    for (auto& guard : command_guards_) {
-      std::string err = guard(c, *guarded);
-      if (!err.empty()) return reject(err, true);
-    }
-    // EXEC meets the stale-link guard as its queue would (Redis checks EXEC with its queued commands'
-    // flags): a replica that went stale after a GET was queued refuses the EXEC (EXECABORT ...
-    // MASTERDOWN). The other guards (OOM, MISCONF) already judge an EXEC by its queue themselves.
-    if (in_multi && n == "exec") {
-      for (const QueuedCommand& q : c.multi_queue) {
-        const CommandSpec* queued = commands_.find(q.args[0]);
-        if (queued == nullptr) continue;
-        for (auto& guard : command_guards_) {
-          std::string err = guard(c, *queued);
-          if (err.starts_with("MASTERDOWN")) return reject(err, true);
-        }
-      }
-    }
-  }
-  if (queues) {
+  if (admission::queued_in_multi(c, *cmd)) {
     QueuedCommand q;
     q.args.assign(args.begin(), args.end());
     for (const std::string& a : q.args) c.multi_mem += a.size();

@@ -158,20 +158,11 @@ class Server : public net::ConnectionHandler {
   const std::vector<std::tuple<std::string, std::function<void(std::string&)>, bool>>& info_sections() const {
     return info_sections_;
   }
-  // Called before a write command runs; returns "" or the error that refuses it (-READONLY, -MISCONF,
-  // -NOREPLICAS ...). Registered by replication and AOF.
-  void add_write_guard(std::function<std::string(const Client&, const CommandSpec&)> guard) {
-    write_guards_.push_back(std::move(guard));
-  }
   // Runs after AUTH and before every other guard with the arguments (cluster routing: -MOVED,
   // -CROSSSLOT ...); skipped for the master link and the AOF. A refused EXEC is discarded and answered
   // with the router's error as is.
   void add_route_guard(std::function<std::string(const Client&, const CommandSpec&, const Args&)> guard) {
     route_guards_.push_back(std::move(guard));
-  }
-  // Like a write guard, for every command (replica-serve-stale-data no: -MASTERDOWN).
-  void add_command_guard(std::function<std::string(const Client&, const CommandSpec&)> guard) {
-    command_guards_.push_back(std::move(guard));
   }
   // Called for each key a command modified (WATCH, blocked clients). Handlers call touch().
   void add_key_listener(std::function<void(int db, std::string_view key)> fn) {
@@ -281,8 +272,6 @@ class Server : public net::ConnectionHandler {
   };
   std::vector<Periodic> periodic_;
   std::vector<std::tuple<std::string, std::function<void(std::string&)>, bool>> info_sections_;
-  std::vector<std::function<std::string(const Client&, const CommandSpec&)>> write_guards_;
-  std::vector<std::function<std::string(const Client&, const CommandSpec&)>> command_guards_;
   std::vector<std::function<std::string(const Client&, const CommandSpec&, const Args&)>> route_guards_;
   std::vector<std::function<void(int, std::string_view)>> key_listeners_;
   std::vector<std::function<void()>> before_flush_;
