@@ -58,6 +58,7 @@ void install_memory(Server& server) {
 Memory::Memory(Server& server, std::shared_ptr<MemoryOptions> options)
     : server_(server), options_(std::move(options)), rng_(std::random_device{}()) {
   lfu_.resize(server_.databases().size());
+  lfu_policy_ = server_.settings().maxmemory_policy.find("lfu") != std::string::npos;
   allocator::set_background_thread(options_->jemalloc_bg_thread);
   if (config::Option* o = server_.registry().find("jemalloc-bg-thread")) {
     o->on_change = [this] {
@@ -74,6 +75,7 @@ Memory::Memory(Server& server, std::shared_ptr<MemoryOptions> options)
   }
   if (config::Option* o = server_.registry().find("maxmemory-policy")) {
     o->on_change = [this] {
+      lfu_policy_ = server_.settings().maxmemory_policy.find("lfu") != std::string::npos;
       // Counters of an earlier LFU period would be stale: start over, as Redis' data "adjusts".
       if (!lfu_policy())
         for (auto& table : lfu_) table.clear();
@@ -83,9 +85,6 @@ Memory::Memory(Server& server, std::shared_ptr<MemoryOptions> options)
   }
 }
 
-bool Memory::lfu_policy() const {
-  return server_.settings().maxmemory_policy.find("lfu") != std::string::npos;
-}
 
 void Memory::note_access(const Client& c, const std::string& command, int first, int last, int step,
                          const std::vector<std::string_view>& args) {

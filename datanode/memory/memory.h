@@ -108,7 +108,9 @@ class Memory {
   // Keyspace notifications are wired by their own subsystem: the "evicted" event of each evicted key.
   void notify_evicted(int db, std::string_view key);
   void cron();
-  bool lfu_policy() const;
+  // Checked for every command: kept in step with maxmemory-policy.
+  bool lfu_policy() const { return lfu_policy_; }
+  bool lfu_policy_ = false;
 
   Server& server_;
   std::shared_ptr<MemoryOptions> options_;

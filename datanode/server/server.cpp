@@ -484,7 +484,7 @@ void Server::process_input(Client& c) {
         break;
       }
       size_t reply_start = out.buffer()->size();
-      execute(c, args, out);
+      execute(c, args, out, spec);
       // CLIENT REPLY OFF / SKIP: the reply is dropped, whatever it was (errors too, as in Redis), except
       // (un)subscribe confirmations: Redis 7 sends them as pushes, in RESP2 too, and pushes ignore it.
       if (c.has(kClientReplyOff | kClientReplySkip) && !is_subscription(spec))
@@ -497,10 +497,9 @@ void Server::process_input(Client& c) {
   flush_later(c);
 }
 
-void Server::execute(Client& c, const Args& args, resp::Writer& out) {
+void Server::execute(Client& c, const Args& args, resp::Writer& out, const CommandSpec* cmd) {
   // Every reply speaks the client's protocol: HELLO may change it between two pipelined commands.
   out.set_protocol(c.resp);
-  const CommandSpec* cmd = commands_.find(args[0]);
   // Refusals before the command runs: counted as rejected calls, and they make a transaction fail.
   if (admission::Refusal r = admission::check(*this, c, cmd, args, route_guards_); !r.error.empty()) {
     if (cmd) cmd->rejected_calls++;

@@ -140,7 +140,9 @@ class Server : public net::ConnectionHandler {
 
   // Runs one command for a client: lookup, checks, handler, propagation. Used by the network path, the
   // AOF loader and the replica stream alike.
-  void execute(Client& c, const Args& args, resp::Writer& out);
+  void execute(Client& c, const Args& args, resp::Writer& out) { execute(c, args, out, commands_.find(args[0])); }
+  // The same with the command already looked up (null: unknown).
+  void execute(Client& c, const Args& args, resp::Writer& out, const CommandSpec* cmd);
   // Queues a client's replies to be sent at the end of this loop iteration (after the AOF is written).
   void flush_later(Client& c);
   // Parses and runs whatever complete requests a client's input buffer holds.

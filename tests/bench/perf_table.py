@@ -4,7 +4,7 @@ machine, measured back to back and interleaved over several rounds (ours first i
 in odd ones), each figure the median of its rounds, printed as a ratio table:
 
   - redis-benchmark throughput per test, at -P 1 and -P 16, with the AOF off, everysec and always;
-  - SET throughput of a master with one replica attached;
+  - SET throughput of a master with one, then two replicas attached;
   - full-sync time of a replica joining a master that holds --sync-keys keys;
   - memory per key (used_memory and RSS) for small strings and for 10-field hashes;
   - the sentinel's footprint (RSS and CPU time while monitoring one master).
@@ -174,17 +174,30 @@ def replicated_set(opts, workdir, table):
     pairs = []
     for kind, binary in (("datanode", opts.datanode), ("redis", "redis-server")):
         master = Server(kind, binary, workdir)
-        replica = Server(kind, binary, workdir, ["--replicaof", "127.0.0.1", master.port])
-        pairs.append((master, replica))
+        # The second one joins after the one-replica rows.
+        replicas = [Server(kind, binary, workdir, ["--replicaof", "127.0.0.1", master.port]),
+                    Server(kind, binary, workdir)]
+        pairs.append((master, replicas))
 
-    def measure(master):
-        cli(master.port, "flushall")
-        return {"SET with 1 replica, P16": benchmark(master.port, "set", opts.requests, 16)["SET"]}
-    for row, (ours, redis) in interleaved([m for m, _ in pairs], opts.rounds, measure).items():
-        table.add("replication", row, ours, redis, "req/s", True)
+    # SET with one replica, then with two: the fan-out of one write stream to several links.
+    for attached in (1, 2):
+        for master, replicas in pairs:
+            wait_replicas(master.port, attached)
 
-    for master, replica in pairs:
-        replica.stop()
+        def measure(master):
+            cli(master.port, "flushall")
+            return {f"SET with {attached} replica{'s' if attached > 1 else ''}, P16":
+                    benchmark(master.port, "set", opts.requests, 16)["SET"]}
+        for row, (ours, redis) in interleaved([m for m, _ in pairs], opts.rounds, measure).items():
+            table.add("replication", row, ours, redis, "req/s", True)
+        if attached == 1:
+            for master, replicas in pairs:
+                for replica in replicas[1:]:
+                    cli(replica.port, "replicaof", "127.0.0.1", master.port)
+
+    for master, replicas in pairs:
+        for replica in replicas:
+            replica.stop()
         cli(master.port, "flushall")
         cli(master.port, "debug", "populate", opts.sync_keys, "key", 16, timeout=600)
 
@@ -205,6 +218,18 @@ def replicated_set(opts, workdir, table):
         table.add("replication", row, ours, redis, "ms", False)
     for master, _ in pairs:
         master.stop()
+
+
+def wait_replicas(port, count, timeout=60):
+    """Until the master at `port` has exactly `count` replicas online."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        info = cli(port, "info", "replication")
+        online = len(re.findall(r"^slave[0-9]+:.*state=online", info, re.M))
+        if info_field(port, "replication", "connected_slaves") == str(count) and online == count:
+            return
+        time.sleep(0.05)
+    sys.exit(f"the master on port {port} never had {count} replicas online")
 
 
 def hash_commands(count):
