@@ -4,6 +4,7 @@ machine, measured back to back and interleaved over several rounds (ours first i
 in odd ones), each figure the median of its rounds, printed as a ratio table:
 
   - redis-benchmark throughput per test, at -P 1 and -P 16, with the AOF off, everysec and always;
+  - the server's CPU time per request (user + system) for each test with the AOF off;
   - SET throughput of a master with one, then two replicas attached;
   - full-sync time of a replica joining a master that holds --sync-keys keys;
   - memory per key (used_memory and RSS) for small strings and for 10-field hashes;
@@ -61,7 +62,7 @@ def rss_kib(pid):
 
 def cpu_ms(pid):
     fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) * 1000 // os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
 
 
 STARTED = []  # every process this script started, stopped by PID at exit
@@ -163,9 +164,23 @@ def throughput(opts, workdir, table):
         for pipeline in (1, 16):
             def measure(server):
                 cli(server.port, "flushall")
-                return benchmark(server.port, tests, requests, pipeline)
+                if mode != "off":
+                    return benchmark(server.port, tests, requests, pipeline)
+                # With the AOF off, each test runs alone so the server's CPU time per request (user +
+                # system, from /proc) can be told apart: unlike req/s on a 2-core machine shared with the
+                # client, it does not depend on how the two processes get scheduled.
+                rows = {}
+                for test in tests.split(","):
+                    cpu0 = cpu_ms(server.proc.pid)
+                    for name, rps in benchmark(server.port, test, requests, pipeline).items():
+                        rows[name] = rps
+                        rows[f"{name} CPU"] = (cpu_ms(server.proc.pid) - cpu0) * 1e6 / requests
+                return rows
             for row, (ours, redis) in interleaved(pair, opts.rounds, measure).items():
-                table.add(f"aof {mode} P{pipeline}", row, ours, redis, "req/s", True)
+                if row.endswith(" CPU"):
+                    table.add(f"server CPU P{pipeline}", row[:-4], ours, redis, "ns/req", False)
+                else:
+                    table.add(f"aof {mode} P{pipeline}", row, ours, redis, "req/s", True)
         for server in pair:
             server.stop()
 
