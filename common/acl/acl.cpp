@@ -1,8 +1,11 @@
 #include "common/acl/acl.h"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <cstdlib>
 
+#include "common/util/fs.h"
 #include "common/util/strings.h"
 
 namespace acl {
@@ -176,6 +179,19 @@ std::string dryrun_denial(Verdict v, std::string_view fullname, std::string_view
       return "This user has no permissions to access the '" + std::string(object) + "' key";
     default: return "This user has no permissions to access the '" + std::string(object) + "' channel";
   }
+}
+
+std::string Registry::load_file(const std::string& path, std::vector<std::string>* dropped) {
+  std::string text;
+  if (!util::read_file(path, &text))
+    return "Error loading ACLs, opening file '" + path + "': " + std::strerror(errno ? errno : ENOENT);
+  return load_file_text(text, path, dropped);
+}
+
+std::string Registry::save_file(const std::string& path) const {
+  std::string text;
+  for (const std::string& line : user_lines()) text += line + "\n";
+  return util::write_file_atomic(path, text);
 }
 
 }  // namespace acl

@@ -77,8 +77,13 @@ class Registry {
   // users that existed before (other than default), whose clients Redis disconnects.
   std::string load_file_text(std::string_view text, std::string_view filename,
                              std::vector<std::string>* dropped);
+  // ACL LOAD / aclfile at start: load_file_text() of the file at `path`, or Redis' error when it cannot
+  // be read.
+  std::string load_file(const std::string& path, std::vector<std::string>* dropped);
   // ACL SAVE / ACL LIST: one "user <name> <description>" line per user, sorted by name.
   std::vector<std::string> user_lines() const;
+  // ACL SAVE: user_lines() written to `path` atomically; "" or why it failed.
+  std::string save_file(const std::string& path) const;
 
   // ACL LOG
   void log(LogEntry entry, size_t max_len);

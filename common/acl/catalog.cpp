@@ -47,4 +47,12 @@ int Catalog::find(std::string_view fullname) const {
   return it->second;
 }
 
+int Catalog::command_id(const std::vector<std::string_view>& args) const {
+  if (args.empty()) return -1;
+  int id = find(args[0]);
+  if (id < 0 || args.size() < 2 || at(id).subcommands.empty()) return id;
+  if (args[1].find('|') != std::string_view::npos) return -1;
+  return find(at(id).fullname + "|" + std::string(args[1]));
+}
+
 }  // namespace acl

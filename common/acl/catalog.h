@@ -38,6 +38,9 @@ class Catalog {
   int add(std::string_view fullname, uint64_t categories, bool no_auth = false, int parent = -1);
   // "get", "CONFIG|get": -1 when unknown (a|b|c is unknown too).
   int find(std::string_view fullname) const;
+  // The command or subcommand a request names ("CONFIG GET x" -> config|get): -1 when unknown, or when
+  // a container's subcommand is; a command without subcommands ignores its arguments.
+  int command_id(const std::vector<std::string_view>& args) const;
   const CatalogCommand& at(int id) const { return commands_[static_cast<size_t>(id)]; }
   size_t size() const { return commands_.size(); }
   // Top-level ids in insertion order: the walk order of category rules and of the describer.

@@ -3,6 +3,8 @@
 #include <toml.hpp>
 
 #include <algorithm>
+#include <memory>
+#include <optional>
 #include <sstream>
 
 #include "common/config/toml_lines.h"
@@ -10,6 +12,19 @@
 #include "common/util/strings.h"
 
 namespace config {
+
+void bind_live_value(Option& option, std::function<std::string()> current) {
+  auto probe = std::make_shared<std::optional<std::string>>();
+  option.get = [current, probe] { return probe->has_value() ? **probe : current(); };
+  option.set = [current, probe](std::string_view v) {
+    if (v == current())
+      probe->reset();
+    else
+      *probe = std::string(v);
+    return true;
+  };
+  option.toml_literal = [current] { return toml_quote(current()); };
+}
 
 std::string toml_quote(std::string_view s) {
   std::string out = "\"";

@@ -79,4 +79,10 @@ class Registry {
 // TOML literal of a string with escapes.
 std::string toml_quote(std::string_view s);
 
+// Binds `option` to a value the process keeps elsewhere (`current`, e.g. the ACL users as they are now),
+// so CONFIG REWRITE writes the current value, not the file's. The rewriter checks whether the file's text
+// means the current value by setting it and reading it back: a set other than the current value is
+// remembered (and read back) until the current value is set again.
+void bind_live_value(Option& option, std::function<std::string()> current);
+
 }  // namespace config

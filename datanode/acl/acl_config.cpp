@@ -74,26 +74,17 @@ bool AclState::load_at_startup() {
 }
 
 std::string AclState::load_file(Client* current) {
-  const std::string& path = settings_.aclfile;
-  std::string text;
-  if (!util::read_file(path, &text))
-    return "Error loading ACLs, opening file '" + path + "': " + std::strerror(errno ? errno : ENOENT);
   std::vector<std::string> dropped;
-  std::string err = registry_.load_file_text(text, path, &dropped);
+  std::string err = registry_.load_file(settings_.aclfile, &dropped);
   if (!err.empty()) return err;
   for (const std::string& name : dropped) disconnect_user(name, current);
   return "";
 }
 
 bool AclState::save_file() {
-  std::string text;
-  for (const std::string& line : registry_.user_lines()) text += line + "\n";
-  std::string err = util::write_file_atomic(settings_.aclfile, text);
-  if (!err.empty()) {
-    LOG_WARNING("Writing ACL file for ACL SAVE: %s", err.c_str());
-    return false;
-  }
-  return true;
+  std::string err = registry_.save_file(settings_.aclfile);
+  if (!err.empty()) LOG_WARNING("Writing ACL file for ACL SAVE: %s", err.c_str());
+  return err.empty();
 }
 
 std::string AclState::users_text() const {

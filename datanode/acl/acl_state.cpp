@@ -40,20 +40,8 @@ AclState::AclState(Server& server, AclSettings& settings)
     };
   }
   // CONFIG REWRITE keeps the users as they are now, not as the file had them.
-  if (config::Option* o = server_.registry().find("users")) {
-    // The rewriter checks whether the file's text means the current value by setting it and reading it
-    // back; a set other than the current users is remembered until the current value is set again.
-    auto probe = std::make_shared<std::optional<std::string>>();
-    o->get = [this, probe] { return probe->has_value() ? **probe : users_text(); };
-    o->set = [this, probe](std::string_view v) {
-      if (v == users_text())
-        probe->reset();
-      else
-        *probe = std::string(v);
-      return true;
-    };
-    o->toml_literal = [this] { return config::toml_quote(users_text()); };
-  }
+  if (config::Option* o = server_.registry().find("users"))
+    config::bind_live_value(*o, [this] { return users_text(); });
   server_.add_startup_hook([this] { return load_at_startup(); });
 }
 
@@ -80,14 +68,7 @@ void fill_acl_catalog(acl::Catalog& catalog, std::vector<bool>& has_keys) {
 
 void AclState::apply_requirepass() { registry_.set_default_password(server_.settings().requirepass); }
 
-int AclState::command_id(const Args& args) const {
-  if (args.empty()) return -1;
-  int id = catalog_.find(args[0]);
-  if (id < 0 || args.size() < 2 || catalog_.at(id).subcommands.empty()) return id;
-  if (args[1].find('|') != std::string_view::npos) return -1;
-  std::string full = catalog_.at(id).fullname + "|" + std::string(args[1]);
-  return catalog_.find(full);
-}
+int AclState::command_id(const Args& args) const { return catalog_.command_id(args); }
 
 void AclState::keys_and_channels(int id, const Args& args, std::vector<acl::KeyArg>& keys,
                                  std::vector<acl::ChannelArg>& channels) const {

@@ -35,29 +35,11 @@ SentinelAcl::SentinelAcl(Server& server, AclSettings& settings, config::Registry
       settings_(settings),
       config_(registry),
       registry_((fill_sentinel_catalog(catalog_, arity_), catalog_)) {
-  // The rewrite keeps the users as they are now. It checks whether the file's text still means the
-  // current value by setting it and reading it back: a foreign value is remembered until reset.
-  if (config::Option* o = config_.find("users")) {
-    auto probe = std::make_shared<std::optional<std::string>>();
-    o->get = [this, probe] { return probe->has_value() ? **probe : users_text(); };
-    o->set = [this, probe](std::string_view v) {
-      if (v == users_text())
-        probe->reset();
-      else
-        *probe = std::string(v);
-      return true;
-    };
-    o->toml_literal = [this] { return config::toml_quote(users_text()); };
-  }
+  // The rewrite keeps the users as they are now.
+  if (config::Option* o = config_.find("users")) config::bind_live_value(*o, [this] { return users_text(); });
 }
 
-int SentinelAcl::command_id(const std::vector<std::string_view>& args) const {
-  if (args.empty()) return -1;
-  int id = catalog_.find(args[0]);
-  if (id < 0 || args.size() < 2 || catalog_.at(id).subcommands.empty()) return id;
-  if (args[1].find('|') != std::string_view::npos) return -1;
-  return catalog_.find(catalog_.at(id).fullname + "|" + std::string(args[1]));
-}
+int SentinelAcl::command_id(const std::vector<std::string_view>& args) const { return catalog_.command_id(args); }
 
 int SentinelAcl::arity(int id) const { return arity_[static_cast<size_t>(id)]; }
 
@@ -163,26 +145,17 @@ std::string SentinelAcl::load_at_startup() {
 }
 
 std::string SentinelAcl::load_file(Client* current) {
-  std::string text;
-  if (!util::read_file(settings_.aclfile, &text))
-    return "Error loading ACLs, opening file '" + settings_.aclfile +
-           "': " + std::strerror(errno ? errno : ENOENT);
   std::vector<std::string> dropped;
-  std::string err = registry_.load_file_text(text, settings_.aclfile, &dropped);
+  std::string err = registry_.load_file(settings_.aclfile, &dropped);
   if (!err.empty()) return err;
   for (const std::string& name : dropped) disconnect_user(name, current);
   return "";
 }
 
 bool SentinelAcl::save_file() {
-  std::string text;
-  for (const std::string& line : registry_.user_lines()) text += line + "\n";
-  std::string err = util::write_file_atomic(settings_.aclfile, text);
-  if (!err.empty()) {
-    LOG_WARNING("Writing ACL file for ACL SAVE: %s", err.c_str());
-    return false;
-  }
-  return true;
+  std::string err = registry_.save_file(settings_.aclfile);
+  if (!err.empty()) LOG_WARNING("Writing ACL file for ACL SAVE: %s", err.c_str());
+  return err.empty();
 }
 
 std::string SentinelAcl::users_text() const {
