@@ -272,7 +272,8 @@ class SentinelLab:
     def settled(self):
         """Every name monitored, fo's replica known and in sync."""
         names = cli(self.sentinel.port, "sentinel", "masters").splitlines().count("name")
-        return names == self.names and "master-link-status\nok" in cli(self.sentinel.port, "sentinel", "replicas", "fo")
+        replicas = cli(self.sentinel.port, "sentinel", "replicas", "fo")
+        return names == self.names and "master-link-status\nok" in replicas
 
     def failover_ms(self):
         """SIGKILL fo's master; ms until +switch-master reaches a subscriber of the sentinel."""
@@ -321,11 +322,12 @@ def sentinel_footprint(opts, workdir, table):
             for kind in (("datanode", "redis") if r % 2 == 0 else ("redis", "datanode")):
                 for row, value in measure(kind).items():
                     samples[kind].setdefault(row, []).append(value)
-        servers = f", {opts.sentinel_servers} servers" if names > 1 else ""
+        servers = f"{opts.sentinel_servers} + 2 servers" if names > 1 else "2 servers"
         for row, values in samples["redis"].items():
             unit = "KiB" if row == "RSS" else "ms"
-            table.add(f"sentinel N={names}{servers}", row, statistics.median(samples["datanode"][row]),
-                      statistics.median(values), unit, False)
+            group = f"sentinel N={names} ({servers}: datanode / redis-server)"
+            table.add(group, row, statistics.median(samples["datanode"][row]), statistics.median(values), unit,
+                      False)
 
 
 def main():
