@@ -193,6 +193,9 @@ void Monitor::mirror_failover(Instance& m) {
 
 void Monitor::run_failover(Instance& m, int64_t now) {
   failover::FailoverMachine& fm = machine(m);
+  // An idle machine acts only on ODOWN (FailoverMachine::tick): every master runs this every tick, so
+  // do not build its views for nothing.
+  if (fm.state() == failover::State::kNone && !m.is(kODown)) return mirror_failover(m);
   failover::MasterView mv = master_view(m);
   std::vector<failover::ReplicaView> replicas = replica_views(m);
   std::vector<failover::PeerVote> votes = peer_votes(m);

@@ -3,7 +3,8 @@
 // Format, as Redis: ip,port,runid,current_epoch,master_name,master_ip,master_port,master_config_epoch
 #include <hiredis/hiredis.h>
 
-#include <vector>
+#include <array>
+#include <string>
 
 #include "common/util/clock.h"
 #include "common/util/strings.h"
@@ -43,17 +44,21 @@ bool plausible_run_id(std::string_view s) {
 }  // namespace
 
 void Monitor::process_hello(std::string_view payload) {
-  std::vector<std::string> t;
-  size_t start = 0;
-  while (true) {
+  // Eight comma-separated fields, as views into the payload: every hello a server carries reaches each
+  // of our pub/sub links on it, most of them our own, so the common case must not allocate.
+  std::array<std::string_view, 8> t;
+  size_t fields = 0;
+  for (size_t start = 0;;) {
     size_t comma = payload.find(',', start);
-    t.emplace_back(payload.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start));
+    if (fields == t.size()) return;  // more than 8 fields
+    t[fields++] =
+        payload.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
     if (comma == std::string_view::npos) break;
     start = comma + 1;
   }
-  if (t.size() != 8) return;
-  if (!plausible_host(t[0]) || !plausible_run_id(t[2]) || !plausible_host(t[5])) return;
+  if (fields != t.size()) return;
   if (t[2] == st_.myid) return;  // our own hello
+  if (!plausible_host(t[0]) || !plausible_run_id(t[2]) || !plausible_host(t[5])) return;
   Instance* m = st_.find_master(t[4]);
   if (m == nullptr) return;
   auto port = util::parse_int(t[1]);
@@ -64,8 +69,8 @@ void Monitor::process_hello(std::string_view payload) {
   // The master's port goes into the state file, which refuses ports outside 1..65535 (found by fuzzing).
   if (*master_port <= 0 || *master_port > 65535) return;
   int64_t now = util::mono_ms();
-  const std::string& ip = t[0];
-  const std::string& runid = t[2];
+  const std::string ip(t[0]);
+  const std::string runid(t[2]);
   Instance* si = nullptr;
   if (auto it = m->sentinels.find(runid); it != m->sentinels.end() && it->second->addr.ip == ip &&
                                           it->second->addr.port == *port)
@@ -109,8 +114,10 @@ void Monitor::process_hello(std::string_view payload) {
       std::string old_ip = m->addr.ip;
       int old_port = m->addr.port;
       st_.events.emit(logx::Level::kWarning, "+switch-master", m,
-                      m->name + " " + old_ip + " " + std::to_string(old_port) + " " + t[5] + " " + t[6], false);
-      reset_master_and_change_address(*m, t[5], static_cast<int>(*master_port));
+                      m->name + " " + old_ip + " " + std::to_string(old_port) + " " + std::string(t[5]) +
+                          " " + std::string(t[6]),
+                      false);
+      reset_master_and_change_address(*m, std::string(t[5]), static_cast<int>(*master_port));
     } else {
       flush_config();
     }

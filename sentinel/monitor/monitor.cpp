@@ -2,13 +2,21 @@
 
 #include <hiredis/hiredis.h>
 
+#include <algorithm>
+
 #include "common/log/log.h"
 #include "common/util/clock.h"
 
 namespace sentinel {
 
 Monitor::Monitor(uv_loop_t* loop, SentinelState& st, Settings& settings, std::function<void()> flush_config)
-    : loop_(loop), st_(st), settings_(settings), flush_(std::move(flush_config)), scripts_(loop, st) {
+    : loop_(loop),
+      st_(st),
+      settings_(settings),
+      flush_(std::move(flush_config)),
+      scripts_(loop, st),
+      hello_rng_(std::random_device{}()),
+      hello_phase_(0, kHelloPhases - 1) {
   st_.events.add_observer([this](const Event& e) { on_event_for_scripts(e); });
 }
 
@@ -248,7 +256,15 @@ void Monitor::send_hello(Instance& ri, int64_t now) {
   std::string payload = ip + "," + std::to_string(port) + "," + st_.myid + "," + std::to_string(st_.current_epoch) +
                         "," + m.name + "," + ma.ip + "," + std::to_string(ma.port) + "," +
                         std::to_string(m.config_epoch);
-  if (ri.cc->command({"PUBLISH", kHelloChannel, payload}, nullptr)) ri.last_pub_time = now;
+  if (!ri.cc->command({"PUBLISH", kHelloChannel, payload}, nullptr)) return;
+  // The first hello of an instance (or one forced with last_pub_time = 0) puts it at one of
+  // kHelloPhases phases of the period, chosen at random: the names held by one server otherwise publish
+  // in the same tick forever, and each pub/sub link on that server reads the whole burst at once (its
+  // read buffer then holds twice the burst: 26 KB per link at 100 names). Redis Sentinel spreads them
+  // too (pub time taken at the reply, timer frequency randomized). More phases mean smaller bursts but
+  // more reads; 2 measured best at 1,000 names on 10 servers (tests/bench/perf_table.py).
+  const int64_t phase = hello_phase_(hello_rng_) * (kPublishPeriod / kHelloPhases);
+  ri.last_pub_time = ri.last_pub_time == 0 ? std::max<int64_t>(1, now - phase) : now;
 }
 
 bool Monitor::send_replicaof(Instance& ri, const Address* target) {

@@ -10,9 +10,10 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <vector>
+#include <random>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "sentinel/failover/failover.h"
 #include "sentinel/model/sentinel_state.h"
@@ -30,6 +31,7 @@ constexpr int64_t kFastInfoPeriod = 1000;       // replicas of a master that is 
 constexpr int64_t kPromotionInfoPeriod = 100;   // the replica being promoted/reconfigured: be fast
 constexpr int64_t kPublishPeriod = 2000;
 constexpr int64_t kAskPeriod = 1000;
+constexpr int64_t kHelloPhases = 2;  // see send_hello
 constexpr int64_t kTiltTrigger = 2000;
 constexpr int64_t kTiltPeriod = 30000;
 constexpr int64_t kMinLinkReconnectPeriod = 15000;
@@ -130,6 +132,8 @@ class Monitor {
   bool timer_started_ = false;
   std::map<std::string, std::unique_ptr<failover::FailoverMachine>> machines_;  // by master name
   ScriptRunner scripts_;
+  std::minstd_rand hello_rng_;
+  std::uniform_int_distribution<int64_t> hello_phase_;  // see send_hello
 };
 
 }  // namespace sentinel

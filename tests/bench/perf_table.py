@@ -8,13 +8,16 @@ in odd ones), each figure the median of its rounds, printed as a ratio table:
   - SET throughput of a master with one, then two replicas attached;
   - full-sync time of a replica joining a master that holds --sync-keys keys;
   - memory per key (used_memory and RSS) for small strings and for 10-field hashes;
-  - the sentinel's footprint (RSS and CPU time while monitoring one master).
+  - the sentinel at N = 1 and N = --sentinel-masters master names (spread over --sentinel-servers light
+    servers; ours on datanodes, redis-sentinel on redis-servers): RSS, CPU time over
+    --sentinel-seconds, and the failover time of one master (with a replica) killed with SIGKILL.
 
 Throughput rows aim at >= 1.1 (ours / redis); memory and time rows at <= 1.0.
 
   tests/bench/perf_table.py                       # build/datanode/datanode, build/sentinel/sentinel
   tests/bench/perf_table.py --rounds 5 --requests 200000
   tests/bench/perf_table.py --quick               # a smoke run: small counts, one round
+  tests/bench/perf_table.py --only sentinel --rounds 1 --sentinel-masters 1000 --sentinel-servers 10
 """
 import argparse
 import os
@@ -89,17 +92,22 @@ class Server:
             time.sleep(0.05)
         raise RuntimeError(f"{kind} on port {self.port} did not start (see {self.dir}/log)")
 
-    def _start_sentinel(self, binary, log, master_port):
+    def _start_sentinel(self, binary, log, monitors):
+        """monitors: [(name, port)] on 127.0.0.1, quorum 1, down-after 1000 ms for both kinds."""
         if self.kind == "datanode":
             path = os.path.join(self.dir, "sentinel.toml")
             with open(path, "w") as f:
-                f.write(f'port = {self.port}\nbind = ["127.0.0.1"]\ndir = "{self.dir}"\nmetrics-port = 0\n'
-                        f'[[monitor]]\nname = "m"\nhost = "127.0.0.1"\nport = {master_port}\nquorum = 1\n')
+                f.write(f'port = {self.port}\nbind = ["127.0.0.1"]\ndir = "{self.dir}"\nmetrics-port = 0\n')
+                for name, port in monitors:
+                    f.write(f'[[monitor]]\nname = "{name}"\nhost = "127.0.0.1"\nport = {port}\nquorum = 1\n'
+                            f'down-after-milliseconds = 1000\nfailover-timeout = 10000\n')
             return subprocess.Popen([binary, "--config", path], stdout=log, stderr=log)
         path = os.path.join(self.dir, "sentinel.conf")
         with open(path, "w") as f:
-            f.write(f"port {self.port}\nbind 127.0.0.1\ndir {self.dir}\n"
-                    f"sentinel monitor m 127.0.0.1 {master_port} 1\n")
+            f.write(f"port {self.port}\nbind 127.0.0.1\ndir {self.dir}\n")
+            for name, port in monitors:
+                f.write(f"sentinel monitor {name} 127.0.0.1 {port} 1\n"
+                        f"sentinel down-after-milliseconds {name} 1000\nsentinel failover-timeout {name} 10000\n")
         return subprocess.Popen(["redis-sentinel", path], stdout=log, stderr=log)
 
     def stop(self):
@@ -278,19 +286,88 @@ def memory_per_key(opts, workdir, table):
         table.add("memory", f"{what}: RSS/key", figures["datanode"][1], figures["redis"][1], "B", False)
 
 
+class SentinelLab:
+    """One sentinel of one kind ("datanode": ours on datanodes, "redis": redis-sentinel on redis-servers)
+    monitoring `names` master names: "fo", a dedicated master with one replica (the one failed over),
+    and names - 1 others spread over `servers` light servers of the same kind (several names for one
+    address, which both sentinels accept). Each lab has its own servers: no cross-talk between sentinels."""
+
+    def __init__(self, kind, opts, workdir, names, servers):
+        binary = opts.datanode if kind == "datanode" else "redis-server"
+        self.kind, self.names = kind, names
+        self.servers = [Server(kind, binary, workdir) for _ in range(servers if names > 1 else 0)]
+        self.master = Server(kind, binary, workdir)
+        self.replica = Server(kind, binary, workdir, ["--replicaof", "127.0.0.1", self.master.port])
+        monitors = [("fo", self.master.port)] + [
+            (f"m{i}", self.servers[i % len(self.servers)].port) for i in range(names - 1)]
+        self.sentinel = Server(kind, opts.sentinel if kind == "datanode" else "redis-sentinel", workdir,
+                               [monitors], sentinel=True)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if self.settled():
+                return
+            time.sleep(0.2)
+        raise RuntimeError(f"{kind} sentinel did not settle on {names} masters (see {self.sentinel.dir}/log)")
+
+    def settled(self):
+        """Every name monitored, fo's replica known and in sync."""
+        names = cli(self.sentinel.port, "sentinel", "masters").splitlines().count("name")
+        replicas = cli(self.sentinel.port, "sentinel", "replicas", "fo")
+        return names == self.names and "master-link-status\nok" in replicas
+
+    def failover_ms(self):
+        """SIGKILL fo's master; ms until +switch-master reaches a subscriber of the sentinel."""
+        with socket.create_connection(("127.0.0.1", self.sentinel.port), timeout=120) as sub:
+            sub.sendall(b"SUBSCRIBE +switch-master\r\n")
+            seen = b""
+            while not seen.endswith(b":1\r\n"):
+                seen += sub.recv(4096)
+            start = time.monotonic()
+            self.master.stop()
+            seen = b""
+            while b"message" not in seen:
+                chunk = sub.recv(4096)
+                if not chunk:
+                    raise RuntimeError(f"{self.kind} sentinel closed the subscription")
+                seen += chunk
+            elapsed = (time.monotonic() - start) * 1000
+        new_port = cli(self.sentinel.port, "sentinel", "get-master-addr-by-name", "fo").splitlines()[-1]
+        assert new_port == str(self.replica.port), f"{self.kind} sentinel did not promote fo's replica"
+        return elapsed
+
+    def stop(self):
+        for server in [self.sentinel, self.replica, self.master] + self.servers:
+            if server.proc.poll() is None:
+                server.stop()
+
+
 def sentinel_footprint(opts, workdir, table):
-    master = Server("redis", "redis-server", workdir)
-    sentinels = [Server("datanode", opts.sentinel, workdir, [master.port], sentinel=True),
-                 Server("redis", "redis-sentinel", workdir, [master.port], sentinel=True)]
-    time.sleep(2)
-    cpu0 = {s.kind: cpu_ms(s.proc.pid) for s in sentinels}
-    time.sleep(opts.sentinel_seconds)
-    for what, get in (("RSS", lambda s: rss_kib(s.proc.pid)),
-                      (f"CPU ms over {opts.sentinel_seconds} s", lambda s: cpu_ms(s.proc.pid) - cpu0[s.kind])):
-        ours, redis = (get(s) for s in sentinels)
-        table.add("sentinel", what, ours, redis, "KiB" if what == "RSS" else "ms", False)
-    for server in sentinels + [master]:
-        server.stop()
+    """Per N (1 and --sentinel-masters): RSS after start-up, CPU time over a fixed window, and the
+    failover time of fo with the other names monitored; each lab alone on the machine."""
+    for names in sorted({1, opts.sentinel_masters}):
+        def measure(kind):
+            lab = SentinelLab(kind, opts, workdir, names, opts.sentinel_servers)
+            try:
+                time.sleep(1)
+                cpu0 = cpu_ms(lab.sentinel.proc.pid)
+                time.sleep(opts.sentinel_seconds)
+                figures = {"RSS": rss_kib(lab.sentinel.proc.pid),
+                           f"CPU ms over {opts.sentinel_seconds} s": cpu_ms(lab.sentinel.proc.pid) - cpu0,
+                           "failover (SIGKILL to +switch-master)": lab.failover_ms()}
+            finally:
+                lab.stop()
+            return figures
+        samples = {"datanode": {}, "redis": {}}
+        for r in range(opts.rounds):
+            for kind in (("datanode", "redis") if r % 2 == 0 else ("redis", "datanode")):
+                for row, value in measure(kind).items():
+                    samples[kind].setdefault(row, []).append(value)
+        servers = f"{opts.sentinel_servers} + 2 servers" if names > 1 else "2 servers"
+        for row, values in samples["redis"].items():
+            unit = "KiB" if row == "RSS" else "ms"
+            group = f"sentinel N={names} ({servers}: datanode / redis-server)"
+            table.add(group, row, statistics.median(samples["datanode"][row]), statistics.median(values), unit,
+                      False)
 
 
 def main():
@@ -304,12 +381,15 @@ def main():
     parser.add_argument("--strings", type=int, default=1000000)
     parser.add_argument("--hashes", type=int, default=100000)
     parser.add_argument("--sentinel-seconds", type=int, default=10)
+    parser.add_argument("--sentinel-masters", type=int, default=1000, help="master names of the large sentinel")
+    parser.add_argument("--sentinel-servers", type=int, default=10, help="servers holding those names")
     parser.add_argument("--only", default="throughput,replication,memory,sentinel")
     parser.add_argument("--quick", action="store_true", help="small counts and one round (a smoke run)")
     opts = parser.parse_args()
     if opts.quick:
         opts.rounds, opts.requests, opts.sync_keys = 1, 5000, 10000
         opts.strings, opts.hashes, opts.sentinel_seconds = 20000, 2000, 2
+        opts.sentinel_masters, opts.sentinel_servers = 50, 2
     for tool in ("redis-server", "redis-sentinel", "redis-cli", "redis-benchmark"):
         if not shutil.which(tool):
             sys.exit(f"missing {tool}")
