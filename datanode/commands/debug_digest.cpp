@@ -56,7 +56,7 @@ void value_digest(Digest& d, const store::Value& v, bool has_ttl) {
       for (std::string_view item : v.list()) mix_digest(d, item);
       break;
     case store::Type::kSet:
-      for (const std::string& m : v.set()) xor_digest(d, m);
+      for (std::string_view m : v.set()) xor_digest(d, m);
       break;
     case store::Type::kZSet:
       v.zset().for_each([&](const std::string& member, double score) {

@@ -39,12 +39,8 @@ size_t value_size(const store::Value& v, int64_t samples) {
       // Exact, not sampled: a packed hash is one buffer, a table's strings are counted as they are.
       return sizeof(store::Hash) + v.hash().allocated_bytes();
     case store::Type::kSet:
-      for (const auto& m : v.set()) {
-        if (sampled++ == limit) break;
-        bytes += string_heap(m);
-      }
-      sampled = std::min(sampled, limit);
-      return scale(sizeof(store::Set) + v.set().capacity() * (sizeof(std::string) + 1));
+      // Exact, not sampled: an intset is one buffer, a table's strings are counted as they are.
+      return sizeof(store::Set) + v.set().allocated_bytes();
     case store::Type::kZSet: {
       size_t i = 0;
       v.zset().for_each([&](const std::string& m, double) {

@@ -34,13 +34,7 @@ const char* encoding_of(const store::Value& v, const Settings& s) {
     case store::Type::kList:
       return "quicklist";  // every list is a quicklist in 7.0 (7.2 added small listpack lists)
     case store::Type::kHash: return v.hash().packed() ? "listpack" : "hashtable";
-    case store::Type::kSet: {
-      const auto& set = v.set();
-      if (static_cast<int64_t>(set.size()) > s.set_max_intset_entries) return "hashtable";
-      for (const auto& m : set)
-        if (!util::parse_int(m)) return "hashtable";
-      return "intset";
-    }
+    case store::Type::kSet: return v.set().intset() ? "intset" : "hashtable";
     case store::Type::kZSet: {
       const store::ZSet& z = v.zset();
       if (static_cast<int64_t>(z.size()) > s.zset_max_listpack_entries) return "skiplist";
