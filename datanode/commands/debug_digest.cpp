@@ -53,10 +53,10 @@ void value_digest(Digest& d, const store::Value& v, bool has_ttl) {
   switch (v.type()) {
     case store::Type::kString: mix_digest(d, v.str()); break;
     case store::Type::kList:
-      for (const std::string& item : v.list()) mix_digest(d, item);
+      for (std::string_view item : v.list()) mix_digest(d, item);
       break;
     case store::Type::kSet:
-      for (const std::string& m : v.set()) xor_digest(d, m);
+      for (std::string_view m : v.set()) xor_digest(d, m);
       break;
     case store::Type::kZSet:
       v.zset().for_each([&](const std::string& member, double score) {

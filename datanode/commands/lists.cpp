@@ -86,9 +86,9 @@ void push_generic(Context& ctx, ListEnd where, bool only_existing) {
   store::List& list = v->list();
   for (size_t i = 2; i < ctx.argc(); ++i) {
     if (where == ListEnd::kLeft) {
-      list.emplace_front(ctx.arg(i));
+      list.push_front(ctx.arg(i));
     } else {
-      list.emplace_back(ctx.arg(i));
+      list.push_back(ctx.arg(i));
     }
   }
   ctx.out.integer(static_cast<int64_t>(list.size()));
@@ -118,13 +118,7 @@ void pop_generic(Context& ctx, ListEnd where) {
   size_t n = has_count ? std::min<size_t>(static_cast<size_t>(count), list.size()) : 1;
   if (has_count) ctx.out.array_header(n);
   for (size_t i = 0; i < n; ++i) {
-    if (where == ListEnd::kLeft) {
-      ctx.out.bulk(list.front());
-      list.pop_front();
-    } else {
-      ctx.out.bulk(list.back());
-      list.pop_back();
-    }
+    ctx.out.bulk(where == ListEnd::kLeft ? list.pop_front() : list.pop_back());
   }
   modified(ctx, ctx.arg(1), v, where == ListEnd::kLeft ? "lpop" : "rpop");
 }
@@ -175,7 +169,8 @@ void cmd_lrange(Context& ctx) {
   int64_t s = *start, e = *stop;
   if (!clamp_range(s, e, static_cast<int64_t>(list.size()))) return ctx.out.array_header(0);
   ctx.out.array_header(static_cast<size_t>(e - s + 1));
-  for (int64_t i = s; i <= e; ++i) ctx.out.bulk(list[static_cast<size_t>(i)]);
+  auto it = list.iterator_at(static_cast<size_t>(s));
+  for (int64_t i = s; i <= e; ++i, ++it) ctx.out.bulk(*it);
 }
 
 void cmd_lrem(Context& ctx) {
@@ -187,28 +182,11 @@ void cmd_lrem(Context& ctx) {
   if (v == nullptr) return ctx.out.integer(0);
   store::List& list = v->list();
   std::string_view element = ctx.arg(3);
-  int64_t removed = 0;
   // Redis' LONG_MIN would overflow a negation: treat every negative count beyond the size as "all".
   uint64_t limit = *count == 0  ? UINT64_MAX
                    : *count > 0 ? static_cast<uint64_t>(*count)
                                 : static_cast<uint64_t>(-(*count + 1)) + 1;
-  if (*count >= 0) {
-    for (auto it = list.begin(); it != list.end() && static_cast<uint64_t>(removed) < limit;) {
-      if (*it == element) {
-        it = list.erase(it);
-        ++removed;
-      } else {
-        ++it;
-      }
-    }
-  } else {
-    for (size_t i = list.size(); i > 0 && static_cast<uint64_t>(removed) < limit; --i) {
-      if (list[i - 1] == element) {
-        list.erase(list.begin() + static_cast<long>(i - 1));
-        ++removed;
-      }
-    }
-  }
+  auto removed = static_cast<int64_t>(list.remove(element, static_cast<size_t>(limit), *count < 0));
   ctx.out.integer(removed);
   if (removed > 0) modified(ctx, ctx.arg(1), v, "lrem", removed);
 }
@@ -223,7 +201,7 @@ void cmd_lset(Context& ctx) {
   store::List& list = v->list();
   int64_t i = *index < 0 ? *index + static_cast<int64_t>(list.size()) : *index;
   if (i < 0 || i >= static_cast<int64_t>(list.size())) return ctx.out.error("ERR index out of range");
-  list[static_cast<size_t>(i)] = std::string(ctx.arg(3));
+  list.set(static_cast<size_t>(i), ctx.arg(3));
   ctx.out.ok();
   modified(ctx, ctx.arg(1), v, "lset");
 }
@@ -244,8 +222,7 @@ void cmd_ltrim(Context& ctx) {
   if (!clamp_range(s, e, len)) {
     list.clear();
   } else {
-    list.erase(list.begin() + static_cast<long>(e + 1), list.end());
-    list.erase(list.begin(), list.begin() + static_cast<long>(s));
+    list.keep_range(static_cast<size_t>(s), static_cast<size_t>(e));
   }
   ctx.out.ok();
   size_t removed = before - list.size();
@@ -267,10 +244,9 @@ void cmd_linsert(Context& ctx) {
   if (!ok) return;
   if (v == nullptr) return ctx.out.integer(0);
   store::List& list = v->list();
-  auto it = std::find(list.begin(), list.end(), ctx.arg(3));
-  if (it == list.end()) return ctx.out.integer(-1);
-  if (after) ++it;
-  list.emplace(it, ctx.arg(4));
+  std::optional<size_t> pivot = list.find(ctx.arg(3));
+  if (!pivot) return ctx.out.integer(-1);
+  list.insert(*pivot + (after ? 1 : 0), ctx.arg(4));
   ctx.out.integer(static_cast<int64_t>(list.size()));
   modified(ctx, ctx.arg(1), v, "linsert");
 }
@@ -313,12 +289,19 @@ void cmd_lpos(Context& ctx) {
   std::string_view element = ctx.arg(2);
   std::vector<int64_t> found;
   int64_t matches = 0;
-  for (int64_t scanned = 0; scanned < len && (maxlen == 0 || scanned < maxlen); ++scanned) {
-    int64_t index = from_tail ? len - 1 - scanned : scanned;
-    if (list[static_cast<size_t>(index)] != element) continue;
-    if (++matches < rank) continue;
-    found.push_back(index);
-    if (count == -1 || (count != 0 && static_cast<int64_t>(found.size()) >= count)) break;
+  int64_t scanned = 0;
+  // One element, `index`; false once the search is over.
+  auto look = [&](size_t index, std::string_view e) {
+    if (maxlen != 0 && scanned++ >= maxlen) return false;
+    if (e != element || ++matches < rank) return true;
+    found.push_back(static_cast<int64_t>(index));
+    return !(count == -1 || (count != 0 && static_cast<int64_t>(found.size()) >= count));
+  };
+  if (len > 0 && from_tail) {
+    list.visit_backward(static_cast<size_t>(len - 1), look);
+  } else {
+    size_t index = 0;
+    for (auto it = list.begin(); it != list.end() && look(index, *it); ++it) ++index;
   }
   if (count == -1) return found.empty() ? ctx.out.null() : ctx.out.integer(found[0]);
   ctx.out.array_header(found.size());

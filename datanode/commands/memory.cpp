@@ -33,22 +33,14 @@ size_t value_size(const store::Value& v, int64_t samples) {
   switch (v.type()) {
     case store::Type::kString: return string_heap(v.str());
     case store::Type::kList:
-      for (const std::string& e : v.list()) {
-        if (sampled++ == limit) break;
-        bytes += sizeof(std::string) + string_heap(e);
-      }
-      sampled = std::min(sampled, limit);
-      return scale(sizeof(store::List));
+      // Exact, not sampled: a list is a few packed nodes.
+      return sizeof(store::List) + v.list().allocated_bytes();
     case store::Type::kHash:
       // Exact, not sampled: a packed hash is one buffer, a table's strings are counted as they are.
       return sizeof(store::Hash) + v.hash().allocated_bytes();
     case store::Type::kSet:
-      for (const auto& m : v.set()) {
-        if (sampled++ == limit) break;
-        bytes += string_heap(m);
-      }
-      sampled = std::min(sampled, limit);
-      return scale(sizeof(store::Set) + v.set().capacity() * (sizeof(std::string) + 1));
+      // Exact, not sampled: an intset is one buffer, a table's strings are counted as they are.
+      return sizeof(store::Set) + v.set().allocated_bytes();
     case store::Type::kZSet: {
       size_t i = 0;
       v.zset().for_each([&](const std::string& m, double) {

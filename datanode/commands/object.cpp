@@ -1,9 +1,9 @@
-// OBJECT ENCODING | FREQ | IDLETIME | REFCOUNT | HELP. Values here are stored one way per type, so the
-// encoding reported is the one Redis 7.0 would have chosen for the value as it is now, under the current
-// encoding thresholds (hash-max-listpack-*, set-max-intset-entries, zset-max-listpack-*). Redis never
-// converts a collection back when it shrinks, and reports "raw" for short strings built by APPEND or
-// SETRANGE: those histories are not kept, so a shrunk collection or an appended short string reports
-// the compact encoding here.
+// OBJECT ENCODING | FREQ | IDLETIME | REFCOUNT | HELP. Hashes and sets report the form they are kept in
+// (listpack or hashtable, intset or hashtable, converted one way as in Redis); lists are quicklists as
+// in Redis 7.0. Sorted sets are stored one way, so theirs is the encoding Redis 7.0 would have chosen
+// for the value as it is now under zset-max-listpack-*: Redis never converts a collection back when it
+// shrinks, and reports "raw" for short strings built by APPEND or SETRANGE; those histories are not
+// kept, so a shrunk sorted set or an appended short string reports the compact encoding here.
 #include <climits>
 
 #include "common/command/help.h"
@@ -34,13 +34,7 @@ const char* encoding_of(const store::Value& v, const Settings& s) {
     case store::Type::kList:
       return "quicklist";  // every list is a quicklist in 7.0 (7.2 added small listpack lists)
     case store::Type::kHash: return v.hash().packed() ? "listpack" : "hashtable";
-    case store::Type::kSet: {
-      const auto& set = v.set();
-      if (static_cast<int64_t>(set.size()) > s.set_max_intset_entries) return "hashtable";
-      for (const auto& m : set)
-        if (!util::parse_int(m)) return "hashtable";
-      return "intset";
-    }
+    case store::Type::kSet: return v.set().intset() ? "intset" : "hashtable";
     case store::Type::kZSet: {
       const store::ZSet& z = v.zset();
       if (static_cast<int64_t>(z.size()) > s.zset_max_listpack_entries) return "skiplist";

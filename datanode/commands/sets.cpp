@@ -36,17 +36,13 @@ bool read_set(Context& ctx, std::string_view key, Set*& out) { return find_set(c
 
 void touch(Context& ctx, std::string_view key) { ctx.server.touch(ctx.client.db, key); }
 
-bool add_member(Set& s, std::string_view m) {
-  if (s.contains(m)) return false;
-  s.emplace(m);
-  return true;
-}
+bool add_member(Set& s, std::string_view m) { return s.insert(m); }
 
 // A uniformly random member of a non-empty set. Linear: the hash table offers no random slot access.
-Set::iterator random_member(Set& s) {
+std::string random_member(const Set& s) {
   auto it = s.begin();
   std::advance(it, static_cast<long>(std::uniform_int_distribution<size_t>(0, s.size() - 1)(rng())));
-  return it;
+  return std::string(*it);
 }
 
 // `k` distinct random members (k < size), in one pass (selection sampling).
@@ -56,7 +52,7 @@ std::vector<std::string> sample(const Set& s, size_t k) {
   size_t left = s.size();
   for (auto it = s.begin(); it != s.end() && out.size() < k; ++it, --left) {
     size_t need = k - out.size();
-    if (std::uniform_int_distribution<size_t>(0, left - 1)(rng()) < need) out.push_back(*it);
+    if (std::uniform_int_distribution<size_t>(0, left - 1)(rng()) < need) out.emplace_back(*it);
   }
   std::shuffle(out.begin(), out.end(), rng());
   return out;
@@ -142,9 +138,8 @@ void cmd_spop(Context& ctx) {
     Set* s;
     if (!get_set(ctx, key, s)) return;
     if (!s) return ctx.out.null();
-    auto it = random_member(*s);
-    std::string member = *it;
-    s->erase(it);
+    std::string member = random_member(*s);
+    s->erase(member);
     notify(ctx, kNotifySet, "spop", key);
     if (s->empty()) {
       ctx.db().erase(key);
@@ -161,7 +156,9 @@ void cmd_spop(Context& ctx) {
   if (!get_set(ctx, key, s)) return;
   if (!s || *count == 0) return ctx.out.set_header(0);
   if (static_cast<uint64_t>(*count) >= s->size()) {
-    std::vector<std::string> all(s->begin(), s->end());
+    std::vector<std::string> all;
+    all.reserve(s->size());
+    for (std::string_view m : *s) all.emplace_back(m);
     ctx.db().erase(key);
     notify(ctx, kNotifySet, "spop", key);
     notify(ctx, kNotifyGeneric, "del", key);
@@ -189,7 +186,7 @@ void cmd_srandmember(Context& ctx) {
   if (ctx.argc() == 2) {
     if (!read_set(ctx, ctx.arg(1), s)) return;
     if (!s) return ctx.out.null();
-    return ctx.out.bulk(*random_member(*s));
+    return ctx.out.bulk(random_member(*s));
   }
   auto count = util::parse_int(ctx.arg(2));
   if (!count) return ctx.not_integer();
@@ -199,13 +196,13 @@ void cmd_srandmember(Context& ctx) {
   if (!s || *count == 0) return ctx.out.array_header(0);
   if (*count < 0) {
     // Repetitions allowed: index the members once, then pick.
-    std::vector<const std::string*> members;
+    std::vector<std::string> members;
     members.reserve(s->size());
-    for (const auto& m : *s) members.push_back(&m);
+    for (std::string_view m : *s) members.emplace_back(m);
     uint64_t n = static_cast<uint64_t>(-*count);
     std::uniform_int_distribution<size_t> pick(0, members.size() - 1);
     ctx.out.array_header(n);
-    for (uint64_t i = 0; i < n; ++i) ctx.out.bulk(*members[pick(rng())]);
+    for (uint64_t i = 0; i < n; ++i) ctx.out.bulk(members[pick(rng())]);
     return;
   }
   if (static_cast<uint64_t>(*count) >= s->size()) {
@@ -224,10 +221,8 @@ void cmd_smove(Context& ctx) {
   Set* dst;
   if (!get_set(ctx, dst_key, dst)) return;
   if (src == dst) return ctx.out.integer(src->contains(member) ? 1 : 0);
-  auto it = src->find(member);
-  if (it == src->end()) return ctx.out.integer(0);
-  std::string m = *it;
-  src->erase(it);
+  std::string m(member);
+  if (!src->erase(m)) return ctx.out.integer(0);
   notify(ctx, kNotifySet, "srem", src_key);
   if (src->empty()) {
     ctx.db().erase(src_key);
@@ -241,7 +236,7 @@ void cmd_smove(Context& ctx) {
     notify(ctx, kNotifyNew, "new", dst_key);
   }
   // A member already in the destination leaves it unchanged: its WATCHers are not disturbed (Redis).
-  if (dst->insert(std::move(m)).second) {
+  if (dst->insert(m)) {
     touch(ctx, dst_key);
     notify(ctx, kNotifySet, "sadd", dst_key);
   }
@@ -262,11 +257,11 @@ bool combine(Context& ctx, size_t first, SetOp op, std::vector<std::string>& res
   }
   switch (op) {
     case SetOp::kUnion: {
-      Set all;
+      Set all;  // an intset while it can be, so integers come out in order as from Redis
       for (Set* s : sets)
         if (s)
-          for (const auto& m : *s) all.insert(m);
-      result.assign(all.begin(), all.end());
+          for (std::string_view m : *s) all.insert(m);
+      for (std::string_view m : all) result.emplace_back(m);
       break;
     }
     case SetOp::kInter: {
@@ -276,7 +271,7 @@ bool combine(Context& ctx, size_t first, SetOp op, std::vector<std::string>& res
       for (const auto& m : *sets[0]) {
         bool everywhere = true;
         for (size_t j = 1; j < sets.size() && everywhere; ++j) everywhere = sets[j] == sets[0] || sets[j]->contains(m);
-        if (everywhere) result.push_back(m);
+        if (everywhere) result.emplace_back(m);
       }
       break;
     }
@@ -286,7 +281,7 @@ bool combine(Context& ctx, size_t first, SetOp op, std::vector<std::string>& res
         bool elsewhere = false;
         for (size_t j = 1; j < sets.size() && !elsewhere; ++j)
           elsewhere = sets[j] != nullptr && (sets[j] == sets[0] || sets[j]->contains(m));
-        if (!elsewhere) result.push_back(m);
+        if (!elsewhere) result.emplace_back(m);
       }
       break;
     }
@@ -314,8 +309,7 @@ void combine_store(Context& ctx, SetOp op) {
     return ctx.out.integer(0);
   }
   store::Value v = store::Value::make(store::Type::kSet);
-  v.set().reserve(result.size());
-  for (auto& m : result) v.set().insert(std::move(m));
+  for (const auto& m : result) v.set().insert(m);
   size_t n = v.set().size();
   bool existed = ctx.db().exists(dst, ctx.now_ms);
   ctx.db().put(dst, std::move(v));
@@ -384,23 +378,23 @@ void cmd_sscan(Context& ctx) {
   auto opts = parse_scan_options(ctx, 3);
   if (!opts) return;
   constexpr size_t kWholeBelow = 128;
-  std::vector<const std::string*> found;
+  std::vector<std::string> found;
   uint64_t next = 0;
-  if (s->size() <= kWholeBelow) {
-    for (const auto& m : *s)
-      if (opts->matches(m)) found.push_back(&m);
+  if (s->intset() || s->size() <= kWholeBelow) {
+    for (std::string_view m : *s)
+      if (opts->matches(m)) found.emplace_back(m);
   } else {
     auto it = s->begin();
     uint64_t pos = 0;
     for (; it != s->end() && pos < *cursor; ++it) ++pos;
     for (size_t visited = 0; it != s->end() && visited < opts->count; ++it, ++visited, ++pos)
-      if (opts->matches(*it)) found.push_back(&*it);
+      if (opts->matches(*it)) found.emplace_back(*it);
     next = it == s->end() ? 0 : pos;
   }
   ctx.out.array_header(2);
   ctx.out.bulk(std::to_string(next));
   ctx.out.array_header(found.size());
-  for (const std::string* m : found) ctx.out.bulk(*m);
+  for (const std::string& m : found) ctx.out.bulk(m);
 }
 
 }  // namespace

@@ -147,9 +147,16 @@ void sort_generic(Context& ctx, bool readonly) {
     if (end >= start) {
       if (type == store::Type::kList) {
         const store::List& l = v->list();
-        for (int64_t i = start; i <= end; ++i)
-          items.push_back(
-              {o.desc ? l[static_cast<size_t>(total - 1 - i)] : l[static_cast<size_t>(i)], 0, {}});
+        auto wanted = static_cast<size_t>(end - start + 1);
+        if (o.desc) {
+          l.visit_backward(static_cast<size_t>(total - 1 - start), [&](size_t, std::string_view e) {
+            items.push_back({std::string(e), 0, {}});
+            return items.size() < wanted;
+          });
+        } else {
+          for (auto it = l.iterator_at(static_cast<size_t>(start)); it != l.end() && items.size() < wanted; ++it)
+            items.push_back({std::string(*it), 0, {}});
+        }
       } else {
         const store::ZSet& z = v->zset();
         const auto* n = z.at(static_cast<size_t>(o.desc ? total - 1 - start : start));
@@ -164,7 +171,7 @@ void sort_generic(Context& ctx, bool readonly) {
   } else if (v != nullptr) {
     items.reserve(static_cast<size_t>(total));
     if (type == store::Type::kList) {
-      for (const std::string& e : v->list()) items.push_back({e, 0, {}});
+      for (std::string_view e : v->list()) items.push_back({std::string(e), 0, {}});
     } else if (type == store::Type::kSet) {
       for (const auto& e : v->set()) items.push_back({std::string(e), 0, {}});
     } else {

@@ -155,7 +155,7 @@ void combine(const Parsed& p, SetOp op, ZSet& result) {
       std::stable_sort(src.begin(), src.end(), [](const Source& a, const Source& b) { return a.size() < b.size(); });
       util::StringMap<double> acc;
       for (const Source& s : src)
-        s.for_each([&](const std::string& m, double score) {
+        s.for_each([&](std::string_view m, double score) {
           double v = weighted(score, s.weight);
           auto [it, fresh] = acc.try_emplace(m, v);
           if (!fresh) aggregate(it->second, v, p.how);
@@ -168,7 +168,7 @@ void combine(const Parsed& p, SetOp op, ZSet& result) {
         if (s.size() == 0) return;
       // Walk the smallest input, probe the others.
       std::stable_sort(src.begin(), src.end(), [](const Source& a, const Source& b) { return a.size() < b.size(); });
-      src[0].for_each([&](const std::string& m, double score) {
+      src[0].for_each([&](std::string_view m, double score) {
         double acc = weighted(score, src[0].weight);
         for (size_t j = 1; j < src.size(); ++j) {
           auto other = src[j].score(m);
@@ -181,7 +181,7 @@ void combine(const Parsed& p, SetOp op, ZSet& result) {
       break;
     }
     case SetOp::kDiff: {
-      src[0].for_each([&](const std::string& m, double score) {
+      src[0].for_each([&](std::string_view m, double score) {
         for (size_t j = 1; j < src.size(); ++j)
           if (src[j].score(m)) return;
         result.insert(m, score);
@@ -244,7 +244,7 @@ void cmd_zintercard(Context& ctx) {
   std::stable_sort(src.begin(), src.end(), [](const Source& a, const Source& b) { return a.size() < b.size(); });
   uint64_t count = 0;
   bool done = false;
-  src[0].for_each([&](const std::string& m, double) {
+  src[0].for_each([&](std::string_view m, double) {
     if (done) return;
     for (size_t j = 1; j < src.size(); ++j)
       if (!src[j].score(m)) return;

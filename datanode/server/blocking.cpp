@@ -14,15 +14,7 @@ namespace {
 const char* end_name(ListEnd e) { return e == ListEnd::kLeft ? "LEFT" : "RIGHT"; }
 
 std::string pop_end(store::List& list, ListEnd from) {
-  std::string v;
-  if (from == ListEnd::kLeft) {
-    v = std::move(list.front());
-    list.pop_front();
-  } else {
-    v = std::move(list.back());
-    list.pop_back();
-  }
-  return v;
+  return from == ListEnd::kLeft ? list.pop_front() : list.pop_back();
 }
 
 }  // namespace

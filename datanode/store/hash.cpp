@@ -2,41 +2,20 @@
 
 #include <cstring>
 #include <new>
-#include <stdexcept>
+
+#include "datanode/store/packed_buffer.h"
 
 namespace store {
 namespace {
 
-// LEB128 lengths: one byte up to 127, which covers every string of a hash under the default limits.
-void put_length(std::string& out, size_t n) {
-  while (n >= 0x80) {
-    out.push_back(static_cast<char>((n & 0x7f) | 0x80));
-    n >>= 7;
-  }
-  out.push_back(static_cast<char>(n));
-}
+using packed::put_length;
+using packed::take;
 
 std::string encode_pair(std::string_view field, std::string_view value) {
-  std::string out;
-  out.reserve(field.size() + value.size() + 4);
-  put_length(out, field.size());
-  out.append(field);
+  std::string out = packed::encode(field);
   put_length(out, value.size());
   out.append(value);
   return out;
-}
-
-// The string at `pos` (its length prefix first); `pos` moves past it.
-std::string_view take(const char* buf, size_t& pos) {
-  size_t n = 0;
-  for (int shift = 0;; shift += 7) {
-    auto byte = static_cast<unsigned char>(buf[pos++]);
-    n |= static_cast<size_t>(byte & 0x7f) << shift;
-    if ((byte & 0x80) == 0) break;
-  }
-  std::string_view s(buf + pos, n);
-  pos += n;
-  return s;
 }
 
 }  // namespace
@@ -56,25 +35,7 @@ Hash::Hash(const Hash& o) : packed_bytes_(o.packed_bytes_), packed_count_(o.pack
 }
 
 void Hash::splice(size_t pos, size_t len, std::string_view with) {
-  size_t old_size = packed_bytes_;
-  size_t new_size = old_size - len + with.size();
-  if (new_size > UINT32_MAX) throw std::length_error("packed hash over 4 GB");
-  if (new_size > old_size) {
-    char* grown = static_cast<char*>(std::realloc(packed_, new_size));
-    if (grown == nullptr) throw std::bad_alloc();
-    packed_ = grown;
-  }
-  std::memmove(packed_ + pos + with.size(), packed_ + pos + len, old_size - pos - len);
-  if (!with.empty()) std::memcpy(packed_ + pos, with.data(), with.size());
-  if (new_size < old_size) {
-    if (new_size == 0) {
-      std::free(packed_);
-      packed_ = nullptr;
-    } else if (char* shrunk = static_cast<char*>(std::realloc(packed_, new_size))) {
-      packed_ = shrunk;
-    }
-  }
-  packed_bytes_ = static_cast<uint32_t>(new_size);
+  packed::splice(packed_, packed_bytes_, pos, len, with);
 }
 
 size_t Hash::find_packed(std::string_view field) const {
@@ -113,10 +74,7 @@ bool Hash::set(std::string_view field, std::string_view value) {
     take(packed_, value_at);
     size_t end = value_at;
     take(packed_, end);
-    std::string encoded;
-    put_length(encoded, value.size());
-    encoded.append(value);
-    splice(value_at, end - value_at, encoded);
+    splice(value_at, end - value_at, packed::encode(value));
     return false;
   }
   if (packed_count_ + 1 > limits().max_entries) {

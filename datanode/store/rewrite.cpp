@@ -55,7 +55,7 @@ void rewrite_key(std::string_view key, const Value& value, int64_t expire_at_ms,
     }
     case Type::kList: {
       Chunker c("RPUSH", key, items_per_command, emit);
-      for (const std::string& e : value.list()) c.add(e);
+      for (std::string_view e : value.list()) c.add(e);
       c.flush();
       break;
     }
@@ -67,7 +67,7 @@ void rewrite_key(std::string_view key, const Value& value, int64_t expire_at_ms,
     }
     case Type::kSet: {
       Chunker c("SADD", key, items_per_command, emit);
-      for (const std::string& m : value.set()) c.add(m);
+      for (std::string_view m : value.set()) c.add(m);
       c.flush();
       break;
     }

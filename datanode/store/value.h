@@ -3,22 +3,19 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <string>
 #include <variant>
 
-#include "common/util/string_map.h"
 #include "datanode/store/hash.h"
+#include "datanode/store/list.h"
+#include "datanode/store/set.h"
 #include "datanode/store/zset.h"
 #include "datanode/types/stream.h"
 
 namespace store {
 
 enum class Type : uint8_t { kString = 0, kList = 1, kHash = 2, kSet = 3, kZSet = 4, kStream = 5 };
-
-using List = std::deque<std::string>;
-using Set = util::StringSet;
 
 const char* type_name(Type t);  // "string", "list", "hash", "set", "zset", "stream"
 
