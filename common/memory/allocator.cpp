@@ -105,10 +105,28 @@ void set_background_thread(bool on) {
 
 #else  // glibc malloc
 
+// AddressSanitizer replaces malloc: glibc's arenas, and so mallinfo2(), then see next to nothing, and
+// used_memory stayed 0 (maxmemory never reached, no -OOM, no eviction). Its own count is exact.
+#if defined(__SANITIZE_ADDRESS__)
+#define ALLOCATOR_IS_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ALLOCATOR_IS_ASAN 1
+#endif
+#endif
+
+#ifdef ALLOCATOR_IS_ASAN
+extern "C" size_t __sanitizer_get_current_allocated_bytes();
+#endif
+
 namespace {
-int64_t mallinfo_used() {
+int64_t libc_used() {
+#ifdef ALLOCATOR_IS_ASAN
+  return static_cast<int64_t>(__sanitizer_get_current_allocated_bytes());
+#else
   struct mallinfo2 mi = mallinfo2();
   return static_cast<int64_t>(mi.uordblks + mi.hblkhd);
+#endif
 }
 }  // namespace
 
@@ -117,12 +135,12 @@ bool is_jemalloc() { return false; }
 
 Stats stats() {
   Stats s;
-  s.allocated = s.active = mallinfo_used();
+  s.allocated = s.active = libc_used();
   return s;
 }
 
 UsedMemory::UsedMemory() { refresh(); }
-int64_t UsedMemory::get() const { return mallinfo_used(); }
+int64_t UsedMemory::get() const { return libc_used(); }
 void UsedMemory::refresh() { base_ = 0; }
 
 std::string malloc_stats_text() { return "Stats not supported for the current allocator"; }

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <hiredis/hiredis.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -10,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -66,6 +68,9 @@ int free_port() {
 
 Process::Process(const std::string& binary, const std::vector<std::string>& args, const std::string& log_path)
     : log_(log_path) {
+  std::error_code ec;
+  std::uintmax_t size = std::filesystem::file_size(log_path, ec);
+  log_start_ = ec ? 0 : size;
   pid_t parent = getpid();
   pid_ = fork();
   if (pid_ == 0) {
@@ -92,9 +97,14 @@ Process::~Process() {
     ::kill(pid_, SIGKILL);
     wait(std::chrono::milliseconds(5000));
   }
+  check_sanitizer_reports();
 }
 
-Process::Process(Process&& other) noexcept : pid_(other.pid_), log_(std::move(other.log_)) { other.pid_ = -1; }
+Process::Process(Process&& other) noexcept
+    : pid_(other.pid_), log_(std::move(other.log_)), log_start_(other.log_start_), checked_(other.checked_) {
+  other.pid_ = -1;
+  other.checked_ = true;
+}
 
 Process& Process::operator=(Process&& other) noexcept {
   if (this != &other) {
@@ -102,11 +112,42 @@ Process& Process::operator=(Process&& other) noexcept {
       ::kill(pid_, SIGKILL);
       wait(std::chrono::milliseconds(5000));
     }
+    check_sanitizer_reports();
     pid_ = other.pid_;
     log_ = std::move(other.log_);
+    log_start_ = other.log_start_;
+    checked_ = other.checked_;
     other.pid_ = -1;
+    other.checked_ = true;
   }
   return *this;
+}
+
+void Process::check_sanitizer_reports() {
+  if (checked_ || log_.empty()) return;
+  checked_ = true;
+  std::ifstream in(log_, std::ios::binary);
+  in.seekg(static_cast<std::streamoff>(log_start_));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  std::string reports = sanitizer_reports(ss.str());
+  if (reports.empty()) return;
+  // Also on stderr: the fault suite runs the harness outside of any gtest test.
+  std::fprintf(stderr, "sanitizer report in %s:\n%s\n", log_.c_str(), reports.c_str());
+  ADD_FAILURE() << "sanitizer report in " << log_ << ":\n" << reports;
+}
+
+std::string sanitizer_reports(const std::string& text) {
+  size_t first = std::string::npos;
+  for (const char* marker : {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer", ": runtime error: "}) {
+    size_t at = text.find(marker);
+    if (at == std::string::npos) continue;
+    size_t line = text.rfind('\n', at);
+    first = std::min(first, line == std::string::npos ? 0 : line + 1);
+  }
+  if (first == std::string::npos) return "";
+  constexpr size_t kShown = 12000;  // enough for the report and its stacks, not a whole log
+  return text.substr(first, kShown);
 }
 
 bool Process::running() {
@@ -115,6 +156,7 @@ bool Process::running() {
   pid_t r = waitpid(pid_, &status, WNOHANG);
   if (r == pid_) {
     pid_ = -1;
+    check_sanitizer_reports();
     return false;
   }
   return r == 0;
@@ -132,6 +174,7 @@ int Process::wait(std::chrono::milliseconds timeout) {
     pid_t r = waitpid(pid_, &status, WNOHANG);
     if (r == pid_) {
       pid_ = -1;
+      check_sanitizer_reports();
       return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));

@@ -33,7 +33,10 @@ class TempDir {
 // A TCP port on 127.0.0.1 nobody listens on right now.
 int free_port();
 
-// A child process; killed with SIGKILL when the object goes away if still running.
+// A child process; killed with SIGKILL when the object goes away if still running. A sanitizer report
+// the child wrote to its log (ASan, LSan, UBSan of a -DSANITIZE=ON build) fails the running test when
+// the child is reaped or the object goes away: a node that dies of one, or leaks at exit, is a failure
+// even when the test itself expected it to stop.
 class Process {
  public:
   Process() = default;
@@ -51,9 +54,18 @@ class Process {
   std::string log() const;
 
  private:
+  void check_sanitizer_reports();
+
   pid_t pid_ = -1;
   std::string log_;
+  // Where this child's output starts in the log (a restarted node appends to its predecessor's).
+  std::uintmax_t log_start_ = 0;
+  bool checked_ = false;
 };
+
+// The sanitizer reports (from their "ERROR: ...Sanitizer" or UBSan "runtime error:" line on) in `text`,
+// "" when there are none.
+std::string sanitizer_reports(const std::string& text);
 
 // Polls until a TCP connect to 127.0.0.1:port succeeds.
 bool wait_for_port(int port, std::chrono::milliseconds timeout);

@@ -7,6 +7,7 @@
 #include <signal.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <iostream>
@@ -25,9 +26,11 @@ constexpr int64_t kHourMs = 3600 * 1000;
 // Starts `s` (config already written) under the clock shim; its offset file starts absent (offset 0).
 void start_shifted(SentinelNode& s) {
   // An ASan build of ours insists on its runtime coming first; the shim is not instrumented, so it may not.
-  std::vector<std::string> args = {std::string("LD_PRELOAD=") + CLOCKSHIFT_LIB,
-                                   "CLOCKSHIFT_FILE=" + s.dir.file("clock_offset_ms"),
-                                   "ASAN_OPTIONS=verify_asan_link_order=0"};
+  // Added to the options the test runs with, not in their place.
+  const char* asan_options = std::getenv("ASAN_OPTIONS");
+  std::vector<std::string> args = {
+      std::string("LD_PRELOAD=") + CLOCKSHIFT_LIB, "CLOCKSHIFT_FILE=" + s.dir.file("clock_offset_ms"),
+      std::string("ASAN_OPTIONS=") + (asan_options ? std::string(asan_options) + ":" : "") + "verify_asan_link_order=0"};
   if (s.real) {
     args.insert(args.end(), {"/usr/bin/redis-sentinel", s.config_path()});
   } else {
